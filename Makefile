@@ -1,0 +1,54 @@
+# Two commands: `make run` serves the app on http://127.0.0.1:5000; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 5000
+POSTCODES := instance/postcodes.sqlite
+export FLASK_APP := wsgi:app
+
+.PHONY: run test install browser postcodes db seed boundaries bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Debian chromium for the browser tests..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# The ONS Postcode Directory as a compact read-only lookup file (built once, ~1 minute).
+postcodes: $(STAMP)
+	$(BIN)/flask geo load-postcodes
+
+db: $(STAMP)
+	$(BIN)/flask db upgrade
+
+seed: db postcodes
+	$(BIN)/flask seed all
+
+# Rebuild seed/geo/*.geojson from the ONS Postcode Directory (reproducible; output is committed).
+boundaries: postcodes
+	$(BIN)/flask geo build-boundaries
+
+run: seed
+	@echo "Serving on http://127.0.0.1:$(PORT)"
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: $(STAMP) browser postcodes
+	$(BIN)/python -m pytest
+
+bench: $(STAMP) postcodes
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -1,0 +1,54 @@
+"""London reducing-reoffending service directory: the application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, Config
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import models  # noqa: F401  (the whole schema, for Alembic)
+    from .database import configure_engine
+
+    with app.app_context():
+        configure_engine(db.engine)
+    from .web import errors, health, layout
+
+    layout.init_app(app)
+    errors.init_app(app)
+    health.init_app(app)
+
+    from .api.routes import bp as api_bp
+    from .catalogue.routes import bp as catalogue_bp
+    from .cli import seed_cli
+    from .geo.cli import geo_cli
+
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(api_bp, url_prefix="/api")
+    csrf.exempt(api_bp)
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(geo_cli)
+    return app

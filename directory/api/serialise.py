@@ -1,0 +1,148 @@
+"""Turning catalogue records into the API's JSON shapes."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from ..models import Borough, Organisation, Service, Site
+
+
+def _partial(value, precision) -> dict | None:
+    if value is None:
+        return None
+    text = value.isoformat()
+    if precision == "month":
+        text = text[:7]
+    elif precision == "year":
+        text = text[:4]
+    return {"date": text, "precision": precision or "day"}
+
+
+def borough_ref(borough: Borough | None) -> dict | None:
+    if borough is None:
+        return None
+    return {"code": borough.code, "name": borough.name}
+
+
+def bcu_ref(borough: Borough | None) -> dict | None:
+    if borough is None or borough.bcu is None:
+        return None
+    return {"code": borough.bcu.code, "name": borough.bcu.name}
+
+
+def organisation_ref(organisation: Organisation | None) -> dict | None:
+    if organisation is None:
+        return None
+    return {"id": organisation.uuid, "slug": organisation.slug, "name": organisation.name}
+
+
+def site(site: Site) -> dict:
+    return {
+        "id": site.uuid,
+        "name": site.name,
+        "address": site.address,
+        "postcode": site.postcode,
+        "borough": borough_ref(site.borough),
+        "lat": site.lat,
+        "lon": site.lon,
+    }
+
+
+def service_summary(service: Service) -> dict:
+    return {
+        "id": service.id,
+        "uuid": service.uuid,
+        "slug": service.slug,
+        "name": service.name,
+        "summary": service.summary,
+        "organisation": organisation_ref(service.organisation),
+        "status": service.status,
+        "pan_london": service.pan_london,
+        "boroughs": [borough_ref(b) for b in service.boroughs],
+        "unnamed_borough_count": service.unnamed_borough_count,
+        "categories": [c.slug for c in service.categories],
+        "cohorts": [c.slug for c in service.cohorts],
+        "url": url_for("catalogue.service", slug=service.slug, _external=True),
+        "last_modified": service.updated_at.isoformat() if service.updated_at else None,
+    }
+
+
+def service_detail(service: Service) -> dict:
+    body = service_summary(service)
+    body.update(
+        {
+            "description": service.description,
+            "starts_on": _partial(service.starts_on, service.starts_on_precision),
+            "ends_on": _partial(service.ends_on, service.ends_on_precision),
+            "coverage_note": service.coverage_note,
+            "eligibility": {
+                "min_age": service.min_age,
+                "max_age": service.max_age,
+                "genders": service.genders,
+                "risk_levels": service.risk_levels,
+                "offences_accepted": service.offences_accepted,
+                "offences_excluded": service.offences_excluded,
+                "languages": service.languages,
+                "veterans_only": service.veterans_only,
+                "neurodivergent_only": service.neurodivergent_only,
+                "notes": service.eligibility_notes,
+            },
+            "oocd": {
+                "disposals": service.oocd_disposals,
+                "condition_kinds": service.oocd_condition_kinds,
+                "hours": service.oocd_hours,
+                "completion_weeks": service.oocd_completion_weeks,
+                "notes": service.oocd_notes,
+            },
+            "referral": {"routes": service.referral_routes, "how_to_refer": service.how_to_refer},
+            "capacity": service.capacity,
+            "cost": service.cost,
+            "funder": service.funder,
+            "contact": {"website": service.website, "email": service.email, "phone": service.phone},
+            "sites": [site(s) for s in service.sites],
+            "citations": [
+                {
+                    "note": c.note,
+                    "meeting_date": c.meeting_date.isoformat() if c.meeting_date else None,
+                    "quote": c.quote,
+                    "facts": c.facts,
+                }
+                for c in service.citations
+            ],
+            "last_confirmed_at": service.last_confirmed_at.isoformat()
+            if service.last_confirmed_at
+            else None,
+        }
+    )
+    return body
+
+
+def borough(borough: Borough, service_count: int | None = None) -> dict:
+    body = {
+        "code": borough.code,
+        "name": borough.name,
+        "police_force": borough.police_force,
+        "bcu": bcu_ref(borough),
+        "pdu": {"code": borough.pdu.code, "name": borough.pdu.name} if borough.pdu else None,
+        "url": url_for("catalogue.borough", code=borough.code, _external=True),
+    }
+    if service_count is not None:
+        body["service_count"] = service_count
+    return body
+
+
+def page(items: list, page, endpoint: str, **args) -> dict:
+    def link(number: int) -> str | None:
+        if number < 1 or number > page.pages:
+            return None
+        return url_for(endpoint, page=number, **args, _external=True)
+
+    return {
+        "items": items,
+        "total": page.total,
+        "page": page.page,
+        "per_page": page.per_page,
+        "pages": page.pages,
+        "next": link(page.page + 1),
+        "previous": link(page.page - 1),
+    }

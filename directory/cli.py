@@ -1,0 +1,50 @@
+"""Command-line tasks: `flask seed ...`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .extensions import db
+from .geo.postcode_directory import PostcodeDirectory
+from .operations.geocoding import Geocoder
+from .operations.seeding import seed_all
+
+seed_cli = AppGroup("seed", help="Load the seed catalogue and reference data.")
+
+
+def open_postcode_directory() -> PostcodeDirectory | None:
+    path = Path(current_app.config["POSTCODE_DIRECTORY"])
+    if not path.exists():
+        return None
+    return PostcodeDirectory(path)
+
+
+@seed_cli.command("all")
+@click.option("--refresh", is_flag=True, help="Rewrite seeded records from the files.")
+def seed_all_command(refresh: bool) -> None:
+    """Load areas, boundaries, the catalogue and the minimum offer (safe to run again)."""
+    started = time.perf_counter()
+    directory = open_postcode_directory()
+    if directory is None:
+        click.echo(
+            "warning: no postcode directory at "
+            f"{current_app.config['POSTCODE_DIRECTORY']}; run `flask geo load-postcodes` "
+            "first so delivery sites get their points and boroughs.",
+            err=True,
+        )
+    geocoder = Geocoder(directory, db.session) if directory else None
+    summary = seed_all(
+        db.session,
+        Path(current_app.config["SEED_DIR"]),
+        geocoder,
+        progress=lambda stage: click.echo(f"  seeding {stage}..."),
+        refresh=refresh,
+    )
+    for line in summary.lines():
+        click.echo(f"  {line}")
+    click.echo(f"Seeded in {time.perf_counter() - started:.1f} s.")

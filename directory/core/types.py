@@ -1,0 +1,117 @@
+"""Frozen dataclasses that cross the boundary between the core and the rest of the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class PostcodeRecord:
+    """One postcode from the ONS Postcode Directory."""
+
+    postcode: str  # normalised, e.g. "SW1A 1AA"
+    la_code: str  # ONS local authority code, e.g. "E09000033"
+    lat: float | None
+    lon: float | None
+    easting: float | None = None
+    northing: float | None = None
+
+    @property
+    def in_london(self) -> bool:
+        return self.la_code.startswith("E09")
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A date known to a day, a month or only a year ("ended in January 2023")."""
+
+    value: date
+    precision: str = "day"  # "day" | "month" | "year"
+
+    def describe(self) -> str:
+        if self.precision == "year":
+            return f"{self.value.year}"
+        if self.precision == "month":
+            return self.value.strftime("%B %Y")
+        return f"{self.value.day} {self.value.strftime('%B %Y')}"
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    name: str
+    postcode: str | None
+    borough_code: str | None
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """What the eligibility engine needs to know about one service.
+
+    A value of ``None`` (or an empty collection, where noted) means the sources do not say,
+    and the engine never excludes anyone on an unknown.
+    """
+
+    id: int
+    slug: str
+    name: str
+    status: str  # vocabulary.STATUSES
+    ends_on: PartialDate | None = None
+    starts_on: PartialDate | None = None
+    pan_london: bool = False
+    borough_codes: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    cohorts: frozenset[str] = frozenset()  # empty: not stated
+    min_age: int | None = None
+    max_age: int | None = None
+    genders: frozenset[str] = frozenset()  # empty: any / not stated
+    risk_levels: frozenset[str] = frozenset()  # empty: not stated
+    offences_accepted: frozenset[str] = frozenset()  # empty: not restricted
+    offences_excluded: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()  # empty: not stated
+    veterans_only: bool = False
+    neurodivergent_only: bool = False
+    oocd_disposals: frozenset[str] = frozenset()
+    oocd_condition_kinds: frozenset[str] = frozenset()
+    oocd_hours: float | None = None
+    oocd_completion_weeks: float | None = None
+    sites: tuple[SiteInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Who the finder is asked about, and where. Every field is optional."""
+
+    borough_code: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    needs: frozenset[str] = frozenset()
+    age: int | None = None
+    gender: str | None = None  # vocabulary.GENDERS
+    cohort: str | None = None  # vocabulary.PERSON_COHORTS
+    risk_level: str | None = None
+    veteran: bool = False
+    neurodivergent: bool = False
+    language: str | None = None
+    disposal: str | None = None  # vocabulary.DISPOSALS
+    offence: str | None = None  # vocabulary.OFFENCES
+    today: date | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One rule's verdict, in a sentence a person can read."""
+
+    rule: str  # stable machine name, e.g. "gender", "borough", "oocd_disposal"
+    text: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    service_id: int
+    eligible: bool
+    matched: tuple[Reason, ...] = ()
+    failed: tuple[Reason, ...] = ()
+    notes: tuple[Reason, ...] = field(default=())  # cautions that do not exclude

@@ -1,0 +1,200 @@
+"""The catalogue: organisations, their services, delivery sites and source citations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._base import Record
+from .area import Borough
+
+service_borough = Table(
+    "service_borough",
+    db.metadata,
+    Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
+    Column("borough_id", ForeignKey("borough.id", ondelete="CASCADE"), primary_key=True),
+)
+
+service_category = Table(
+    "service_category",
+    db.metadata,
+    Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("category.id", ondelete="CASCADE"), primary_key=True),
+)
+
+service_cohort = Table(
+    "service_cohort",
+    db.metadata,
+    Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
+    Column("cohort_id", ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Category(db.Model):
+    """A category of need (the controlled taxonomy in core.vocabulary.CATEGORIES)."""
+
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Cohort(db.Model):
+    """A criminal-justice cohort a service is open to (core.vocabulary.COHORTS)."""
+
+    __tablename__ = "cohort"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Organisation(Record, db.Model):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(60))
+    moderation: Mapped[str] = mapped_column(String(20), default="published")
+
+    services: Mapped[list[Service]] = relationship(
+        back_populates="organisation", order_by="Service.name"
+    )
+    citations: Mapped[list[Citation]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="Citation.id"
+    )
+
+
+class Service(Record, db.Model):
+    """A rehabilitative or diversionary intervention.
+
+    Nullable columns and empty lists mean the sources do not say; they are shown as
+    "not known" and never exclude anyone in the finder.
+    """
+
+    __tablename__ = "service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    summary: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="unknown")
+    moderation: Mapped[str] = mapped_column(String(20), default="published")
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    starts_on_precision: Mapped[str | None] = mapped_column(String(5))
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    ends_on_precision: Mapped[str | None] = mapped_column(String(5))
+
+    pan_london: Mapped[bool] = mapped_column(Boolean, default=False)
+    unnamed_borough_count: Mapped[int | None] = mapped_column(Integer)
+    coverage_note: Mapped[str | None] = mapped_column(Text)
+
+    min_age: Mapped[int | None] = mapped_column(Integer)
+    max_age: Mapped[int | None] = mapped_column(Integer)
+    genders: Mapped[list[str]] = mapped_column(JSON, default=list)
+    risk_levels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    offences_accepted: Mapped[list[str]] = mapped_column(JSON, default=list)
+    offences_excluded: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    veterans_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    neurodivergent_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    eligibility_notes: Mapped[str | None] = mapped_column(Text)
+
+    oocd_disposals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    oocd_condition_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    oocd_hours: Mapped[float | None] = mapped_column(Float)
+    oocd_completion_weeks: Mapped[float | None] = mapped_column(Float)
+    oocd_notes: Mapped[str | None] = mapped_column(Text)
+
+    referral_routes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    how_to_refer: Mapped[str | None] = mapped_column(Text)
+    capacity: Mapped[str | None] = mapped_column(Text)
+    cost: Mapped[str | None] = mapped_column(Text)
+    funder: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(60))
+
+    last_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="services")
+    boroughs: Mapped[list[Borough]] = relationship(
+        secondary=service_borough, order_by="Borough.name"
+    )
+    categories: Mapped[list[Category]] = relationship(
+        secondary=service_category, order_by="Category.position"
+    )
+    cohorts: Mapped[list[Cohort]] = relationship(
+        secondary=service_cohort, order_by="Cohort.position"
+    )
+    sites: Mapped[list[Site]] = relationship(
+        back_populates="service", cascade="all, delete-orphan", order_by="Site.name"
+    )
+    citations: Mapped[list[Citation]] = relationship(
+        back_populates="service", cascade="all, delete-orphan", order_by="Citation.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Site(Record, db.Model):
+    """A place a service is delivered from; its point and borough come from its postcode."""
+
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    borough_id: Mapped[int | None] = mapped_column(ForeignKey("borough.id"))
+    opening_details: Mapped[str | None] = mapped_column(Text)
+
+    service: Mapped[Service] = relationship(back_populates="sites")
+    borough: Mapped[Borough | None] = relationship()
+
+
+class Citation(db.Model):
+    """Where a seeded fact comes from: a board note, its date, the words it used."""
+
+    __tablename__ = "citation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE")
+    )
+    note: Mapped[str] = mapped_column(String(120))
+    meeting_date: Mapped[date | None] = mapped_column(Date)
+    quote: Mapped[str] = mapped_column(Text)
+    facts: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    service: Mapped[Service | None] = relationship(back_populates="citations")
+    organisation: Mapped[Organisation | None] = relationship(back_populates="citations")

@@ -1,0 +1,219 @@
+"""Reading the published catalogue: lists, filters, a service, a borough."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..core.queries import InvalidInput, ServiceFilters
+from ..core.vocabulary import CATEGORIES
+from ..models import (
+    BCU,
+    Borough,
+    Category,
+    Cohort,
+    Dataset,
+    Organisation,
+    Service,
+    Site,
+)
+from ..models.catalogue import service_borough, service_category, service_cohort
+
+PUBLISHED = "published"
+
+
+class NotFound(LookupError):
+    """No published record answers to that identifier."""
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def published_services():
+    return select(Service).where(Service.moderation == PUBLISHED)
+
+
+def _service_options():
+    return (
+        selectinload(Service.organisation),
+        selectinload(Service.boroughs),
+        selectinload(Service.categories),
+        selectinload(Service.cohorts),
+        selectinload(Service.sites).selectinload(Site.borough),
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def available_in_borough(borough_id: int):
+    """Services delivered in a borough: named for it, pan-London, or with a site there."""
+    named = select(service_borough.c.service_id).where(service_borough.c.borough_id == borough_id)
+    sited = select(Site.service_id).where(Site.borough_id == borough_id)
+    return or_(Service.pan_london.is_(True), Service.id.in_(named), Service.id.in_(sited))
+
+
+def filter_services(stmt, session: Session, filters: ServiceFilters):
+    if filters.borough:
+        borough = session.scalar(select(Borough).where(Borough.code == filters.borough))
+        if borough is None:
+            raise NotFound(filters.borough)
+        stmt = stmt.where(available_in_borough(borough.id))
+    for slug in filters.categories:
+        stmt = stmt.where(
+            Service.id.in_(
+                select(service_category.c.service_id)
+                .join(Category, Category.id == service_category.c.category_id)
+                .where(Category.slug == slug)
+            )
+        )
+    if filters.cohort:
+        stmt = stmt.where(
+            Service.id.in_(
+                select(service_cohort.c.service_id)
+                .join(Cohort, Cohort.id == service_cohort.c.cohort_id)
+                .where(Cohort.slug == filters.cohort)
+            )
+        )
+    if filters.status:
+        stmt = stmt.where(Service.status == filters.status)
+    if filters.text:
+        pattern = f"%{_escape_like(filters.text)}%"
+        org_match = select(Organisation.id).where(Organisation.name.ilike(pattern, escape="\\"))
+        stmt = stmt.where(
+            or_(
+                Service.name.ilike(pattern, escape="\\"),
+                Service.summary.ilike(pattern, escape="\\"),
+                Service.description.ilike(pattern, escape="\\"),
+                Service.organisation_id.in_(org_match),
+            )
+        )
+    return stmt
+
+
+def list_services(session: Session, filters: ServiceFilters) -> Page:
+    stmt = filter_services(published_services(), session, filters)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    pages = max(1, math.ceil(total / filters.per_page))
+    if filters.page > pages:
+        raise InvalidInput(
+            "page", f"There are only {pages} page{'s' if pages != 1 else ''} of results."
+        )
+    items = session.scalars(
+        stmt.options(*_service_options())
+        .order_by(Service.name, Service.id)
+        .offset((filters.page - 1) * filters.per_page)
+        .limit(filters.per_page)
+    ).all()
+    return Page(items=list(items), total=total, page=filters.page, per_page=filters.per_page)
+
+
+def get_service(session: Session, key: str | int) -> Service:
+    stmt = published_services().options(
+        *_service_options(), selectinload(Service.citations)
+    )
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        stmt = stmt.where(Service.id == int(key))
+    elif isinstance(key, str) and len(key) == 36:
+        stmt = stmt.where(or_(Service.uuid == key, Service.slug == key))
+    else:
+        stmt = stmt.where(Service.slug == key)
+    service = session.scalar(stmt)
+    if service is None:
+        raise NotFound(str(key))
+    return service
+
+
+def borough_codes(session: Session) -> set[str]:
+    return set(session.scalars(select(Borough.code)))
+
+
+def list_boroughs(session: Session) -> list[tuple[Borough, int]]:
+    """Every borough with the number of published services available in it."""
+    boroughs = session.scalars(
+        select(Borough).options(selectinload(Borough.bcu), selectinload(Borough.pdu)).order_by(Borough.name)
+    ).all()
+    pan_london = session.scalar(
+        select(func.count()).select_from(
+            published_services().where(Service.pan_london.is_(True)).subquery()
+        )
+    ) or 0
+    local = dict(
+        session.execute(
+            select(Borough.id, func.count(func.distinct(Service.id)))
+            .join(service_borough, service_borough.c.borough_id == Borough.id)
+            .join(Service, Service.id == service_borough.c.service_id)
+            .where(Service.moderation == PUBLISHED, Service.pan_london.is_(False))
+            .group_by(Borough.id)
+        ).all()
+    )
+    return [(b, local.get(b.id, 0) + pan_london) for b in boroughs]
+
+
+@dataclass(frozen=True)
+class BoroughProfile:
+    borough: Borough
+    services_by_category: dict[str, list[Service]]
+    missing_categories: list[str]
+    services: list[Service]
+
+
+def borough_profile(session: Session, code: str) -> BoroughProfile:
+    borough = session.scalar(
+        select(Borough)
+        .options(selectinload(Borough.bcu), selectinload(Borough.pdu))
+        .where(Borough.code == code.upper())
+    )
+    if borough is None:
+        raise NotFound(code)
+    services = session.scalars(
+        published_services()
+        .where(available_in_borough(borough.id))
+        .options(*_service_options())
+        .order_by(Service.name)
+    ).all()
+    by_category: dict[str, list[Service]] = {slug: [] for slug in CATEGORIES}
+    for service in services:
+        for category in service.categories:
+            by_category.setdefault(category.slug, []).append(service)
+    running = {
+        c.slug
+        for s in services
+        if s.status not in ("ended", "planned")
+        for c in s.categories
+    }
+    missing = [slug for slug in CATEGORIES if slug not in running]
+    return BoroughProfile(
+        borough=borough,
+        services_by_category={k: v for k, v in by_category.items() if v},
+        missing_categories=missing,
+        services=list(services),
+    )
+
+
+def list_bcus(session: Session) -> list[BCU]:
+    return list(
+        session.scalars(select(BCU).options(selectinload(BCU.boroughs)).order_by(BCU.name))
+    )
+
+
+def catalogue_last_updated(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(Service.updated_at)))
+
+
+def datasets(session: Session) -> list[Dataset]:
+    return list(session.scalars(select(Dataset).order_by(Dataset.key)))

@@ -1,0 +1,1 @@
+"""What every page shares: layout context and error pages."""

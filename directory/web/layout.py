@@ -1,0 +1,60 @@
+"""Template context every page needs: navigation, and where the data came from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, request
+
+from ..core.vocabulary import CATEGORIES, COHORTS, STATUSES
+from ..extensions import db
+from ..operations.catalogue import catalogue_last_updated
+
+ONS_CREDIT = (
+    "Contains OS data © Crown copyright and database right. Contains Royal Mail data © Royal "
+    "Mail copyright and database right. Source: Office for National Statistics, licensed "
+    "under the Open Government Licence v3.0."
+)
+
+
+def format_date(value) -> str:
+    if value is None:
+        return "not known"
+    if isinstance(value, datetime):
+        return f"{value.day} {value.strftime('%B %Y')}"
+    return f"{value.day} {value.strftime('%B %Y')}"
+
+
+def partial_date(value, precision) -> str:
+    if value is None:
+        return "not known"
+    if precision == "year":
+        return str(value.year)
+    if precision == "month":
+        return value.strftime("%B %Y")
+    return format_date(value)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.globals["partial_date"] = partial_date
+    app.jinja_env.globals["CATEGORIES"] = CATEGORIES
+    app.jinja_env.globals["COHORTS"] = COHORTS
+    app.jinja_env.globals["STATUSES"] = STATUSES
+    app.jinja_env.globals["ONS_CREDIT"] = ONS_CREDIT
+
+    @app.context_processor
+    def provenance():
+        def last_updated():
+            return catalogue_last_updated(db.session)
+
+        def query_with(**changes):
+            args = request.args.to_dict(flat=False)
+            for key, value in changes.items():
+                if value is None:
+                    args.pop(key, None)
+                else:
+                    args[key] = [str(value)]
+            return args
+
+        return {"catalogue_last_updated": last_updated, "query_with": query_with}
