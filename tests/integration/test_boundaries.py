@@ -126,13 +126,15 @@ def test_bcus_cover_the_met_boroughs_and_not_the_city(
     assert shapely.Polygon(met.exterior).contains(city.representative_point())
 
 
-def test_each_bcu_is_the_union_of_its_boroughs(boroughs: dict[str, dict]) -> None:
-    for feature in _load("bcus.geojson")["features"]:
-        bcu = shape(feature["geometry"])
+@pytest.mark.parametrize("name", ["bcus.geojson", "pdus.geojson"])
+def test_each_area_is_the_union_of_its_boroughs(boroughs: dict[str, dict], name: str) -> None:
+    for feature in _load(name)["features"]:
+        area = shape(feature["geometry"])
         union = shapely.union_all(
             [shape(boroughs[b]["geometry"]) for b in feature["properties"]["boroughs"]]
         )
-        assert bcu.symmetric_difference(union).area < 1e-6 * union.area, feature["properties"]["code"]
+        code = feature["properties"]["code"]
+        assert area.symmetric_difference(union).area < 1e-6 * union.area, code
 
 
 def test_pdus_cover_all_33_authorities(areas: dict) -> None:
