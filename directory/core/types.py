@@ -78,6 +78,11 @@ class ServiceInfo:
     oocd_hours: float | None = None
     oocd_completion_weeks: float | None = None
     sites: tuple[SiteInfo, ...] = ()
+    # Coverage the sources describe without naming it: "delivered in 10 London boroughs"
+    # (the count, with any named ones in borough_codes), or availability in London not
+    # confirmed at all. Either way the engine notes it and never excludes on it.
+    unnamed_borough_count: int | None = None
+    coverage_confirmed: bool = True
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ class Profile:
     disposal: str | None = None  # vocabulary.DISPOSALS
     offence: str | None = None  # vocabulary.OFFENCES
     today: date | None = None
+    borough_name: str | None = None  # for sentences: "Not delivered in Croydon"
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,7 @@ class Reason:
 
     rule: str  # stable machine name, e.g. "gender", "borough", "oocd_disposal"
     text: str
+    source: str | None = None  # where the rule comes from, with its marker: "CJA 2003 s.22(1) [V]"
 
 
 @dataclass(frozen=True)
