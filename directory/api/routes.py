@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from ..core.postcodes import InvalidPostcode
 from ..core.queries import parse_service_filters
 from ..extensions import db
-from ..operations import catalogue
+from ..operations import catalogue, geography
+from ..web.postcodes import postcode_directory
 from . import serialise
 
 bp = Blueprint("api", __name__)
@@ -50,3 +52,38 @@ def borough(code: str):
     }
     body["missing_categories"] = profile.missing_categories
     return jsonify(body)
+
+
+@bp.get("/postcodes/<path:raw>")
+def postcode(raw: str):
+    try:
+        place = geography.locate_postcode(db.session, postcode_directory(), raw)
+    except InvalidPostcode as error:
+        return jsonify({"error": "invalid_postcode", "message": str(error)}), 400
+    except geography.UnknownPostcode as error:
+        return jsonify(
+            {
+                "error": "unknown_postcode",
+                "message": f"{error.postcode} is not in the ONS Postcode Directory. "
+                "Check it, or search by borough instead.",
+            }
+        ), 404
+    return jsonify(serialise.place(place))
+
+
+@bp.get("/boroughs.geojson")
+def boroughs_geojson():
+    return _geojson(geography.borough_boundaries(db.session))
+
+
+@bp.get("/bcus.geojson")
+def bcus_geojson():
+    return _geojson(geography.bcu_boundaries(db.session))
+
+
+def _geojson(collection: dict):
+    response = jsonify(collection)
+    response.mimetype = "application/geo+json"
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response

@@ -146,3 +146,16 @@ def page(items: list, page, endpoint: str, **args) -> dict:
         "next": link(page.page + 1),
         "previous": link(page.page - 1),
     }
+
+
+def place(place) -> dict:
+    record = place.record
+    return {
+        "postcode": record.postcode,
+        "in_london": place.in_london,
+        "borough": borough_ref(place.borough),
+        "bcu": bcu_ref(place.borough),
+        "local_authority": {"code": record.la_code, "name": place.authority_name},
+        "lat": record.lat,
+        "lon": record.lon,
+    }
