@@ -44,10 +44,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     from .api.routes import bp as api_bp
     from .catalogue.routes import bp as catalogue_bp
+    from .finder.routes import bp as finder_bp
     from .cli import seed_cli
     from .geo.cli import geo_cli
 
     app.register_blueprint(catalogue_bp)
+    app.register_blueprint(finder_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     csrf.exempt(api_bp)
     app.cli.add_command(seed_cli)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from ..core.postcodes import InvalidPostcode
-from ..core.queries import parse_service_filters
+from ..core.queries import parse_finder_query, parse_service_filters
 from ..extensions import db
-from ..operations import catalogue, geography
+from ..operations import catalogue, finder, geography
 from ..web.postcodes import postcode_directory
 from . import serialise
 
@@ -61,14 +61,18 @@ def postcode(raw: str):
     except InvalidPostcode as error:
         return jsonify({"error": "invalid_postcode", "message": str(error)}), 400
     except geography.UnknownPostcode as error:
-        return jsonify(
-            {
-                "error": "unknown_postcode",
-                "message": f"{error.postcode} is not in the ONS Postcode Directory. "
-                "Check it, or search by borough instead.",
-            }
-        ), 404
+        return _unknown_postcode(error)
     return jsonify(serialise.place(place))
+
+
+def _unknown_postcode(error: geography.UnknownPostcode):
+    return jsonify(
+        {
+            "error": "unknown_postcode",
+            "message": f"{error.postcode} is not in the ONS Postcode Directory. "
+            "Check it, or search by borough instead.",
+        }
+    ), 404
 
 
 @bp.get("/boroughs.geojson")
@@ -87,3 +91,24 @@ def _geojson(collection: dict):
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     return response
+
+
+@bp.get("/find")
+def find():
+    query = parse_finder_query(request.args.to_dict(flat=False), catalogue.borough_codes(db.session))
+    try:
+        result = finder.find(db.session, postcode_directory(), query)
+    except geography.UnknownPostcode as error:
+        return _unknown_postcode(error)
+    except finder.OutsideLondon as error:
+        return jsonify(
+            {
+                "error": "outside_london",
+                "message": str(error),
+                "local_authority": {
+                    "code": error.place.record.la_code,
+                    "name": error.place.authority_name,
+                },
+            }
+        ), 400
+    return jsonify(serialise.finder_result(result))

@@ -159,3 +159,52 @@ def place(place) -> dict:
         "lat": record.lat,
         "lon": record.lon,
     }
+
+
+def _reasons(reasons) -> list[dict]:
+    return [
+        {"rule": r.rule, "text": r.text, **({"source": r.source} if r.source else {})}
+        for r in reasons
+    ]
+
+
+def finder_result(result) -> dict:
+    location = result.location
+    assessment = result.outcome.assessment
+
+    def match(m) -> dict:
+        body = {
+            "service": service_summary(result.services[m.service.id]),
+            "distance_km": round(m.distance_km, 2) if m.distance_km is not None else None,
+            "nearest_site": m.nearest_site.name if m.nearest_site else None,
+            "tier": m.tier.name.lower(),
+            "reasons": _reasons(m.decision.matched),
+            "notes": _reasons(m.decision.notes),
+        }
+        return body
+
+    return {
+        "location": {
+            "postcode": location.postcode,
+            "borough": borough_ref(location.borough),
+            "bcu": bcu_ref(location.borough),
+            "lat": location.lat,
+            "lon": location.lon,
+        },
+        "disposal": {
+            "disposal": assessment.disposal,
+            "available": assessment.available,
+            "regime": assessment.regime,
+            "in_force": assessment.in_force,
+            "corresponds_to": assessment.corresponds_to,
+            "reasons": _reasons(assessment.reasons),
+            "notes": _reasons(assessment.notes),
+        }
+        if assessment.disposal
+        else None,
+        "results": [match(m) for m in result.outcome.results],
+        "excluded": [
+            {"service": service_summary(result.services[m.service.id]), "reasons": _reasons(m.decision.failed)}
+            for m in result.outcome.excluded
+        ],
+    }

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from .vocabulary import CATEGORIES, COHORTS, STATUSES
+from .postcodes import InvalidPostcode, normalise
+from .vocabulary import (
+    CATEGORIES,
+    COHORTS,
+    DISPOSALS,
+    GENDERS,
+    OFFENCES,
+    PERSON_COHORTS,
+    RISK_LEVELS,
+    STATUSES,
+)
 
 MAX_TEXT = 200
 
@@ -113,4 +123,71 @@ def parse_service_filters(
         page=whole_number(args, "page", minimum=1, maximum=100_000, default=1) or 1,
         per_page=whole_number(args, "per_page", minimum=1, maximum=max_per_page, default=per_page)
         or per_page,
+    )
+
+
+@dataclass(frozen=True)
+class FinderQuery:
+    """What an officer or practitioner asks the finder: where, what for, and who."""
+
+    postcode: str | None = None
+    borough: str | None = None
+    needs: tuple[str, ...] = ()
+    age: int | None = None
+    gender: str | None = None
+    cohort: str | None = None
+    risk_level: str | None = None
+    disposal: str | None = None
+    offence: str | None = None
+    veteran: bool = False
+    neurodivergent: bool = False
+    language: str | None = None
+
+
+TRUE_WORDS = {"1", "true", "yes", "on", "y"}
+FALSE_WORDS = {"0", "false", "no", "off", "n"}
+
+
+def flag(args: Args, name: str) -> bool:
+    value = first(args, name)
+    if value is None:
+        return False
+    if value.lower() in TRUE_WORDS:
+        return True
+    if value.lower() in FALSE_WORDS:
+        return False
+    raise InvalidInput(name, f"{name} must be yes or no, not '{value[:20]}'.", ["yes", "no"])
+
+
+def parse_finder_query(args: Args, borough_codes: Collection[str]) -> FinderQuery:
+    """Raises InvalidInput naming the first field that cannot be used."""
+    postcode = first(args, "postcode")
+    if postcode is not None:
+        try:
+            postcode = normalise(postcode)
+        except InvalidPostcode as error:
+            raise InvalidInput("postcode", str(error)) from error
+    borough = first(args, "borough")
+    if borough is not None:
+        borough = borough.upper()
+        if borough not in borough_codes:
+            raise InvalidInput(
+                "borough", f"'{borough[:20]}' is not a London borough code.", sorted(borough_codes)
+            )
+    if postcode is None and borough is None:
+        raise InvalidInput("postcode", "Enter a postcode or choose a borough.")
+    language = text(args, "language")
+    return FinderQuery(
+        postcode=postcode,
+        borough=borough,
+        needs=choices(args, "need", CATEGORIES, "need"),
+        age=whole_number(args, "age", minimum=10, maximum=120),
+        gender=choice(args, "gender", GENDERS, "gender"),
+        cohort=choice(args, "cohort", PERSON_COHORTS, "cohort"),
+        risk_level=choice(args, "risk", RISK_LEVELS, "risk level"),
+        disposal=choice(args, "disposal", DISPOSALS, "disposal"),
+        offence=choice(args, "offence", OFFENCES, "offence type"),
+        veteran=flag(args, "veteran"),
+        neurodivergent=flag(args, "neurodivergent"),
+        language=language.lower() if language else None,
     )

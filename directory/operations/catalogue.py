@@ -46,7 +46,7 @@ def published_services():
     return select(Service).where(Service.moderation == PUBLISHED)
 
 
-def _service_options():
+def service_options():
     return (
         selectinload(Service.organisation),
         selectinload(Service.boroughs),
@@ -114,7 +114,7 @@ def list_services(session: Session, filters: ServiceFilters) -> Page:
             "page", f"There are only {pages} page{'s' if pages != 1 else ''} of results."
         )
     items = session.scalars(
-        stmt.options(*_service_options())
+        stmt.options(*service_options())
         .order_by(Service.name, Service.id)
         .offset((filters.page - 1) * filters.per_page)
         .limit(filters.per_page)
@@ -124,7 +124,7 @@ def list_services(session: Session, filters: ServiceFilters) -> Page:
 
 def get_service(session: Session, key: str | int) -> Service:
     stmt = published_services().options(
-        *_service_options(), selectinload(Service.citations)
+        *service_options(), selectinload(Service.citations)
     )
     if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
         stmt = stmt.where(Service.id == int(key))
@@ -183,7 +183,7 @@ def borough_profile(session: Session, code: str) -> BoroughProfile:
     services = session.scalars(
         published_services()
         .where(available_in_borough(borough.id))
-        .options(*_service_options())
+        .options(*service_options())
         .order_by(Service.name)
     ).all()
     by_category: dict[str, list[Service]] = {slug: [] for slug in CATEGORIES}

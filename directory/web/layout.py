@@ -6,7 +6,16 @@ from datetime import datetime
 
 from flask import Flask, request
 
-from ..core.vocabulary import CATEGORIES, COHORTS, STATUSES
+from ..core.ranking import TIER_LABELS
+from ..core.vocabulary import (
+    CATEGORIES,
+    COHORTS,
+    DISPOSALS,
+    OFFENCES,
+    PERSON_COHORTS,
+    RISK_LEVELS,
+    STATUSES,
+)
 from ..extensions import db
 from ..operations.catalogue import catalogue_last_updated
 
@@ -40,7 +49,14 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["partial_date"] = partial_date
     app.jinja_env.globals["CATEGORIES"] = CATEGORIES
     app.jinja_env.globals["COHORTS"] = COHORTS
-    app.jinja_env.globals["STATUSES"] = STATUSES
+    app.jinja_env.globals.update(
+        STATUSES=STATUSES,
+        DISPOSALS=DISPOSALS,
+        OFFENCES=OFFENCES,
+        PERSON_COHORTS=PERSON_COHORTS,
+        RISK_LEVELS=RISK_LEVELS,
+        TIER_LABELS=TIER_LABELS,
+    )
     app.jinja_env.globals["ONS_CREDIT"] = ONS_CREDIT
 
     @app.context_processor

@@ -1,0 +1,439 @@
+"""Is this service open to this person? ``decide(profile, service) -> Decision``.
+
+Each rule gives a verdict in a sentence: a matched reason ("Delivered in Lambeth"), a
+failed reason ("Only for women") or a note that does not exclude ("Status not known").
+Principles:
+
+- a rule the service does not state (``None`` or empty) never excludes anyone;
+- a profile field left empty (``None``) never excludes;
+- an ended service (status ``ended``, or ``ends_on`` before ``profile.today``) is never
+  eligible;
+- eligible if and only if nothing failed.
+
+The out-of-court disposal rules are read from :mod:`directory.core.oocd`'s tables.
+Pure: no I/O, no framework imports.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from .oocd import (
+    RULES,
+    DisposalAssessment,
+    OocdRules,
+    assess_disposal,
+    condition_kind_label,
+    offence_phrase,
+)
+from .types import Decision, PartialDate, Profile, Reason, ServiceInfo
+from .vocabulary import CATEGORIES, CONDITION_KINDS, COHORTS, GENDERS, RISK_LEVELS
+
+__all__ = ["decide", "period_start", "period_end", "borough_label"]
+
+_GENDER_PHRASES = {"female": "women", "male": "men", "other": "people of another gender"}
+_COHORT_PHRASES = {
+    "oocd": "people on a pre-charge or out-of-court disposal",
+    "probation": "people on probation",
+    "prison_leaver": "people leaving prison",
+    "remand": "people on remand",
+    "general_public": "anyone",
+}
+_OPEN_TO_ANYONE = "general_public"
+_NO_COHORT = "none"
+_GENDER_NOT_KNOWN = "unknown"
+
+
+# --------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------
+
+
+def period_start(when: PartialDate) -> date:
+    """The first day a partial date can mean: 1 March for "March 2025"."""
+    if when.precision == "year":
+        return date(when.value.year, 1, 1)
+    if when.precision == "month":
+        return date(when.value.year, when.value.month, 1)
+    return when.value
+
+
+def period_end(when: PartialDate) -> date:
+    """The last day a partial date can mean: 31 January for "January 2023"."""
+    if when.precision == "year":
+        return date(when.value.year, 12, 31)
+    if when.precision == "month":
+        last = calendar.monthrange(when.value.year, when.value.month)[1]
+        return date(when.value.year, when.value.month, last)
+    return when.value
+
+
+def _on_or_in(when: PartialDate) -> str:
+    return f"on {when.describe()}" if when.precision == "day" else f"in {when.describe()}"
+
+
+def _ordered(slugs: Iterable[str], vocabulary: Mapping[str, str]) -> list[str]:
+    """Slugs in vocabulary order, unknown ones after, alphabetically."""
+    order = {slug: i for i, slug in enumerate(vocabulary)}
+    return sorted(set(slugs), key=lambda s: (order.get(s, len(order)), s))
+
+
+def _join(items: list[str], word: str = "and") -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def _labels(slugs: Iterable[str], vocabulary: Mapping[str, str]) -> list[str]:
+    return [vocabulary.get(s, s) for s in _ordered(slugs, vocabulary)]
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _plural(n: float, word: str) -> str:
+    return f"{_number(n)} {word}" + ("" if n == 1 else "s")
+
+
+def borough_label(profile: Profile) -> str:
+    return profile.borough_name or f"borough {profile.borough_code}"
+
+
+class _Verdicts:
+    def __init__(self) -> None:
+        self.matched: list[Reason] = []
+        self.failed: list[Reason] = []
+        self.notes: list[Reason] = []
+
+    def match(self, rule: str, text: str, source: str | None = None) -> None:
+        self.matched.append(Reason(rule, text, source))
+
+    def fail(self, rule: str, text: str, source: str | None = None) -> None:
+        self.failed.append(Reason(rule, text, source))
+
+    def note(self, rule: str, text: str, source: str | None = None) -> None:
+        self.notes.append(Reason(rule, text, source))
+
+
+# --------------------------------------------------------------------------------------
+# The rules, one function each
+# --------------------------------------------------------------------------------------
+
+
+def _status(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
+    ended_by_date = (
+        s.ends_on is not None and p.today is not None and period_end(s.ends_on) < p.today
+    )
+    if s.status == "ended" or ended_by_date:
+        v.fail("ended", f"Ended {_on_or_in(s.ends_on)}" if s.ends_on else "Ended")
+        return
+    not_started = (
+        s.starts_on is not None and p.today is not None and period_start(s.starts_on) > p.today
+    )
+    if s.status == "planned":
+        if s.starts_on is not None:
+            v.fail("not_running", f"Not yet running (planned to start {_on_or_in(s.starts_on)})")
+        else:
+            v.fail("not_running", "Not yet running (planned)")
+        return
+    if not_started:
+        v.fail("not_running", f"Not yet running (starts {_on_or_in(s.starts_on)})")
+        return
+    if s.status == "pilot":
+        v.match("status", "Running as a pilot")
+    elif s.status == "commissioned":
+        v.match("status", "Commissioned and running")
+    else:
+        v.note("status", "Status not known")
+    if s.ends_on is not None:
+        if p.today is None:
+            v.note("ends_on", f"Recorded as ending {_on_or_in(s.ends_on)}: check it is still running")
+        else:
+            v.note("ends_on", f"Due to end {_on_or_in(s.ends_on)}")
+
+
+def _coverage_unconfirmed_notes(s: ServiceInfo, v: _Verdicts) -> bool:
+    """Notes on coverage the sources leave open; True when there is any."""
+    any_note = False
+    if not s.coverage_confirmed:
+        v.note("borough", "Availability in London is not confirmed: check with the provider")
+        any_note = True
+    if s.unnamed_borough_count:
+        n = s.unnamed_borough_count
+        other = " other" if s.borough_codes else ""
+        boroughs = "borough" if n == 1 else "boroughs"
+        verb = "does" if n == 1 else "do"
+        v.note(
+            "borough",
+            f"Delivered in {n}{other} London {boroughs} that the sources {verb} not name: "
+            "check with the provider",
+        )
+        any_note = True
+    if not s.pan_london and not s.borough_codes and not s.unnamed_borough_count:
+        v.note("borough", "Where it is delivered is not recorded: check with the provider")
+        any_note = True
+    return any_note
+
+
+def _borough(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
+    if p.borough_code is not None and p.borough_code in s.borough_codes:
+        v.match("borough", f"Delivered in {borough_label(p)}")
+    elif s.pan_london:
+        v.match("borough", "Pan-London")
+    elif p.borough_code is None and s.borough_codes:
+        v.match("borough", f"Delivered in {_plural(len(s.borough_codes), 'London borough')}")
+    unconfirmed = _coverage_unconfirmed_notes(s, v)
+    if (
+        p.borough_code is not None
+        and p.borough_code not in s.borough_codes
+        and not s.pan_london
+        and not unconfirmed
+    ):
+        v.fail("borough", f"Not delivered in {borough_label(p)}")
+
+
+def _needs(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
+    if not p.needs:
+        return
+    if not s.categories:
+        v.note("needs", "Categories of need not recorded")
+        return
+    shared = p.needs & s.categories
+    if shared:
+        v.match("needs", f"Helps with: {', '.join(_labels(shared, CATEGORIES))}")
+    else:
+        v.fail("needs", f"Does not help with: {', '.join(_labels(p.needs, CATEGORIES))}")
+
+
+def _cohort(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
+    if p.cohort is None or not s.cohorts:
+        return
+    if p.cohort != _NO_COHORT and p.cohort in s.cohorts:
+        v.match("cohort", f"For {_COHORT_PHRASES.get(p.cohort, p.cohort)}")
+    elif _OPEN_TO_ANYONE in s.cohorts:
+        v.match("cohort", "Open to anyone (no criminal justice status needed)")
+    else:
+        phrases = [_COHORT_PHRASES.get(c, c) for c in _ordered(s.cohorts, COHORTS)]
+        v.fail("cohort", f"Only for {_join(phrases, 'or')}")
+
+
+def _age(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
+    lo, hi = s.min_age, s.max_age
+    if lo is None and hi is None:
+        if p.age is not None:
+            v.note("age", "Age limits not recorded")
+        return
+    if p.age is None:
+        return
+    if lo is not None and p.age < lo:
+        v.fail("age", f"From age {lo}")
+    elif hi is not None and p.age > hi:
+        v.fail("age", f"Up to age {hi}")
+    elif lo is not None and hi is not None:
+        v.match("age", f"Ages {lo} to {hi}")
+    elif lo is not None:
+        v.match("age", f"From age {lo}")
+    else:
+        v.match("age", f"Up to age {hi}")
+
+
+def _gender(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
+    served = {g for g in s.genders if g in _GENDER_PHRASES}
+    if not served or served == set(_GENDER_PHRASES):
+        return
+    phrase = _join([_GENDER_PHRASES[g] for g in _ordered(served, GENDERS)])
+    if p.gender is None:
+        return
+    if p.gender == _GENDER_NOT_KNOWN or p.gender not in _GENDER_PHRASES:
+        v.note("gender", f"Only for {phrase}: gender not known")
+    elif p.gender in served:
+        v.match("gender", f"For {phrase}")
+    else:
+        v.fail("gender", f"Only for {phrase}")
+
+
+def _risk(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
+    if p.risk_level is None or not s.risk_levels:
+        return
+    if p.risk_level in s.risk_levels:
+        v.match("risk", f"Accepts {RISK_LEVELS.get(p.risk_level, p.risk_level).lower()} risk")
+    else:
+        levels = [label.lower() for label in _labels(s.risk_levels, RISK_LEVELS)]
+        v.fail("risk", f"Only for {_join(levels, 'or')} risk")
+
+
+def _offence(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
+    if p.offence is None:
+        return
+    phrase = offence_phrase(p.offence)
+    if p.offence in s.offences_excluded:
+        v.fail("offence", f"{phrase[:1].upper()}{phrase[1:]} are excluded")
+    elif s.offences_accepted:
+        if p.offence in s.offences_accepted:
+            v.match("offence", f"Accepts {phrase}")
+        else:
+            accepted = [offence_phrase(o) for o in sorted(s.offences_accepted)]
+            v.fail("offence", f"Only for {_join(accepted, 'or')}")
+
+
+def _language(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
+    if p.language is None or not s.languages:
+        return
+    wanted = p.language.strip().casefold()
+    if wanted in {lang.strip().casefold() for lang in s.languages}:
+        v.match("language", f"Available in {p.language}")
+    else:
+        v.fail(
+            "language",
+            f"Not available in {p.language} (offered in {_join(sorted(s.languages))})",
+        )
+
+
+def _veterans(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
+    if s.veterans_only:
+        if p.veteran:
+            v.match("veterans", "For veterans")
+        else:
+            v.fail("veterans", "Only for veterans")
+    if s.neurodivergent_only:
+        if p.neurodivergent:
+            v.match("neurodivergent", "For neurodivergent people")
+        else:
+            v.fail("neurodivergent", "Only for neurodivergent people")
+
+
+def _oocd(
+    p: Profile,
+    s: ServiceInfo,
+    v: _Verdicts,
+    rules: OocdRules,
+    assessment: DisposalAssessment | None,
+) -> None:
+    if p.disposal is None:
+        return
+    if assessment is None or assessment.disposal != p.disposal:
+        assessment = assess_disposal(p, rules)
+    if not assessment.available:
+        for reason in assessment.reasons:
+            v.failed.append(reason)
+        return
+    disposal = rules.disposal(p.disposal)
+    if disposal is None:  # assess_disposal reports unknown disposals as unavailable
+        return
+    slug = disposal.slug
+
+    if slug not in s.oocd_disposals:
+        if s.oocd_disposals:
+            v.fail("oocd_disposal", f"Cannot be {disposal.condition_phrase}")
+        else:
+            v.fail("oocd_disposal", f"Not recorded as {disposal.condition_phrase}")
+        return
+
+    kinds = s.oocd_condition_kinds
+    allowed = rules.kinds_for(slug)
+    permitted = kinds if allowed is None else kinds & allowed.kinds
+    listed = ", ".join(condition_kind_label(k).lower() for k in _ordered(permitted, CONDITION_KINDS))
+    v.match(
+        "oocd_disposal",
+        f"Can be {disposal.condition_phrase}" + (f" ({listed})" if listed else ""),
+        disposal.citation,
+    )
+    if allowed is not None:
+        for kind in _ordered(kinds - allowed.kinds, CONDITION_KINDS):
+            v.fail(
+                "oocd_condition_kind",
+                f"{condition_kind_label(kind)} cannot be {disposal.condition_phrase}",
+                allowed.citation,
+            )
+
+    hours = s.oocd_hours
+    if hours is not None:
+        for cap in rules.caps_for(slug):
+            if cap.kind not in kinds:
+                continue
+            if cap.not_counting & kinds:
+                if cap.max_hours is not None and hours > cap.max_hours:
+                    waived = _join(
+                        [condition_kind_label(k).lower() for k in _ordered(cap.not_counting, CONDITION_KINDS)],
+                        "or",
+                    )
+                    v.note(
+                        "oocd_hours",
+                        f"Takes {_plural(hours, 'hour')}: under {disposal.article_name}, "
+                        f"{cap.description} beyond {_plural(cap.max_hours, 'hour')} must be "
+                        f"{waived}",
+                        cap.citation,
+                    )
+                continue
+            if cap.max_hours is None:
+                v.note(
+                    "oocd_hours",
+                    f"Takes {_plural(hours, 'hour')}: {cap.description} under "
+                    f"{disposal.article_name} is capped; check the hours against the cap",
+                    cap.citation,
+                )
+            elif hours > cap.max_hours:
+                v.fail(
+                    "oocd_hours",
+                    f"Takes {_plural(hours, 'hour')}; {cap.description} under "
+                    f"{disposal.article_name} is capped at {_plural(cap.max_hours, 'hour')}",
+                    cap.citation,
+                )
+            else:
+                v.match(
+                    "oocd_hours",
+                    f"Takes {_plural(hours, 'hour')}, within the {_number(cap.max_hours)}-hour "
+                    f"cap on {cap.description}",
+                    cap.citation,
+                )
+
+    weeks = s.oocd_completion_weeks
+    completion = rules.completion_for(slug)
+    if weeks is not None and completion is not None:
+        normal = (
+            f"{disposal.possessive} conditions are normally completed within "
+            f"{_plural(completion.normal_weeks, 'week')}"
+        )
+        exceptional = completion.exceptional_weeks
+        if weeks <= completion.normal_weeks:
+            v.match("oocd_weeks", f"Takes {_plural(weeks, 'week')}; {normal}", completion.citation)
+        elif exceptional is not None and weeks <= exceptional:
+            v.note(
+                "oocd_weeks",
+                f"Takes {_plural(weeks, 'week')}; {normal}, exceptionally {_number(exceptional)}",
+                completion.citation,
+            )
+        else:
+            tail = f" (exceptionally {_number(exceptional)})" if exceptional is not None else ""
+            v.fail("oocd_weeks", f"Takes {_plural(weeks, 'week')}; {normal}{tail}", completion.citation)
+
+
+_RULES = (_status, _borough, _needs, _cohort, _age, _gender, _risk, _offence, _language, _veterans)
+
+
+def decide(
+    profile: Profile,
+    service: ServiceInfo,
+    *,
+    rules: OocdRules = RULES,
+    assessment: DisposalAssessment | None = None,
+) -> Decision:
+    """Every rule's verdict on ``service`` for ``profile``.
+
+    ``assessment`` is :func:`directory.core.oocd.assess_disposal` for this profile, when
+    the caller has already worked it out (ranking does, once for all services).
+    """
+    verdicts = _Verdicts()
+    for rule in _RULES:
+        rule(profile, service, verdicts)
+    _oocd(profile, service, verdicts, rules, assessment)
+    return Decision(
+        service_id=service.id,
+        eligible=not verdicts.failed,
+        matched=tuple(verdicts.matched),
+        failed=tuple(verdicts.failed),
+        notes=tuple(verdicts.notes),
+    )

@@ -1,0 +1,52 @@
+"""The finder pages: the officer's form, the results, and the take-away list."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from ..core.queries import InvalidInput, parse_finder_query
+from ..extensions import db
+from ..operations import catalogue, finder
+from ..operations.geography import UnknownPostcode
+from ..web.postcodes import postcode_directory
+from .takeaway import parse_takeaway, takeaway_item
+
+bp = Blueprint("finder", __name__)
+
+
+@bp.app_context_processor
+def takeaway_helpers():
+    return {"takeaway_item": takeaway_item}
+
+
+@bp.get("/find")
+def find():
+    boroughs = catalogue.list_boroughs(db.session)
+    args = request.args.to_dict(flat=False)
+    context = {"boroughs": boroughs, "args": request.args, "error": None, "result": None}
+    if not any(v for values in args.values() for v in values if v.strip()):
+        return render_template("finder/find.html", **context)
+    status = 200
+    try:
+        query = parse_finder_query(args, {b.code for b, _ in boroughs})
+        context["query"] = query
+        context["result"] = finder.find(db.session, postcode_directory(), query)
+    except InvalidInput as error:
+        context["error"], status = (error.field, error.message), 400
+    except UnknownPostcode as error:
+        context["error"] = ("postcode", f"{error.postcode} is not in the ONS Postcode Directory. Check it, or choose a borough instead.")
+        status = 404
+    except finder.OutsideLondon as error:
+        context["error"], status = ("postcode", str(error)), 400
+    return render_template("finder/find.html", **context), status
+
+
+@bp.get("/find/list")
+def takeaway():
+    items = parse_takeaway(request.args.getlist("item"))
+    services = finder.services_by_slug(db.session, [slug for slug, _ in items])
+    if not services:
+        raise catalogue.NotFound("those services")
+    distances = dict(items)
+    return render_template("finder/takeaway.html", services=services, distances=distances)
+

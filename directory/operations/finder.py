@@ -1,0 +1,156 @@
+"""The finder: a place and a person in, ranked services with reasons out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core.queries import FinderQuery, InvalidInput
+from ..core.ranking import FinderOutcome, rank
+from ..core.types import PartialDate, Profile, ServiceInfo, SiteInfo
+from ..geo.postcode_directory import PostcodeDirectory
+from ..models import Borough, Service
+from . import catalogue
+from .geography import Place, locate_postcode
+
+
+class OutsideLondon(ValueError):
+    """A real postcode, but not in London: the finder covers London only."""
+
+    def __init__(self, place: Place):
+        name = place.authority_name or place.record.la_code
+        super().__init__(
+            f"{place.record.postcode} is outside London ({name}). "
+            "This directory covers London's 33 local authorities."
+        )
+        self.place = place
+
+
+@dataclass(frozen=True)
+class Location:
+    borough: Borough
+    postcode: str | None
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(frozen=True)
+class FinderResult:
+    location: Location
+    outcome: FinderOutcome
+    services: dict[int, Service]
+
+
+def _partial(value: date | None, precision: str | None) -> PartialDate | None:
+    return PartialDate(value, precision or "day") if value else None
+
+
+def service_info(service: Service) -> ServiceInfo:
+    """A catalogue row as the plain value the eligibility engine reads."""
+    borough_codes = frozenset(b.code for b in service.boroughs)
+    return ServiceInfo(
+        id=service.id,
+        slug=service.slug,
+        name=service.name,
+        status=service.status,
+        starts_on=_partial(service.starts_on, service.starts_on_precision),
+        ends_on=_partial(service.ends_on, service.ends_on_precision),
+        pan_london=service.pan_london,
+        borough_codes=borough_codes,
+        categories=frozenset(c.slug for c in service.categories),
+        cohorts=frozenset(c.slug for c in service.cohorts),
+        min_age=service.min_age,
+        max_age=service.max_age,
+        genders=frozenset(service.genders or ()),
+        risk_levels=frozenset(service.risk_levels or ()),
+        offences_accepted=frozenset(service.offences_accepted or ()),
+        offences_excluded=frozenset(service.offences_excluded or ()),
+        languages=frozenset(lang.lower() for lang in service.languages or ()),
+        veterans_only=service.veterans_only,
+        neurodivergent_only=service.neurodivergent_only,
+        oocd_disposals=frozenset(service.oocd_disposals or ()),
+        oocd_condition_kinds=frozenset(service.oocd_condition_kinds or ()),
+        oocd_hours=service.oocd_hours,
+        oocd_completion_weeks=service.oocd_completion_weeks,
+        sites=tuple(
+            SiteInfo(
+                name=site.name,
+                postcode=site.postcode,
+                borough_code=site.borough.code if site.borough else None,
+                lat=site.lat,
+                lon=site.lon,
+            )
+            for site in service.sites
+        ),
+        unnamed_borough_count=service.unnamed_borough_count,
+        coverage_confirmed=bool(
+            service.pan_london or borough_codes or service.unnamed_borough_count
+            or any(site.borough for site in service.sites)
+        ),
+    )
+
+
+def locate(session: Session, directory: PostcodeDirectory, query: FinderQuery) -> Location:
+    if query.postcode:
+        place = locate_postcode(session, directory, query.postcode)
+        if not place.in_london:
+            raise OutsideLondon(place)
+        return Location(place.borough, place.record.postcode, place.record.lat, place.record.lon)
+    borough = session.scalar(select(Borough).where(Borough.code == query.borough))
+    if borough is None:
+        raise InvalidInput("borough", f"'{query.borough}' is not a London borough code.")
+    return Location(borough, None, None, None)
+
+
+def profile_for(query: FinderQuery, location: Location, today: date) -> Profile:
+    return Profile(
+        borough_code=location.borough.code,
+        borough_name=location.borough.name,
+        lat=location.lat,
+        lon=location.lon,
+        needs=frozenset(query.needs),
+        age=query.age,
+        gender=query.gender,
+        cohort=query.cohort,
+        risk_level=query.risk_level,
+        veteran=query.veteran,
+        neurodivergent=query.neurodivergent,
+        language=query.language,
+        disposal=query.disposal,
+        offence=query.offence,
+        today=today,
+    )
+
+
+def candidate_services(session: Session) -> list[Service]:
+    """Every published service: the engine, not the query, decides and explains."""
+    return list(
+        session.scalars(
+            catalogue.published_services()
+            .options(*catalogue.service_options())
+            .order_by(Service.name)
+        )
+    )
+
+
+def find(
+    session: Session, directory: PostcodeDirectory, query: FinderQuery, today: date | None = None
+) -> FinderResult:
+    location = locate(session, directory, query)
+    services = candidate_services(session)
+    profile = profile_for(query, location, today or date.today())
+    outcome = rank(profile, [service_info(s) for s in services])
+    return FinderResult(location=location, outcome=outcome, services={s.id: s for s in services})
+
+
+def services_by_slug(session: Session, slugs: list[str]) -> list[Service]:
+    rows = session.scalars(
+        catalogue.published_services()
+        .where(Service.slug.in_(slugs))
+        .options(*catalogue.service_options())
+    ).all()
+    order = {slug: i for i, slug in enumerate(slugs)}
+    return sorted(rows, key=lambda s: order[s.slug])
