@@ -44,7 +44,19 @@ def partial_date(value, precision) -> str:
     return format_date(value)
 
 
+def query_with(**changes) -> dict[str, list[str]]:
+    """This request's query arguments with some replaced: for pagination links."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = [str(value)]
+    return args
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["query_with"] = query_with
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.globals["partial_date"] = partial_date
     app.jinja_env.globals["CATEGORIES"] = CATEGORIES
@@ -64,13 +76,4 @@ def init_app(app: Flask) -> None:
         def last_updated():
             return catalogue_last_updated(db.session)
 
-        def query_with(**changes):
-            args = request.args.to_dict(flat=False)
-            for key, value in changes.items():
-                if value is None:
-                    args.pop(key, None)
-                else:
-                    args[key] = [str(value)]
-            return args
-
-        return {"catalogue_last_updated": last_updated, "query_with": query_with}
+        return {"catalogue_last_updated": last_updated}
