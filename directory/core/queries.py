@@ -86,7 +86,7 @@ def whole_number(
     value = first(args, name)
     if value is None:
         return default
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise InvalidInput(name, f"{name} must be a whole number, not '{value[:20]}'.")
     number = int(value)
     if not minimum <= number <= maximum:
