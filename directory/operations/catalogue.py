@@ -126,7 +126,7 @@ def get_service(session: Session, key: str | int) -> Service:
     stmt = published_services().options(
         *service_options(), selectinload(Service.citations)
     )
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+    if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit() and len(key) <= 18):
         stmt = stmt.where(Service.id == int(key))
     elif isinstance(key, str) and len(key) == 36:
         stmt = stmt.where(or_(Service.uuid == key, Service.slug == key))

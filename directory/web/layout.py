@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.ranking import TIER_LABELS
 from ..core.vocabulary import (
@@ -74,6 +75,10 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def provenance():
         def last_updated():
-            return catalogue_last_updated(db.session)
+            try:
+                return catalogue_last_updated(db.session)
+            except SQLAlchemyError:
+                db.session.rollback()
+                return None
 
         return {"catalogue_last_updated": last_updated}

@@ -69,3 +69,8 @@ def test_bad_input_is_a_json_error(client, url, status, error):
 def test_unknown_category_lists_the_allowed_values(client):
     body = client.get("/api/services?category=nope").get_json()
     assert "accommodation" in body["allowed"]
+
+
+@pytest.mark.parametrize("key", ["%C2%B2", "99999999999999999999999", "%00"])
+def test_odd_identifiers_are_not_found_not_a_crash(client, key):
+    assert client.get(f"/api/services/{key}").status_code == 404
