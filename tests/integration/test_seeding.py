@@ -1,0 +1,81 @@
+"""Seeding: idempotent, faithful to the files, with stable identifiers."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from directory.models import Borough, Citation, MinimumOfferItem, Service
+from directory.operations.seeding import RECORD_NAMESPACE, parse_partial_date, seed_all
+
+SEED = Path(__file__).resolve().parents[2] / "seed"
+
+
+def test_a_second_seed_changes_nothing(session):
+    before = session.scalar(select(func.count(Service.id)))
+    summary = seed_all(session, SEED, None)
+    assert summary.added == {} and summary.updated == {}
+    assert session.scalar(select(func.count(Service.id))) == before
+
+
+def test_a_second_seed_keeps_edits_made_in_the_app(session):
+    service = session.scalar(select(Service).where(Service.slug == "ace"))
+    service.summary = "Edited by its provider"
+    session.commit()
+    seed_all(session, SEED, None)
+    assert session.scalar(select(Service.summary).where(Service.slug == "ace")) == "Edited by its provider"
+
+
+def test_seeded_records_have_stable_uuids(session):
+    service = session.scalar(select(Service).where(Service.slug == "drive"))
+    assert service.uuid == str(uuid.uuid5(RECORD_NAMESPACE, "service:drive"))
+
+
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "drive", "cifa", "ace", "restart", "safe-and-together", "cara", "building-better-relationships",
+        "positive-pathway-plus", "masip", "womens-wrap-around-service", "transitions-to-adulthood-hub",
+        "penrose-drive-iap", "opd-hass", "cfo-activity-hubs", "cas3", "liaison-and-diversion",
+        "mhtr-women",
+    ],
+)
+def test_every_intervention_the_notes_name_is_there_with_citations(session, slug):
+    service = session.scalar(select(Service).where(Service.slug == slug))
+    assert service is not None
+    assert service.citations, f"{slug} cites its note"
+
+
+def test_unnamed_coverage_is_recorded_as_unnamed(session):
+    cifa = session.scalar(select(Service).where(Service.slug == "cifa"))
+    assert cifa.unnamed_borough_count == 10
+    assert {b.name for b in cifa.boroughs} == {"Brent", "Barnet"}
+
+
+def test_an_ended_pilot_is_ended_with_its_date(session):
+    ace = session.scalar(select(Service).where(Service.slug == "ace"))
+    assert ace.status == "ended"
+    assert (ace.ends_on.year, ace.ends_on.month, ace.ends_on_precision) == (2023, 1, "month")
+
+
+def test_areas_and_offer_are_loaded(session):
+    assert session.scalar(select(func.count(Borough.id))) == 33
+    assert session.scalar(select(func.count(Borough.id)).where(Borough.bcu_id.is_(None))) == 1
+    assert session.scalar(select(func.count(MinimumOfferItem.id))) >= 5
+    assert session.scalar(select(func.count(Citation.id))) > 30
+
+
+@pytest.mark.parametrize(
+    "value, precision", [("2023", "year"), ("2023-01", "month"), ("2023-01-15", "day"), (2021, "year")]
+)
+def test_partial_dates(value, precision):
+    assert parse_partial_date(value).precision == precision
+
+
+@pytest.mark.parametrize("value", ["2023-13", "soon", "2023-02-30"])
+def test_bad_dates_are_reported(value):
+    with pytest.raises(ValueError, match="is not a date"):
+        parse_partial_date(value)
