@@ -29,7 +29,6 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    # login_manager is initialised with the auth blueprint (accounts and roles).
 
     from . import models  # noqa: F401  (the whole schema, for Alembic)
     from .database import configure_engine
@@ -41,17 +40,28 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     layout.init_app(app)
     errors.init_app(app)
     health.init_app(app)
+    from .auth.guards import init_login
 
+    init_login(app)
+
+    from .admin.routes import bp as admin_bp
     from .api.routes import bp as api_bp
+    from .auth.cli import users_cli
+    from .auth.routes import bp as auth_bp
     from .catalogue.routes import bp as catalogue_bp
     from .finder.routes import bp as finder_bp
+    from .providers.routes import bp as providers_bp
     from .cli import seed_cli
     from .geo.cli import geo_cli
 
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(finder_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(providers_bp, url_prefix="/provider")
+    app.register_blueprint(admin_bp)
     csrf.exempt(api_bp)
     app.cli.add_command(seed_cli)
     app.cli.add_command(geo_cli)
+    app.cli.add_command(users_cli)
     return app

@@ -70,3 +70,82 @@ def session(app):
 @pytest.fixture
 def client(app, session):
     return app.test_client()
+
+
+# --------------------------------------------------------------------------------------
+# Accounts: users of each role, signing in through the real form, CSRF tokens from pages
+# --------------------------------------------------------------------------------------
+
+import re  # noqa: E402
+
+TEST_PASSWORD = "correct horse battery staple"
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token in a rendered page (the first form's)."""
+    match = _CSRF.search(html)
+    assert match, "no csrf_token on the page"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, form_url: str | None = None, **kwargs):
+    """Open the page holding the form, read its CSRF token, and post ``data`` with it."""
+    page = client.get(form_url or url)
+    payload = {"csrf_token": csrf_from(page.get_data(as_text=True)), **data}
+    return client.post(url, data=payload, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    from directory.operations.accounts import hasher
+
+    return hasher.hash(TEST_PASSWORD)
+
+
+@pytest.fixture
+def make_user(session, password_hash):
+    """Build a user: make_user("provider", organisation=org, email=...)."""
+    from directory.models import Organisation, User
+
+    counter = iter(range(1, 10_000))
+
+    def build(role: str = "officer", organisation=None, email: str | None = None, **overrides):
+        n = next(counter)
+        if role == "provider" and organisation is None:
+            organisation = Organisation(slug=f"test-org-{n}-{role}", name=f"Test Organisation {n}", moderation="published")
+            session.add(organisation)
+            session.flush()
+        user = User(
+            email=email or f"{role}{n}@example.org",
+            name=f"Test {role.title()} {n}",
+            password_hash=password_hash,
+            role=role,
+            organisation_id=organisation.id if organisation is not None else None,
+            **overrides,
+        )
+        session.add(user)
+        session.flush()
+        return user
+
+    return build
+
+
+def sign_in(client, email: str, password: str = TEST_PASSWORD):
+    from directory.extensions import limiter
+
+    limiter.reset()
+    return post_form(client, "/login", {"email": email, "password": password})
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Sign the test client in as a new user of ``role``; returns the User row."""
+
+    def do(role: str, **kwargs):
+        user = make_user(role, **kwargs)
+        response = sign_in(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    return do

@@ -3,9 +3,12 @@
 from .area import BCU, PDU, Borough
 from .catalogue import Category, Citation, Cohort, Organisation, Service, Site
 from .dataset import Dataset
+from .moderation import AuditEvent, Revision, ServiceVersion
 from .offer import MinimumOfferItem
+from .user import User
 
 __all__ = [
+    "AuditEvent",
     "BCU",
     "PDU",
     "Borough",
@@ -15,6 +18,9 @@ __all__ = [
     "Dataset",
     "MinimumOfferItem",
     "Organisation",
+    "Revision",
     "Service",
+    "ServiceVersion",
     "Site",
+    "User",
 ]

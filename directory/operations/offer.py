@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Category, Cohort, MinimumOfferItem
+from .audit import record
 
 
 class OfferError(ValueError):
@@ -113,9 +114,4 @@ def remove_offer_item(session: Session, item_id: int, actor) -> OfferItemView:
 
 
 def _audit(session: Session, actor, action: str, item_id: int, detail: dict) -> None:
-    """Record the change in the audit log (added with accounts and moderation)."""
-    try:
-        from .audit import record
-    except ImportError:  # the audit log is not there yet
-        return
     record(session, actor, action, "minimum_offer_item", item_id, detail)

@@ -1,0 +1,1 @@
+"""Commissioners review changes and set the minimum offer; administrators manage users."""

@@ -1,0 +1,43 @@
+"""Commissioner and administrator forms: user roles, minimum offer items, review decisions."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..core.accounts import ROLES
+from ..core.vocabulary import CATEGORIES, COHORTS
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=list(ROLES.items()), validators=[DataRequired(message="Choose a role.")])
+    organisation_id = SelectField("Organisation (providers only)", coerce=_optional_int, choices=[], validate_choice=False)
+    active = BooleanField("Can sign in")
+
+    def set_organisations(self, choices: list[tuple[int, str]]) -> None:
+        self.organisation_id.choices = [("", "None")] + choices
+
+
+class OfferItemForm(FlaskForm):
+    category = SelectField("Category of need", choices=[("", "Choose a category")] + list(CATEGORIES.items()),
+                           validators=[DataRequired(message="Choose a category of need.")])
+    cohort = SelectField("Only for this cohort (optional)", choices=[("", "All cohorts")] + list(COHORTS.items()),
+                         validators=[Optional()])
+    note = StringField("Source note (optional)", description="The board note this comes from, like 001_0ade4d31785cde55.txt",
+                       validators=[Optional(), Length(max=120)])
+    quote = TextAreaField("What the note says (optional)", validators=[Optional(), Length(max=2000)])
+
+
+class ReviewForm(FlaskForm):
+    """Approve: nothing but the CSRF token. Reject: a reason the provider will see."""
+
+    reason = TextAreaField(
+        "Reason for asking for changes",
+        description="The provider sees this. Say what to change.",
+        validators=[Optional(), Length(max=2000)],
+    )

@@ -1,0 +1,1 @@
+"""Accounts: sign in, sign out, sign up, password change; the access guards."""

@@ -1,0 +1,1 @@
+"""Providers keep their organisation and services current; changes go live after review."""
