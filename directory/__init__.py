@@ -50,12 +50,15 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .auth.routes import bp as auth_bp
     from .catalogue.routes import bp as catalogue_bp
     from .finder.routes import bp as finder_bp
+    from .maps.routes import bp as maps_bp
+    from .offer_cli import offer_cli
     from .providers.routes import bp as providers_bp
     from .cli import seed_cli
     from .geo.cli import geo_cli
 
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(finder_bp)
+    app.register_blueprint(maps_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(auth_bp)
     app.register_blueprint(providers_bp, url_prefix="/provider")
@@ -63,5 +66,6 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     csrf.exempt(api_bp)
     app.cli.add_command(seed_cli)
     app.cli.add_command(geo_cli)
+    app.cli.add_command(offer_cli)
     app.cli.add_command(users_cli)
     return app

@@ -1,0 +1,177 @@
+"""Maps, gap analysis pages and exports.
+
+    /maps                       what the maps show, with links
+    /maps/coverage              services per borough for a category (choropleth + table)
+    /maps/gaps                  missing minimum-offer categories (choropleth + table)
+    /maps/sites                 delivery sites, clustered and coloured by category
+    /gaps.csv                   borough (or BCU/PDU) x category figures
+    /gaps.geojson               borough polygons with the gap figures
+    /boroughs/<code>/profile    printable borough profile for board papers
+
+Every page takes ``distance_km`` (0.5 to 20), ``cohort`` and ``age`` (age band); bad
+values raise InvalidInput, which the app renders as a 400 page.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from flask import Blueprint, Response, render_template, request, url_for
+from markupsafe import Markup, escape
+
+from ..core.coverage import AGE_BANDS, parse_map_query
+from ..core.queries import InvalidInput, first
+from ..extensions import db
+from ..operations import coverage
+from ..web.postcodes import postcode_directory
+from . import builder, figures
+
+bp = Blueprint("maps", __name__)
+
+
+def _query():
+    return parse_map_query(request.args.to_dict(flat=False))
+
+
+def _srcdoc(html: str) -> Markup:
+    """The map document escaped once, for an iframe's srcdoc attribute."""
+    return Markup(escape(html))
+
+
+def _page_context(report=None):
+    return {
+        "provenance": coverage.provenance(db.session, postcode_directory()),
+        "age_bands": AGE_BANDS,
+        "report": report,
+        "percent": figures.percent,
+        "category_label": figures.category_label,
+    }
+
+
+@bp.get("/maps")
+def index():
+    return render_template("maps/index.html", **_page_context())
+
+
+@bp.get("/maps/coverage")
+def coverage_map():
+    query = _query()
+    report = coverage.gap_report(db.session, postcode_directory(), query)
+    srcdoc = coverage.memo(
+        report.version,
+        ("coverage-map", query.category, query.cohort, query.band, query.distance_km),
+        lambda: _srcdoc(builder.choropleth_map(figures.coverage_choropleth(report, query.category))),
+    )
+    values = [r.services for r in figures.coverage_rows(report, query.category)]
+    return render_template(
+        "maps/coverage.html",
+        query=query,
+        srcdoc=srcdoc,
+        rows=figures.coverage_rows(report, query.category),
+        legend=figures.count_legend(values),
+        lottery=report.analysis.lottery.get(query.category) if query.category else None,
+        **_page_context(report),
+    )
+
+
+@bp.get("/maps/gaps")
+def gaps_map():
+    query = _query()
+    report = coverage.gap_report(db.session, postcode_directory(), query)
+    srcdoc = coverage.memo(
+        report.version,
+        ("gaps-map", query.cohort, query.band, query.distance_km),
+        lambda: _srcdoc(builder.choropleth_map(figures.gaps_choropleth(report))),
+    )
+    return render_template(
+        "maps/gaps.html",
+        query=query,
+        srcdoc=srcdoc,
+        legend=figures.gap_legend(),
+        middle=coverage.missing_middle(db.session, query.cohort),
+        **_page_context(report),
+    )
+
+
+@bp.get("/maps/sites")
+def sites_map():
+    query = _query()
+    borough = first(request.args.to_dict(flat=False), "borough")
+    if borough is not None:
+        borough = borough.upper()
+        codes = {a.code for a in coverage.snapshot(db.session).areas}
+        if borough not in codes:
+            raise InvalidInput(
+                "borough", f"'{borough[:20]}' is not a London borough code.", sorted(codes)
+            )
+    sites = coverage.site_markers(db.session, query.category, borough)
+    srcdoc = coverage.memo(
+        sites.version,
+        ("sites-map", query.category, borough),
+        lambda: _srcdoc(
+            builder.sites_map(
+                figures.site_pins(sites, lambda slug: url_for("catalogue.service", slug=slug)),
+                figures.site_legend(sites),
+                "Delivery sites",
+            )
+        ),
+    )
+    return render_template(
+        "maps/sites.html",
+        query=query,
+        borough=borough,
+        areas=coverage.snapshot(db.session).areas,
+        sites=sites,
+        srcdoc=srcdoc,
+        legend=figures.site_legend(sites),
+        **_page_context(),
+    )
+
+
+@bp.get("/gaps.csv")
+def gaps_csv():
+    query = _query()
+    report = coverage.gap_report(db.session, postcode_directory(), query)
+
+    def build() -> str:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerows(figures.csv_rows(report, query.group))
+        return out.getvalue()
+
+    body = coverage.memo(
+        report.version, ("csv", query.group, query.cohort, query.band, query.distance_km), build
+    )
+    name = f"london-service-gaps-{query.group}-{query.distance_km:g}km.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/gaps.geojson")
+def gaps_geojson():
+    query = _query()
+    report = coverage.gap_report(db.session, postcode_directory(), query)
+    body = coverage.memo(
+        report.version,
+        ("geojson", query.cohort, query.band, query.distance_km),
+        lambda: json.dumps(figures.geojson(report), separators=(",", ":")),
+    )
+    name = f"london-service-gaps-{query.distance_km:g}km.geojson"
+    return Response(
+        body,
+        mimetype="application/geo+json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/boroughs/<code>/profile")
+def borough_profile(code: str):
+    query = _query()
+    profile = coverage.borough_gap_profile(db.session, postcode_directory(), code, query)
+    return render_template(
+        "maps/profile.html", query=query, profile=profile, **_page_context(profile.report)
+    )
