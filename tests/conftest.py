@@ -135,6 +135,9 @@ def sign_in(client, email: str, password: str = TEST_PASSWORD):
     from directory.extensions import limiter
 
     limiter.reset()
+    if client.get("/login").status_code == 302:  # someone is signed in: sign them out first
+        home = client.get("/").get_data(as_text=True)
+        client.post("/logout", data={"csrf_token": csrf_from(home)})
     return post_form(client, "/login", {"email": email, "password": password})
 
 
@@ -149,3 +152,30 @@ def login_as(client, make_user):
         return user
 
     return do
+
+
+def service_form_data(**overrides) -> dict:
+    """A valid service form submission (a site in Lambeth); override any field."""
+    data = {
+        "name": "Test Mentoring Service",
+        "summary": "Mentoring for young adults leaving prison.",
+        "description": "One-to-one mentoring.",
+        "status": "commissioned",
+        "starts_on": "2024-04-01",
+        "ends_on": "",
+        "boroughs": ["E09000022"],
+        "categories": ["employment_education_training"],
+        "cohorts": ["prison_leaver"],
+        "min_age": "18",
+        "max_age": "25",
+        "languages": "English, Polish",
+        "referral_routes": ["probation", "self"],
+        "how_to_refer": "Email the team.",
+        "email": "referrals@example.org",
+        "sites-0-name": "Lambeth hub",
+        "sites-0-address": "1 Example Street",
+        "sites-0-postcode": "se17tp",
+        "sites-0-opening_details": "Mondays",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..core.accounts import ROLES
 from ..core.vocabulary import CATEGORIES, COHORTS
+
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _optional_int(value):
@@ -15,18 +19,18 @@ def _optional_int(value):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=list(ROLES.items()), validators=[DataRequired(message="Choose a role.")])
-    organisation_id = SelectField("Organisation (providers only)", coerce=_optional_int, choices=[], validate_choice=False)
+    role = SelectField("Role", choices=_choices(ROLES.items()), validators=[DataRequired(message="Choose a role.")])
+    organisation_id = SelectField("Organisation (providers only)", coerce=_optional_int, choices=_choices([]), validate_choice=False)
     active = BooleanField("Can sign in")
 
     def set_organisations(self, choices: list[tuple[int, str]]) -> None:
-        self.organisation_id.choices = [("", "None")] + choices
+        self.organisation_id.choices = _choices([("", "None")] + choices)
 
 
 class OfferItemForm(FlaskForm):
-    category = SelectField("Category of need", choices=[("", "Choose a category")] + list(CATEGORIES.items()),
+    category = SelectField("Category of need", choices=_choices([("", "Choose a category")] + list(CATEGORIES.items())),
                            validators=[DataRequired(message="Choose a category of need.")])
-    cohort = SelectField("Only for this cohort (optional)", choices=[("", "All cohorts")] + list(COHORTS.items()),
+    cohort = SelectField("Only for this cohort (optional)", choices=_choices([("", "All cohorts")] + list(COHORTS.items())),
                          validators=[Optional()])
     note = StringField("Source note (optional)", description="The board note this comes from, like 001_0ade4d31785cde55.txt",
                        validators=[Optional(), Length(max=120)])

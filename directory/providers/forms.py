@@ -17,6 +17,7 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
+    SelectChoice,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -49,8 +50,9 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def _choices(vocabulary) -> list[tuple[str, str]]:
-    return list(vocabulary.items())
+def _choices(pairs) -> list[SelectChoice]:
+    items = pairs.items() if hasattr(pairs, "items") else pairs
+    return [SelectChoice(value, label) for value, label in items]
 
 
 class WholeNumberField(IntegerField):
@@ -197,7 +199,7 @@ class ServiceForm(FlaskForm):
     version = HiddenField()
 
     def set_boroughs(self, choices: list[tuple[str, str]]) -> None:
-        self.boroughs.choices = choices
+        self.boroughs.choices = _choices(choices)
 
     def _languages(self) -> list[str]:
         return [part.strip() for part in (self.languages.data or "").split(",") if part.strip()]
