@@ -21,8 +21,11 @@ Distance coverage
     category. Sites anywhere in London count, so a borough next to a well-served one is
     partly covered. Pan-London services and services listed for a borough without a site
     address give no distance coverage: we do not know where they are delivered.
-    Computed as the union of buffers round the sites, tested against every postcode with
-    a prepared geometry (``shapely.contains_xy``): one vectorised call per category.
+    Computed exactly (straight-line distance in metres) with a vectorised grid index over
+    the sites (:func:`within_distance`): about 0.02 to 0.2 s per category for London's
+    330,000 postcodes and thousands of sites. We tried a union of shapely buffers with a
+    prepared ``contains_xy`` first; at 0.5 km with thousands of sites the union has so
+    many vertices that it took over 0.5 s per category, and circles become polygons.
 
 Postcode-lottery index
     For each category, the **Gini coefficient** of the number of running services
@@ -40,6 +43,7 @@ Postcode-lottery index
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -55,7 +59,6 @@ DEFAULT_DISTANCE_KM = 3.0
 MIN_DISTANCE_KM = 0.5
 MAX_DISTANCE_KM = 20.0
 GROUPS = ("borough", "bcu", "pdu")
-BUFFER_QUAD_SEGS = 8  # 33-point circles: within 0.5% of the true radius
 
 
 # -- inputs ------------------------------------------------------------------------------
@@ -237,6 +240,69 @@ class LotteryIndex:
 # -- distance coverage -------------------------------------------------------------------
 
 
+def within_distance(
+    px: np.ndarray, py: np.ndarray, sx: np.ndarray, sy: np.ndarray, distance: float
+) -> np.ndarray:
+    """For each point (px, py), whether any site (sx, sy) is within ``distance`` (exact).
+
+    A vectorised grid index: points and sites fall into square cells of side
+    ``distance / sqrt(2)``, so a site in a point's own cell is always within the distance
+    (one ``np.isin``). Points still uncovered are checked, by exact distance, against the
+    sites in the 20 neighbouring cells that can hold a site within the distance, nearest
+    cells first, dropping points as soon as one site is found. Dense areas resolve in the
+    first step and sparse ones have few candidates, so the work stays near-linear.
+    """
+    n = len(px)
+    covered = np.zeros(n, dtype=bool)
+    if n == 0 or len(sx) == 0:
+        return covered
+    side = distance / math.sqrt(2.0)
+    stride = np.int64(1 << 22)  # BNG cells never reach 2**22 along an axis
+
+    def keys(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.floor(x / side).astype(np.int64) * stride + np.floor(y / side).astype(np.int64)
+
+    site_keys = keys(sx, sy)
+    order = np.argsort(site_keys, kind="stable")
+    site_keys, sx, sy = site_keys[order], sx[order], sy[order]
+    point_keys = keys(px, py)
+    covered = np.isin(point_keys, site_keys)
+    left = np.flatnonzero(~covered)
+    limit = distance * distance
+    for dx, dy in _NEIGHBOURS:
+        if len(left) == 0:
+            break
+        wanted = point_keys[left] + dx * stride + dy
+        lo = np.searchsorted(site_keys, wanted, "left")
+        counts = np.searchsorted(site_keys, wanted, "right") - lo
+        has = np.flatnonzero(counts)
+        if len(has) == 0:
+            continue
+        c = counts[has]
+        which = np.repeat(has, c)  # index into ``left`` for each candidate pair
+        site = np.repeat(lo[has] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))
+        point = left[which]
+        hit = (px[point] - sx[site]) ** 2 + (py[point] - sy[site]) ** 2 <= limit
+        found = np.zeros(len(left), dtype=bool)
+        found[which[hit]] = True
+        covered[left[found]] = True
+        left = left[~found]
+    return covered
+
+
+# Neighbouring cells (in cell steps) that can hold a site within the distance of a point:
+# all within two cells except the four far corners, nearest first.
+_NEIGHBOURS = sorted(
+    (
+        (dx, dy)
+        for dx in range(-2, 3)
+        for dy in range(-2, 3)
+        if (dx, dy) != (0, 0) and not (abs(dx) == 2 and abs(dy) == 2)
+    ),
+    key=lambda step: step[0] ** 2 + step[1] ** 2,
+)
+
+
 def coverage_within(
     postcodes: PostcodePoints, sites_xy: np.ndarray, distance_m: float
 ) -> dict[str, float | None]:
@@ -245,31 +311,13 @@ def coverage_within(
     ``sites_xy`` is an (n, 2) array of BNG eastings and northings. An authority with no
     postcodes gets ``None``.
     """
-    import shapely
-
     shares: dict[str, float | None] = {
         code: (0.0 if end > start else None) for code, (start, end) in postcodes.spans.items()
     }
     sites_xy = np.asarray(sites_xy, dtype="float64").reshape(-1, 2)
     if len(sites_xy) == 0 or len(postcodes) == 0:
         return shares
-    # Sites closer than a metre add nothing to a buffer union; dropping them saves time.
-    unique = np.unique(np.round(sites_xy), axis=0)
-    # Only postcodes inside the buffered bounding box of the sites can be covered.
-    lo = unique.min(axis=0) - distance_m
-    hi = unique.max(axis=0) + distance_m
-    area = shapely.union_all(
-        shapely.buffer(shapely.points(unique), distance_m, quad_segs=BUFFER_QUAD_SEGS)
-    )
-    shapely.prepare(area)
-    near = (
-        (postcodes.x >= lo[0]) & (postcodes.x <= hi[0])
-        & (postcodes.y >= lo[1]) & (postcodes.y <= hi[1])
-    )
-    inside = np.zeros(len(postcodes), dtype=bool)
-    idx = np.flatnonzero(near)
-    if len(idx):
-        inside[idx] = shapely.contains_xy(area, postcodes.x[idx], postcodes.y[idx])
+    inside = within_distance(postcodes.x, postcodes.y, sites_xy[:, 0], sites_xy[:, 1], distance_m)
     for code, (start, end) in postcodes.spans.items():
         if end > start:
             shares[code] = float(inside[start:end].mean())

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import folium
-from folium.plugins import MarkerCluster
+from folium.plugins import FastMarkerCluster
 
 LONDON = (51.4893, -0.1441)
 ZOOM = 10
@@ -175,27 +175,35 @@ class SitePin:
     link_text: str
 
 
+# Each row is [lat, lon, fill colour, popup HTML, tooltip HTML], all text already escaped
+# by ``safe`` in Python; the callback only hands the strings to Leaflet.
+_SITE_CALLBACK = """function (row) {
+    var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
+        radius: 8, color: '#0b0c0c', weight: 1, fill: true, fillColor: row[2], fillOpacity: 0.9
+    });
+    marker.bindPopup(row[3], {maxWidth: 300});
+    marker.bindTooltip(row[4]);
+    return marker;
+}"""
+
+
 def sites_map(pins: Sequence[SitePin], legend: Sequence[LegendEntry], title: str) -> str:
-    """Delivery sites as clustered circle markers, coloured by category, with popups."""
+    """Delivery sites as clustered circle markers, coloured by category, with popups.
+
+    Uses folium's ``FastMarkerCluster`` (a ``MarkerCluster`` that builds its markers in the
+    browser from one data array): about 250 bytes a site instead of about 2 kB, so a map
+    of 1,000 sites stays under half a megabyte.
+    """
     m = _base_map()
-    cluster = MarkerCluster(name=title, control=False).add_to(m)
+    rows = []
     for pin in pins:
         body = "<br>".join(safe(line) for line in pin.popup_lines if line)
         popup = (
             f"<div><strong>{safe(pin.title)}</strong><br>{body}<br>"
             f'<a href="{safe(pin.link_url)}" target="_top">{safe(pin.link_text)}</a></div>'
         )
-        folium.CircleMarker(
-            location=(pin.lat, pin.lon),
-            radius=8,
-            color="#0b0c0c",
-            weight=1,
-            fill=True,
-            fill_color=pin.colour,
-            fill_opacity=0.9,
-            popup=folium.Popup(popup, max_width=300),
-            tooltip=folium.Tooltip(safe(pin.title)),
-        ).add_to(cluster)
+        rows.append([round(pin.lat, 6), round(pin.lon, 6), pin.colour, popup, safe(pin.title)])
+    FastMarkerCluster(rows, callback=_SITE_CALLBACK, name=title, control=False).add_to(m)
     m.get_root().html.add_child(folium.Element(_legend_html(title, legend)))
     return m.get_root().render()
 

@@ -90,7 +90,7 @@ def gaps_map():
         query=query,
         srcdoc=srcdoc,
         legend=figures.gap_legend(),
-        middle=coverage.missing_middle(db.session, query.cohort),
+        middle=coverage.missing_middle(db.session, query.cohort, report.version),
         **_page_context(report),
     )
 
@@ -98,15 +98,17 @@ def gaps_map():
 @bp.get("/maps/sites")
 def sites_map():
     query = _query()
+    version = coverage.data_version(db.session)
+    areas = coverage.snapshot(db.session, version).areas
     borough = first(request.args.to_dict(flat=False), "borough")
     if borough is not None:
         borough = borough.upper()
-        codes = {a.code for a in coverage.snapshot(db.session).areas}
+        codes = {a.code for a in areas}
         if borough not in codes:
             raise InvalidInput(
                 "borough", f"'{borough[:20]}' is not a London borough code.", sorted(codes)
             )
-    sites = coverage.site_markers(db.session, query.category, borough)
+    sites = coverage.site_markers(db.session, query.category, borough, version=version)
     srcdoc = coverage.memo(
         sites.version,
         ("sites-map", query.category, borough),
@@ -122,7 +124,7 @@ def sites_map():
         "maps/sites.html",
         query=query,
         borough=borough,
-        areas=coverage.snapshot(db.session).areas,
+        areas=areas,
         sites=sites,
         srcdoc=srcdoc,
         legend=figures.site_legend(sites),

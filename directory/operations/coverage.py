@@ -310,8 +310,11 @@ def gap_report(
     return GapReport(version, snap, _analyses.get_or_compute(key, compute))
 
 
-def missing_middle(session: Session, cohort: str | None = None) -> MissingMiddle:
-    version = data_version(session)
+def missing_middle(
+    session: Session, cohort: str | None = None, version: tuple | None = None
+) -> MissingMiddle:
+    """The age-band comparison; pass ``version`` if the caller already has it."""
+    version = version or data_version(session)
     snap = snapshot(session, version)
     return _analyses.get_or_compute(
         (version, "age-bands", cohort),
@@ -344,10 +347,14 @@ class SiteList:
 
 
 def site_markers(
-    session: Session, category: str | None = None, borough: str | None = None, limit: int = 2000
+    session: Session,
+    category: str | None = None,
+    borough: str | None = None,
+    limit: int = 1000,
+    version: tuple | None = None,
 ) -> SiteList:
     """Delivery sites of running published services, optionally one category or borough."""
-    version = data_version(session)
+    version = version or data_version(session)
     snap = snapshot(session, version)
 
     def load() -> SiteList:

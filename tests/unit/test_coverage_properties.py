@@ -40,3 +40,22 @@ def test_gini_is_between_zero_and_one_and_ignores_order_and_scale(values):
     assert abs(gini(list(reversed(values))) - g) < 1e-9
     if sum(values) > 0:
         assert abs(gini([v * 7 for v in values]) - g) < 1e-6
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(coords, coords), min_size=1, max_size=60),
+    st.lists(st.tuples(coords, coords), min_size=1, max_size=25),
+    st.floats(min_value=1, max_value=25_000),
+)
+def test_within_distance_matches_brute_force(point_list, site_list, distance):
+    from directory.core.coverage import within_distance
+
+    p = np.asarray(point_list)
+    s = np.asarray(site_list)
+    got = within_distance(p[:, 0], p[:, 1], s[:, 0], s[:, 1], distance)
+    d2 = ((p[:, None, 0] - s[None, :, 0]) ** 2 + (p[:, None, 1] - s[None, :, 1]) ** 2).min(axis=1)
+    expected = d2 <= distance * distance
+    # points within a rounding error of the boundary may go either way
+    boundary = np.abs(np.sqrt(d2) - distance) < 1e-6
+    assert (got == expected)[~boundary].all()

@@ -109,8 +109,11 @@ def test_provider_text_is_escaped_everywhere(client, session, url):
         doc = srcdoc(page)
         assert XSS not in doc
         assert "${alert" not in doc  # not live inside a JavaScript template literal
+        # JSON in a script: a raw "<" would come back as "\u003c" and JavaScript would
+        # turn it into a live tag; escaped text comes through as "\u0026lt;"
+        assert "\\u003cimg" not in doc
         if url == "/maps/sites":
-            assert "&lt;img src=x onerror=alert(1)&gt;" in doc
+            assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in doc
 
 
 def test_a_new_service_changes_the_coverage_map(client, session):
