@@ -72,6 +72,7 @@ def service_detail(service: Service) -> dict:
     body.update(
         {
             "description": service.description,
+            "commissioners": [organisation_ref(o) for o in service.commissioners],
             "starts_on": _partial(service.starts_on, service.starts_on_precision),
             "ends_on": _partial(service.ends_on, service.ends_on_precision),
             "coverage_note": service.coverage_note,

@@ -44,6 +44,13 @@ service_cohort = Table(
     Column("cohort_id", ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True),
 )
 
+service_commissioner = Table(
+    "service_commissioner",
+    db.metadata,
+    Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
+)
+
 
 class Category(db.Model):
     """A category of need (the controlled taxonomy in core.vocabulary.CATEGORIES)."""
@@ -143,6 +150,9 @@ class Service(Record, db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="services")
+    commissioners: Mapped[list[Organisation]] = relationship(
+        secondary=service_commissioner, order_by="Organisation.name"
+    )
     boroughs: Mapped[list[Borough]] = relationship(
         secondary=service_borough, order_by="Borough.name"
     )

@@ -208,6 +208,10 @@ def _apply_service(
     if org_slug and org_slug not in organisations:
         raise ValueError(f"service {record['slug']}: unknown organisation '{org_slug}'")
     row.organisation = organisations.get(org_slug) if org_slug else None
+    unknown_commissioners = [c for c in record.get("commissioners") or [] if c not in organisations]
+    if unknown_commissioners:
+        raise ValueError(f"service {record['slug']}: unknown commissioners {unknown_commissioners}")
+    row.commissioners = [organisations[c] for c in record.get("commissioners") or []]
     row.name = record["name"]
     row.summary = record.get("summary")
     row.description = record.get("description")

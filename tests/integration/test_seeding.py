@@ -79,3 +79,9 @@ def test_partial_dates(value, precision):
 def test_bad_dates_are_reported(value):
     with pytest.raises(ValueError, match="is not a date"):
         parse_partial_date(value)
+
+
+def test_commissioners_are_kept_apart_from_the_provider(session):
+    service = session.scalar(select(Service).where(Service.slug == "womens-wrap-around-service"))
+    assert service.organisation is None
+    assert {o.slug for o in service.commissioners} == {"mopac", "london-probation-service"}
