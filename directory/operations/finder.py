@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..core.queries import FinderQuery, InvalidInput
 from ..core.ranking import FinderOutcome, rank
 from ..core.types import PartialDate, Profile, ServiceInfo, SiteInfo
 from ..geo.postcode_directory import PostcodeDirectory
-from ..models import Borough, Service
+from ..models import Borough, Service, Site
 from . import catalogue
 from .geography import Place, locate_postcode
 
@@ -48,9 +49,24 @@ def _partial(value: date | None, precision: str | None) -> PartialDate | None:
     return PartialDate(value, precision or "day") if value else None
 
 
-def service_info(service: Service) -> ServiceInfo:
-    """A catalogue row as the plain value the eligibility engine reads."""
+def service_info(service: Service, sites: tuple[SiteInfo, ...] | None = None) -> ServiceInfo:
+    """A catalogue row as the plain value the eligibility engine reads.
+
+    ``sites`` are the service's sites already read as values (see :func:`site_infos`);
+    without them they are read from ``service.sites``.
+    """
     borough_codes = frozenset(b.code for b in service.boroughs)
+    if sites is None:
+        sites = tuple(
+            SiteInfo(
+                name=site.name,
+                postcode=site.postcode,
+                borough_code=site.borough.code if site.borough else None,
+                lat=site.lat,
+                lon=site.lon,
+            )
+            for site in service.sites
+        )
     return ServiceInfo(
         id=service.id,
         slug=service.slug,
@@ -75,20 +91,11 @@ def service_info(service: Service) -> ServiceInfo:
         oocd_condition_kinds=frozenset(service.oocd_condition_kinds or ()),
         oocd_hours=service.oocd_hours,
         oocd_completion_weeks=service.oocd_completion_weeks,
-        sites=tuple(
-            SiteInfo(
-                name=site.name,
-                postcode=site.postcode,
-                borough_code=site.borough.code if site.borough else None,
-                lat=site.lat,
-                lon=site.lon,
-            )
-            for site in service.sites
-        ),
+        sites=sites,
         unnamed_borough_count=service.unnamed_borough_count,
         coverage_confirmed=bool(
             service.pan_london or borough_codes or service.unnamed_borough_count
-            or any(site.borough for site in service.sites)
+            or any(site.borough_code for site in sites)
         ),
     )
 
@@ -126,14 +133,40 @@ def profile_for(query: FinderQuery, location: Location, today: date) -> Profile:
 
 
 def candidate_services(session: Session) -> list[Service]:
-    """Every published service: the engine, not the query, decides and explains."""
+    """Every published service: the engine, not the query, decides and explains.
+
+    Sites are not loaded as records (they are the bulk of the rows): :func:`site_infos`
+    reads them as values.
+    """
     return list(
         session.scalars(
             catalogue.published_services()
-            .options(*catalogue.service_options())
+            .options(
+                selectinload(Service.organisation),
+                selectinload(Service.boroughs),
+                selectinload(Service.categories),
+                selectinload(Service.cohorts),
+            )
             .order_by(Service.name)
         )
     )
+
+
+def site_infos(session: Session) -> dict[int, tuple[SiteInfo, ...]]:
+    """Every published service's sites as values, keyed by service id, in Site.name order."""
+    rows = session.execute(
+        select(Site.service_id, Site.name, Site.postcode, Borough.code, Site.lat, Site.lon)
+        .join(Service, Service.id == Site.service_id)
+        .outerjoin(Borough, Borough.id == Site.borough_id)
+        .where(Service.moderation == catalogue.PUBLISHED)
+        .order_by(Site.service_id, Site.name, Site.id)
+    )
+    by_service: dict[int, list[SiteInfo]] = defaultdict(list)
+    for service_id, name, postcode, borough_code, lat, lon in rows:
+        by_service[service_id].append(
+            SiteInfo(name=name, postcode=postcode, borough_code=borough_code, lat=lat, lon=lon)
+        )
+    return {k: tuple(v) for k, v in by_service.items()}
 
 
 def find(
@@ -141,8 +174,9 @@ def find(
 ) -> FinderResult:
     location = locate(session, directory, query)
     services = candidate_services(session)
+    sites = site_infos(session)
     profile = profile_for(query, location, today or date.today())
-    outcome = rank(profile, [service_info(s) for s in services])
+    outcome = rank(profile, [service_info(s, sites.get(s.id, ())) for s in services])
     return FinderResult(location=location, outcome=outcome, services={s.id: s for s in services})
 
 
