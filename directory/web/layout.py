@@ -37,7 +37,7 @@ def format_date(value) -> str:
 
 def partial_date(value, precision) -> str:
     if value is None:
-        return "not known"
+        return "Not known"
     if precision == "year":
         return str(value.year)
     if precision == "month":
