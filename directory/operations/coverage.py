@@ -86,8 +86,9 @@ _rendered = VersionedCache(128)
 _postcodes = VersionedCache(4)
 
 
-def clear_caches() -> None:
-    for cache in (_snapshots, _analyses, _rendered, _postcodes):
+def clear_caches(keep_postcodes: bool = False) -> None:
+    """Forget everything cached (the postcode points too, unless ``keep_postcodes``)."""
+    for cache in (_snapshots, _analyses, _rendered) + (() if keep_postcodes else (_postcodes,)):
         cache.clear()
 
 
