@@ -85,9 +85,29 @@ class Choropleth:
     outlines_name: str = "BCU boundaries"
 
 
-def _base_map() -> folium.Map:
+LEAFLET_JS = (("leaflet", "leaflet/leaflet.js"),)
+LEAFLET_CSS = (("leaflet_css", "leaflet/leaflet.css"),)
+CLUSTER_JS = (("markerclusterjs", "leaflet.markercluster/leaflet.markercluster.js"),)
+CLUSTER_CSS = (
+    ("markerclustercss", "leaflet.markercluster/MarkerCluster.css"),
+    ("markerclusterdefaultcss", "leaflet.markercluster/MarkerCluster.Default.css"),
+)
+
+
+def _self_hosted(element, assets: str, js, css) -> None:
+    """Load scripts from the app's own static/vendor, not folium's CDNs (which may be unreachable).
+
+    Only Leaflet (and the cluster plugin) are needed: the jQuery, Bootstrap and icon fonts
+    folium adds by default serve features these maps do not use.
+    """
+    element.default_js = [(name, f"{assets}/{path}") for name, path in js]
+    element.default_css = [(name, f"{assets}/{path}") for name, path in css]
+
+
+def _base_map(assets: str) -> folium.Map:
     m = folium.Map(location=LONDON, zoom_start=ZOOM, tiles=TILES, control_scale=True,
                    prefer_canvas=False)
+    _self_hosted(m, assets, LEAFLET_JS, LEAFLET_CSS)
     return m
 
 
@@ -110,9 +130,9 @@ def _legend_html(title: str, entries: Sequence[LegendEntry]) -> str:
     )
 
 
-def choropleth_map(spec: Choropleth) -> str:
+def choropleth_map(spec: Choropleth, assets: str = "/static/vendor") -> str:
     """A borough choropleth (with an optional toggleable outline layer) as an HTML document."""
-    m = _base_map()
+    m = _base_map(assets)
     features = [
         {
             "type": "Feature",
@@ -187,14 +207,19 @@ _SITE_CALLBACK = """function (row) {
 }"""
 
 
-def sites_map(pins: Sequence[SitePin], legend: Sequence[LegendEntry], title: str) -> str:
+def sites_map(
+    pins: Sequence[SitePin],
+    legend: Sequence[LegendEntry],
+    title: str,
+    assets: str = "/static/vendor",
+) -> str:
     """Delivery sites as clustered circle markers, coloured by category, with popups.
 
     Uses folium's ``FastMarkerCluster`` (a ``MarkerCluster`` that builds its markers in the
     browser from one data array): about 250 bytes a site instead of about 2 kB, so a map
     of 1,000 sites stays under half a megabyte.
     """
-    m = _base_map()
+    m = _base_map(assets)
     rows = []
     for pin in pins:
         body = "<br>".join(safe(line) for line in pin.popup_lines if line)
@@ -203,7 +228,9 @@ def sites_map(pins: Sequence[SitePin], legend: Sequence[LegendEntry], title: str
             f'<a href="{safe(pin.link_url)}" target="_top">{safe(pin.link_text)}</a></div>'
         )
         rows.append([round(pin.lat, 6), round(pin.lon, 6), pin.colour, popup, safe(pin.title)])
-    FastMarkerCluster(rows, callback=_SITE_CALLBACK, name=title, control=False).add_to(m)
+    cluster = FastMarkerCluster(rows, callback=_SITE_CALLBACK, name=title, control=False)
+    _self_hosted(cluster, assets, CLUSTER_JS, CLUSTER_CSS)
+    cluster.add_to(m)
     m.get_root().html.add_child(folium.Element(_legend_html(title, legend)))
     return m.get_root().render()
 

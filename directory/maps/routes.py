@@ -55,6 +55,11 @@ def index():
     return render_template("maps/index.html", **_page_context())
 
 
+def _assets() -> str:
+    """Where the map's own Leaflet files are served (static/vendor)."""
+    return url_for("static", filename="vendor").rstrip("/")
+
+
 @bp.get("/maps/coverage")
 def coverage_map():
     query = _query()
@@ -62,7 +67,9 @@ def coverage_map():
     srcdoc = coverage.memo(
         report.version,
         ("coverage-map", query.category, query.cohort, query.band, query.distance_km),
-        lambda: _srcdoc(builder.choropleth_map(figures.coverage_choropleth(report, query.category))),
+        lambda: _srcdoc(builder.choropleth_map(
+            figures.coverage_choropleth(report, query.category), _assets()
+        )),
     )
     values = [r.services for r in figures.coverage_rows(report, query.category)]
     return render_template(
@@ -83,7 +90,7 @@ def gaps_map():
     srcdoc = coverage.memo(
         report.version,
         ("gaps-map", query.cohort, query.band, query.distance_km),
-        lambda: _srcdoc(builder.choropleth_map(figures.gaps_choropleth(report))),
+        lambda: _srcdoc(builder.choropleth_map(figures.gaps_choropleth(report), _assets())),
     )
     return render_template(
         "maps/gaps.html",
@@ -117,6 +124,7 @@ def sites_map():
                 figures.site_pins(sites, lambda slug: url_for("catalogue.service", slug=slug)),
                 figures.site_legend(sites),
                 "Delivery sites",
+                _assets(),
             )
         ),
     )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import pytest
 
 from playwright.sync_api import expect
 
@@ -17,8 +20,6 @@ def test_gaps_page_map_table_and_profile(page):
 
     page.get_by_role("link", name="Gaps in the minimum service offer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Gaps in the minimum service offer")
-    # The map document is in the iframe. Leaflet itself comes from folium's CDNs, which a
-    # machine without internet access cannot reach, so only the map's own element is checked.
     frame = page.frame_locator("iframe[title^='Map of London boroughs']")
     expect(frame.locator(".folium-map")).to_have_count(1)
     expect(page.get_by_role("table").first).to_contain_text("Westminster")
@@ -58,3 +59,36 @@ def test_map_pages_fit_a_phone(phone):
         phone.goto(url)
         expect(phone.get_by_role("heading", level=1)).to_be_visible()
         assert_no_sideways_scroll(phone)
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.mark.parametrize(
+    "url, legend",
+    [
+        ("/maps/gaps", "Minimum offer categories missing"),
+        ("/maps/coverage?category=women", "Women"),
+    ],
+)
+def test_each_choropleth_draws_with_its_legend_and_tooltips(page, url, legend):
+    """Leaflet is served by the app itself, so the map draws with no internet access."""
+    page.goto(url)
+    frame = page.frame_locator("iframe").first
+    boroughs = frame.locator("path.leaflet-interactive")
+    expect(boroughs.first).to_be_attached(timeout=10_000)
+    assert boroughs.count() >= 33
+    expect(frame.locator("body")).to_contain_text(legend)
+    boroughs.nth(3).hover(force=True)
+    tooltip = frame.locator(".leaflet-tooltip")
+    expect(tooltip.first).to_be_visible()
+    expect(tooltip.first).to_contain_text(re.compile(r"\(E09\d{6}\)"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"map-{url.strip('/').split('?')[0].replace('/', '-')}.png"))
+
+
+def test_the_sites_map_draws(page):
+    page.goto("/maps/sites")
+    frame = page.frame_locator("iframe").first
+    expect(frame.locator(".leaflet-container")).to_have_count(1, timeout=10_000)
+    expect(frame.locator(".leaflet-control-zoom-in")).to_be_visible()

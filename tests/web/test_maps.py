@@ -164,3 +164,12 @@ def test_map_page_forms_have_labels(client):
     for field in ("category", "cohort", "age", "distance_km"):
         assert f'<label class="label" for="{field}">' in page
         assert f'id="{field}"' in page
+
+
+@pytest.mark.parametrize("url", ["/maps/gaps", "/maps/coverage?category=women", "/maps/sites"])
+def test_maps_load_leaflet_from_the_app_not_a_cdn(client, url):
+    page = html.unescape(client.get(url).get_data(as_text=True))
+    assert "/static/vendor/leaflet/leaflet.js" in page
+    for host in ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "code.jquery.com", "netdna.bootstrapcdn.com"):
+        assert host not in page
+    assert client.get("/static/vendor/leaflet/leaflet.js").status_code == 200
