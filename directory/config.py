@@ -10,12 +10,31 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 
+def instance_secret_key(path: Path = INSTANCE_DIR / "secret_key") -> str:
+    """A key made once and kept in instance/, so every worker and restart signs sessions alike.
+
+    Set SECRET_KEY in the environment to use your own.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".secret_key.{os.getpid()}")
+        draft.write_text(secrets.token_hex(32), encoding="ascii")
+        os.chmod(draft, 0o600)
+        try:
+            os.link(draft, path)  # atomic: the first worker's key wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text(encoding="ascii").strip()
+
+
 def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
+    SECRET_KEY = os.environ.get("SECRET_KEY") or instance_secret_key()
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url(
         INSTANCE_DIR / "directory.sqlite"
     )
