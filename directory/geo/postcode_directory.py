@@ -36,6 +36,7 @@ import time
 import urllib.parse
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -297,9 +298,13 @@ def _ro_uri(path: Path) -> str:
 class PostcodeDirectory:
     """Read-only keyed access to a lookup file made by :func:`build_directory`.
 
-    Thread-safe: each thread gets its own SQLite connection, opened read-only on first use.
-    Nothing is read until asked for; a lookup is one primary-key probe.
+    Thread-safe: a query borrows a read-only SQLite connection from a small pool and gives
+    it back, so a server that starts a thread per request (werkzeug) does not gather a
+    connection per thread. Nothing is read until asked for; a lookup is one primary-key probe.
     """
+
+    #: Idle connections kept for reuse; more may be open at once under load.
+    MAX_IDLE = 8
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
@@ -307,30 +312,38 @@ class PostcodeDirectory:
             raise DirectoryMissing(
                 f"No postcode lookup file at {self.path}. Build it with `flask geo load-postcodes`."
             )
-        self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._idle: list[sqlite3.Connection] = []
 
     # -- connections -------------------------------------------------------------------
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            # check_same_thread=False only so that close() may close every thread's
-            # connection; each connection is otherwise used by the thread that opened it.
-            conn = sqlite3.connect(_ro_uri(self.path), uri=True, check_same_thread=False)
-            conn.execute("PRAGMA query_only = 1")
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
+    def _open(self) -> sqlite3.Connection:
+        # check_same_thread=False: a pooled connection may serve different threads, one at a time.
+        conn = sqlite3.connect(_ro_uri(self.path), uri=True, check_same_thread=False)
+        conn.execute("PRAGMA query_only = 1")
         return conn
+
+    @contextmanager
+    def _conn(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = self._open()
+        try:
+            yield conn
+        finally:
+            with self._lock:
+                keep = len(self._idle) < self.MAX_IDLE
+                if keep:
+                    self._idle.append(conn)
+            if not keep:
+                conn.close()
 
     def close(self) -> None:
         with self._lock:
-            conns, self._connections = self._connections, []
+            conns, self._idle = self._idle, []
         for conn in conns:
             conn.close()
-        self._local = threading.local()
 
     def __enter__(self) -> PostcodeDirectory:
         return self
@@ -347,14 +360,11 @@ class PostcodeDirectory:
         shaped like a postcode at all.
         """
         key = compact(postcode)
-        row = (
-            self._conn()
-            .execute(
+        with self._conn() as conn:
+            row = conn.execute(
                 "SELECT la_code, lat, lon, easting, northing FROM postcodes WHERE postcode = ?",
                 (key,),
-            )
-            .fetchone()
-        )
+            ).fetchone()
         if row is None:
             return None
         la_code, lat, lon, easting, northing = row
@@ -398,31 +408,28 @@ class PostcodeDirectory:
         if bbox is not None:
             sql += " AND easting BETWEEN ? AND ? AND northing BETWEEN ? AND ?"
             params.extend([bbox[0], bbox[2], bbox[1], bbox[3]])
-        cursor = self._conn().execute(sql, params)
-        try:
-            while batch := cursor.fetchmany(batch_size):
-                yield from batch
-        finally:
-            cursor.close()
+        with self._conn() as conn:
+            cursor = conn.execute(sql, params)
+            try:
+                while batch := cursor.fetchmany(batch_size):
+                    yield from batch
+            finally:
+                cursor.close()
 
     def count(self, la_codes: Iterable[str] | None = None) -> int:
         """Number of postcodes, optionally only those in ``la_codes``."""
-        if la_codes is None:
-            return self._conn().execute("SELECT count(*) FROM postcodes").fetchone()[0]
-        codes = sorted(set(la_codes))
-        if not codes:
-            return 0
-        return (
-            self._conn()
-            .execute(
-                f"SELECT count(*) FROM postcodes WHERE la_code IN ({','.join('?' * len(codes))})",
-                codes,
-            )
-            .fetchone()[0]
-        )
+        sql, params = "SELECT count(*) FROM postcodes", []
+        if la_codes is not None:
+            params = sorted(set(la_codes))
+            if not params:
+                return 0
+            sql += f" WHERE la_code IN ({','.join('?' * len(params))})"
+        with self._conn() as conn:
+            return conn.execute(sql, params).fetchone()[0]
 
     def metadata(self) -> dict[str, str]:
-        return dict(self._conn().execute("SELECT key, value FROM metadata").fetchall())
+        with self._conn() as conn:
+            return dict(conn.execute("SELECT key, value FROM metadata").fetchall())
 
     def __repr__(self) -> str:
         return f"PostcodeDirectory({str(self.path)!r})"

@@ -207,8 +207,20 @@ def test_lookups_from_several_threads(lookup: PostcodeDirectory) -> None:
 def test_file_is_opened_read_only(lookup: PostcodeDirectory) -> None:
     import sqlite3
 
-    with pytest.raises(sqlite3.OperationalError):
-        lookup._conn().execute("DELETE FROM postcodes WHERE postcode = 'SW1A1AA'")
+    with lookup._conn() as conn, pytest.raises(sqlite3.OperationalError):
+        conn.execute("DELETE FROM postcodes WHERE postcode = 'SW1A1AA'")
+
+
+def test_a_thread_per_request_does_not_gather_connections(lookup: PostcodeDirectory) -> None:
+    """werkzeug starts a thread for each request: connections are pooled, not kept per thread."""
+    import threading
+
+    for _ in range(50):
+        worker = threading.Thread(target=lookup.lookup, args=("SW1A 1AA",))
+        worker.start()
+        worker.join()
+    assert len(lookup._idle) <= PostcodeDirectory.MAX_IDLE
+    assert lookup.lookup("SW1A 1AA").la_code == "E09000033"
 
 
 def test_missing_file_raises_a_helpful_error(tmp_path: Path) -> None:
