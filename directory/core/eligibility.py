@@ -19,6 +19,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Mapping
 from datetime import date
+from functools import lru_cache
 
 from .oocd import (
     RULES,
@@ -195,6 +196,11 @@ def _borough(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
         v.fail("borough", f"Not delivered in {borough_label(p)}")
 
 
+@lru_cache(maxsize=256)
+def _unmet_needs(needs: frozenset[str]) -> Reason:
+    return Reason("needs", f"Does not help with: {', '.join(_labels(needs, CATEGORIES))}")
+
+
 def _needs(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
     if not p.needs:
         return
@@ -205,7 +211,7 @@ def _needs(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
     if shared:
         v.match("needs", f"Helps with: {', '.join(_labels(shared, CATEGORIES))}")
     else:
-        v.fail("needs", f"Does not help with: {', '.join(_labels(p.needs, CATEGORIES))}")
+        v.failed.append(_unmet_needs(p.needs))
 
 
 def _cohort(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
@@ -423,9 +429,17 @@ def decide(
 ) -> Decision:
     """Every rule's verdict on ``service`` for ``profile``.
 
+    A service that helps with none of the needs asked about is excluded for that reason
+    alone; its other rules are not weighed (in a large catalogue most services fail here,
+    and one reason is what the person reading needs).
+
     ``assessment`` is :func:`directory.core.oocd.assess_disposal` for this profile, when
     the caller has already worked it out (ranking does, once for all services).
     """
+    if profile.needs and service.categories and not profile.needs & service.categories:
+        return Decision(
+            service_id=service.id, eligible=False, failed=(_unmet_needs(profile.needs),)
+        )
     verdicts = _Verdicts()
     for rule in _RULES:
         rule(profile, service, verdicts)

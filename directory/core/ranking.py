@@ -122,13 +122,16 @@ def _excluded_key(match: Match) -> tuple:
 def rank(
     profile: Profile, services: Iterable[ServiceInfo], *, rules: OocdRules = RULES
 ) -> FinderOutcome:
-    """Decide every service for ``profile`` and order them for the finder."""
+    """Decide every service for ``profile`` and order them for the finder.
+
+    Distances are worked out for the eligible services only: the excluded list is by name.
+    """
     assessment = assess_disposal(profile, rules)
     results: list[Match] = []
     excluded: list[Match] = []
     for service in services:
         decision = decide(profile, service, rules=rules, assessment=assessment)
-        site, km = nearest_site(profile, service)
+        site, km = nearest_site(profile, service) if decision.eligible else (None, None)
         match = Match(
             service=service,
             decision=decision,

@@ -623,3 +623,12 @@ def test_an_empty_profile_excludes_only_on_the_service_itself(svc):
     """With nothing known about the person, only status, dates and X-only flags exclude."""
     d = decide(Profile(), svc)
     assert {r.rule for r in d.failed} <= {"ended", "not_running", "veterans", "neurodivergent"}
+
+
+def test_a_service_for_other_needs_is_excluded_for_that_reason_alone():
+    decision = decide(
+        Profile(needs=frozenset({"accommodation"}), gender="male", borough_code="E09000008"),
+        service(categories=frozenset({"women"}), genders=frozenset({"female"}), status="ended"),
+    )
+    assert not decision.eligible
+    assert [r.text for r in decision.failed] == ["Does not help with: Accommodation"]

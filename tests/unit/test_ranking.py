@@ -276,7 +276,9 @@ def test_excluded_sorted_by_name_and_rank_is_order_independent(profile, services
 @PROPERTY
 @given(profile=profiles_st, services=st.lists(services_st, max_size=6))
 def test_distance_is_that_of_the_nearest_site(profile, services):
-    for match in (*rank(profile, services).results, *rank(profile, services).excluded):
+    outcome = rank(profile, services)
+    assert all(m.distance_km is None and m.nearest_site is None for m in outcome.excluded)
+    for match in outcome.results:
         site, km = nearest_site(profile, match.service)
         assert (match.nearest_site, match.distance_km) == (site, km)
         if km is not None:
