@@ -31,7 +31,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import models  # noqa: F401  (the whole schema, for Alembic)
-    from .database import configure_engine
+    from .database import configure_engine, track_changes
+
+    track_changes()
 
     with app.app_context():
         configure_engine(db.engine)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from .models._base import utcnow
 
 
 def configure_engine(engine: Engine) -> None:
@@ -23,3 +26,21 @@ def configure_engine(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
     engine._directory_configured = True
+
+
+def touch_changed_records(session: Session, _context, _instances) -> None:
+    """Give every changed record a new ``updated_at``, even when only its links changed.
+
+    Swapping a service's boroughs or categories writes only to link tables; touching the
+    record makes the change visible to the catalogue's data version (and, for services,
+    to their optimistic-locking version).
+    """
+    now = utcnow()
+    for record in session.dirty:
+        if hasattr(record, "updated_at") and session.is_modified(record):
+            record.updated_at = now
+
+
+def track_changes() -> None:
+    if not event.contains(Session, "before_flush", touch_changed_records):
+        event.listen(Session, "before_flush", touch_changed_records)

@@ -169,8 +169,20 @@ def _reasons(reasons) -> list[dict]:
     ]
 
 
+def service_ref(service, url_pattern: str) -> dict:
+    """A short reference to a service (a core ServiceInfo), for long lists."""
+    return {
+        "id": service.id,
+        "slug": service.slug,
+        "name": service.name,
+        "status": service.status,
+        "url": url_pattern.replace("__slug__", service.slug),
+    }
+
+
 def finder_result(result) -> dict:
     location = result.location
+    service_url = url_for("catalogue.service", slug="__slug__", _external=True)
     assessment = result.outcome.assessment
 
     def match(m) -> dict:
@@ -205,7 +217,7 @@ def finder_result(result) -> dict:
         else None,
         "results": [match(m) for m in result.outcome.results],
         "excluded": [
-            {"service": service_summary(result.services[m.service.id]), "reasons": _reasons(m.decision.failed)}
+            {"service": service_ref(m.service, service_url), "reasons": _reasons(m.decision.failed)}
             for m in result.outcome.excluded
         ],
     }

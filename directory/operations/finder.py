@@ -16,6 +16,7 @@ from ..geo.postcode_directory import PostcodeDirectory
 from ..models import Borough, Service, Site
 from . import catalogue
 from .geography import Place, locate_postcode
+from .versioning import VersionedCache, data_version
 
 
 class OutsideLondon(ValueError):
@@ -169,14 +170,30 @@ def site_infos(session: Session) -> dict[int, tuple[SiteInfo, ...]]:
     return {k: tuple(v) for k, v in by_service.items()}
 
 
+_catalogues = VersionedCache(2)
+
+
+def catalogue_snapshot(session: Session) -> tuple[ServiceInfo, ...]:
+    """Every published service as the engine's plain values, built once per data version."""
+
+    def build() -> tuple[ServiceInfo, ...]:
+        sites = site_infos(session)
+        return tuple(service_info(s, sites.get(s.id, ())) for s in candidate_services(session))
+
+    return _catalogues.get_or_compute(data_version(session), build)
+
+
 def find(
     session: Session, directory: PostcodeDirectory, query: FinderQuery, today: date | None = None
 ) -> FinderResult:
+    """Rank the whole published catalogue for this person; load full records for results only."""
     location = locate(session, directory, query)
-    services = candidate_services(session)
-    sites = site_infos(session)
     profile = profile_for(query, location, today or date.today())
-    outcome = rank(profile, [service_info(s, sites.get(s.id, ())) for s in services])
+    outcome = rank(profile, catalogue_snapshot(session))
+    ids = [m.service.id for m in outcome.results]
+    services = session.scalars(
+        select(Service).where(Service.id.in_(ids)).options(*catalogue.service_options())
+    ).all() if ids else []
     return FinderResult(location=location, outcome=outcome, services={s.id: s for s in services})
 
 
