@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from ..core.postcodes import InvalidPostcode
-from ..core.queries import parse_finder_query, parse_service_filters
+from ..core.queries import flag, parse_finder_query, parse_service_filters
 from ..extensions import db
 from ..operations import catalogue, finder, geography
 from ..web.postcodes import postcode_directory
@@ -95,7 +95,9 @@ def _geojson(collection: dict):
 
 @bp.get("/find")
 def find():
-    query = parse_finder_query(request.args.to_dict(flat=False), catalogue.borough_codes(db.session))
+    args = request.args.to_dict(flat=False)
+    query = parse_finder_query(args, catalogue.borough_codes(db.session))
+    all_excluded = flag(args, "all_excluded")
     try:
         result = finder.find(db.session, postcode_directory(), query)
     except geography.UnknownPostcode as error:
@@ -111,4 +113,4 @@ def find():
                 },
             }
         ), 400
-    return jsonify(serialise.finder_result(result))
+    return jsonify(serialise.finder_result(result, all_excluded))

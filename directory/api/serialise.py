@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import url_for
 
+from ..core.ranking import split_excluded
 from ..models import Borough, Organisation, Service, Site
+from ..operations.catalogue import ServiceCard, service_card
 
 
 def _partial(value, precision) -> dict | None:
@@ -48,22 +52,25 @@ def site(site: Site) -> dict:
     }
 
 
-def service_summary(service: Service) -> dict:
+def service_summary(service: Service | ServiceCard) -> dict:
+    card = service if isinstance(service, ServiceCard) else service_card(service)
     return {
-        "id": service.id,
-        "uuid": service.uuid,
-        "slug": service.slug,
-        "name": service.name,
-        "summary": service.summary,
-        "organisation": organisation_ref(service.organisation),
-        "status": service.status,
-        "pan_london": service.pan_london,
-        "boroughs": [borough_ref(b) for b in service.boroughs],
-        "unnamed_borough_count": service.unnamed_borough_count,
-        "categories": [c.slug for c in service.categories],
-        "cohorts": [c.slug for c in service.cohorts],
-        "url": url_for("catalogue.service", slug=service.slug, _external=True),
-        "last_modified": service.updated_at.isoformat() if service.updated_at else None,
+        "id": card.id,
+        "uuid": card.uuid,
+        "slug": card.slug,
+        "name": card.name,
+        "summary": card.summary,
+        "organisation": {"id": card.organisation[0], "slug": card.organisation[1], "name": card.organisation[2]}
+        if card.organisation
+        else None,
+        "status": card.status,
+        "pan_london": card.pan_london,
+        "boroughs": [{"code": code, "name": name} for code, name in card.boroughs],
+        "unnamed_borough_count": card.unnamed_borough_count,
+        "categories": list(card.categories),
+        "cohorts": list(card.cohorts),
+        "url": url_for("catalogue.service", slug=card.slug, _external=True),
+        "last_modified": card.last_modified,
     }
 
 
@@ -162,11 +169,16 @@ def place(place) -> dict:
     }
 
 
+@lru_cache(maxsize=4096)
+def _reason(reason) -> dict:
+    body = {"rule": reason.rule, "text": reason.text}
+    if reason.source:
+        body["source"] = reason.source
+    return body
+
+
 def _reasons(reasons) -> list[dict]:
-    return [
-        {"rule": r.rule, "text": r.text, **({"source": r.source} if r.source else {})}
-        for r in reasons
-    ]
+    return [_reason(r) for r in reasons]
 
 
 def service_ref(service, url_pattern: str) -> dict:
@@ -180,9 +192,12 @@ def service_ref(service, url_pattern: str) -> dict:
     }
 
 
-def finder_result(result) -> dict:
+def finder_result(result, all_excluded: bool = False) -> dict:
+    """The finder's answer. Services excluded only for helping with other needs are counted,
+    not listed, unless ``all_excluded``: in a large catalogue they are most of it."""
     location = result.location
     service_url = url_for("catalogue.service", slug="__slug__", _external=True)
+    relevant, other = split_excluded(result.outcome)
     assessment = result.outcome.assessment
 
     def match(m) -> dict:
@@ -218,6 +233,11 @@ def finder_result(result) -> dict:
         "results": [match(m) for m in result.outcome.results],
         "excluded": [
             {"service": service_ref(m.service, service_url), "reasons": _reasons(m.decision.failed)}
-            for m in result.outcome.excluded
+            for m in (result.outcome.excluded if all_excluded else relevant)
         ],
+        "excluded_for_other_needs": {
+            "count": len(other),
+            "reason": other[0].decision.failed[0].text if other else None,
+            "listed": all_excluded,
+        },
     }

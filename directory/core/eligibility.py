@@ -196,9 +196,14 @@ def _borough(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
         v.fail("borough", f"Not delivered in {borough_label(p)}")
 
 
+@lru_cache(maxsize=1024)
+def _category_list(slugs: frozenset[str]) -> str:
+    return ", ".join(_labels(slugs, CATEGORIES))
+
+
 @lru_cache(maxsize=256)
 def _unmet_needs(needs: frozenset[str]) -> Reason:
-    return Reason("needs", f"Does not help with: {', '.join(_labels(needs, CATEGORIES))}")
+    return Reason("needs", f"Does not help with: {_category_list(needs)}")
 
 
 def _needs(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
@@ -209,7 +214,7 @@ def _needs(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
         return
     shared = p.needs & s.categories
     if shared:
-        v.match("needs", f"Helps with: {', '.join(_labels(shared, CATEGORIES))}")
+        v.match("needs", f"Helps with: {_category_list(shared)}")
     else:
         v.failed.append(_unmet_needs(p.needs))
 

@@ -119,6 +119,19 @@ def _excluded_key(match: Match) -> tuple:
     return (match.service.name.casefold(), match.service.name, match.service.id)
 
 
+def for_other_needs(match: Match) -> bool:
+    """Excluded only because it helps with none of the needs asked about."""
+    failed = match.decision.failed
+    return len(failed) == 1 and failed[0].rule == "needs"
+
+
+def split_excluded(outcome: FinderOutcome) -> tuple[tuple[Match, ...], tuple[Match, ...]]:
+    """The excluded services worth explaining one by one, and those for other needs."""
+    relevant = tuple(m for m in outcome.excluded if not for_other_needs(m))
+    other = tuple(m for m in outcome.excluded if for_other_needs(m))
+    return relevant, other
+
+
 def rank(
     profile: Profile, services: Iterable[ServiceInfo], *, rules: OocdRules = RULES
 ) -> FinderOutcome:

@@ -217,3 +217,45 @@ def catalogue_last_updated(session: Session) -> datetime | None:
 
 def datasets(session: Session) -> list[Dataset]:
     return list(session.scalars(select(Dataset).order_by(Dataset.key)))
+
+
+@dataclass(frozen=True)
+class ServiceCard:
+    """What a list of services shows about one, as plain values (cacheable, no session)."""
+
+    id: int
+    uuid: str
+    slug: str
+    name: str
+    summary: str | None
+    status: str
+    organisation: tuple[str, str, str] | None  # uuid, slug, name
+    pan_london: bool
+    boroughs: tuple[tuple[str, str], ...]  # code, name
+    unnamed_borough_count: int | None
+    categories: tuple[str, ...]
+    cohorts: tuple[str, ...]
+    how_to_refer: str | None
+    last_modified: str | None
+
+
+def service_card(service: Service) -> ServiceCard:
+    organisation = service.organisation
+    return ServiceCard(
+        id=service.id,
+        uuid=service.uuid,
+        slug=service.slug,
+        name=service.name,
+        summary=service.summary,
+        status=service.status,
+        organisation=(organisation.uuid, organisation.slug, organisation.name)
+        if organisation
+        else None,
+        pan_london=service.pan_london,
+        boroughs=tuple((b.code, b.name) for b in service.boroughs),
+        unnamed_borough_count=service.unnamed_borough_count,
+        categories=tuple(c.slug for c in service.categories),
+        cohorts=tuple(c.slug for c in service.cohorts),
+        how_to_refer=service.how_to_refer,
+        last_modified=service.updated_at.isoformat() if service.updated_at else None,
+    )

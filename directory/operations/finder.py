@@ -15,6 +15,7 @@ from ..core.types import PartialDate, Profile, ServiceInfo, SiteInfo
 from ..geo.postcode_directory import PostcodeDirectory
 from ..models import Borough, Service, Site
 from . import catalogue
+from .catalogue import ServiceCard
 from .geography import Place, locate_postcode
 from .versioning import VersionedCache, data_version
 
@@ -43,7 +44,7 @@ class Location:
 class FinderResult:
     location: Location
     outcome: FinderOutcome
-    services: dict[int, Service]
+    services: dict[int, ServiceCard]  # the results' cards
 
 
 def _partial(value: date | None, precision: str | None) -> PartialDate | None:
@@ -173,12 +174,22 @@ def site_infos(session: Session) -> dict[int, tuple[SiteInfo, ...]]:
 _catalogues = VersionedCache(2)
 
 
-def catalogue_snapshot(session: Session) -> tuple[ServiceInfo, ...]:
-    """Every published service as the engine's plain values, built once per data version."""
+@dataclass(frozen=True)
+class CatalogueSnapshot:
+    services: tuple[ServiceInfo, ...]  # what the engine reads
+    cards: dict[int, ServiceCard]  # what the results show
 
-    def build() -> tuple[ServiceInfo, ...]:
+
+def catalogue_snapshot(session: Session) -> CatalogueSnapshot:
+    """Every published service as plain values, built once per data version and process."""
+
+    def build() -> CatalogueSnapshot:
         sites = site_infos(session)
-        return tuple(service_info(s, sites.get(s.id, ())) for s in candidate_services(session))
+        rows = candidate_services(session)
+        return CatalogueSnapshot(
+            services=tuple(service_info(s, sites.get(s.id, ())) for s in rows),
+            cards={s.id: catalogue.service_card(s) for s in rows},
+        )
 
     return _catalogues.get_or_compute(data_version(session), build)
 
@@ -186,15 +197,13 @@ def catalogue_snapshot(session: Session) -> tuple[ServiceInfo, ...]:
 def find(
     session: Session, directory: PostcodeDirectory, query: FinderQuery, today: date | None = None
 ) -> FinderResult:
-    """Rank the whole published catalogue for this person; load full records for results only."""
+    """Rank the whole published catalogue for this person."""
     location = locate(session, directory, query)
     profile = profile_for(query, location, today or date.today())
-    outcome = rank(profile, catalogue_snapshot(session))
-    ids = [m.service.id for m in outcome.results]
-    services = session.scalars(
-        select(Service).where(Service.id.in_(ids)).options(*catalogue.service_options())
-    ).all() if ids else []
-    return FinderResult(location=location, outcome=outcome, services={s.id: s for s in services})
+    snapshot = catalogue_snapshot(session)
+    outcome = rank(profile, snapshot.services)
+    cards = {m.service.id: snapshot.cards[m.service.id] for m in outcome.results}
+    return FinderResult(location=location, outcome=outcome, services=cards)
 
 
 def services_by_slug(session: Session, slugs: list[str]) -> list[Service]:

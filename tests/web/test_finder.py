@@ -25,12 +25,24 @@ def test_a_postcode_resolves_to_its_borough(client):
 
 def test_every_service_is_either_a_result_or_excluded_with_reasons(client, session):
     published = session.scalars(select(Service.slug).where(Service.moderation == "published")).all()
-    body = find(client, postcode=LAMBETH_POSTCODE, need="accommodation").get_json()
+    body = find(client, postcode=LAMBETH_POSTCODE, need="accommodation", all_excluded="yes").get_json()
     results = [m["service"]["slug"] for m in body["results"]]
     excluded = [m["service"]["slug"] for m in body["excluded"]]
     assert sorted(results + excluded) == sorted(published)
     assert all(m["reasons"] for m in body["results"])
     assert all(m["reasons"] for m in body["excluded"])
+
+
+def test_services_for_other_needs_are_counted_not_listed_by_default(client):
+    full = find(client, postcode=LAMBETH_POSTCODE, need="accommodation", all_excluded="yes").get_json()
+    short = find(client, postcode=LAMBETH_POSTCODE, need="accommodation").get_json()
+    other = [m for m in full["excluded"] if [r["rule"] for r in m["reasons"]] == ["needs"]]
+    assert other, "some seeded services help with other needs"
+    assert short["excluded_for_other_needs"] == {
+        "count": len(other), "reason": "Does not help with: Accommodation", "listed": False
+    }
+    assert len(short["excluded"]) == len(full["excluded"]) - len(other)
+    assert all(m["reasons"][0]["rule"] != "needs" or len(m["reasons"]) > 1 for m in short["excluded"])
 
 
 def test_ended_services_are_never_offered(client, session):
