@@ -6,7 +6,6 @@ from functools import lru_cache
 
 from flask import url_for
 
-from ..core.ranking import split_excluded
 from ..models import Borough, Organisation, Service, Site
 from ..operations.catalogue import ServiceCard, service_card
 
@@ -197,7 +196,9 @@ def finder_result(result, all_excluded: bool = False) -> dict:
     not listed, unless ``all_excluded``: in a large catalogue they are most of it."""
     location = result.location
     service_url = url_for("catalogue.service", slug="__slug__", _external=True)
-    relevant, other = split_excluded(result.outcome)
+    outcome = result.outcome
+    other = outcome.for_other_needs
+    other_reasons = _reasons((outcome.other_needs_reason,)) if other else []
     assessment = result.outcome.assessment
 
     def match(m) -> dict:
@@ -233,11 +234,16 @@ def finder_result(result, all_excluded: bool = False) -> dict:
         "results": [match(m) for m in result.outcome.results],
         "excluded": [
             {"service": service_ref(m.service, service_url), "reasons": _reasons(m.decision.failed)}
-            for m in (result.outcome.excluded if all_excluded else relevant)
-        ],
+            for m in outcome.excluded
+        ]
+        + (
+            [{"service": service_ref(s, service_url), "reasons": other_reasons} for s in other]
+            if all_excluded
+            else []
+        ),
         "excluded_for_other_needs": {
             "count": len(other),
-            "reason": other[0].decision.failed[0].text if other else None,
+            "reason": outcome.other_needs_reason.text if other else None,
             "listed": all_excluded,
         },
     }

@@ -202,7 +202,8 @@ def _category_list(slugs: frozenset[str]) -> str:
 
 
 @lru_cache(maxsize=256)
-def _unmet_needs(needs: frozenset[str]) -> Reason:
+def unmet_needs(needs: frozenset[str]) -> Reason:
+    """Why a service that helps with none of ``needs`` is excluded."""
     return Reason("needs", f"Does not help with: {_category_list(needs)}")
 
 
@@ -216,7 +217,7 @@ def _needs(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
     if shared:
         v.match("needs", f"Helps with: {_category_list(shared)}")
     else:
-        v.failed.append(_unmet_needs(p.needs))
+        v.failed.append(unmet_needs(p.needs))
 
 
 def _cohort(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
@@ -443,7 +444,7 @@ def decide(
     """
     if profile.needs and service.categories and not profile.needs & service.categories:
         return Decision(
-            service_id=service.id, eligible=False, failed=(_unmet_needs(profile.needs),)
+            service_id=service.id, eligible=False, failed=(unmet_needs(profile.needs),)
         )
     verdicts = _Verdicts()
     for rule in _RULES:

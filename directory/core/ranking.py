@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from .eligibility import decide
+from .eligibility import decide, unmet_needs
 from .oocd import RULES, DisposalAssessment, OocdRules, assess_disposal
-from .types import Decision, Profile, ServiceInfo, SiteInfo
+from .types import Decision, Profile, Reason, ServiceInfo, SiteInfo
 
 __all__ = [
     "EARTH_RADIUS_KM",
@@ -58,8 +58,12 @@ class Match:
 @dataclass(frozen=True)
 class FinderOutcome:
     results: tuple[Match, ...]  # eligible, best first
-    excluded: tuple[Match, ...]  # not eligible, by name
+    excluded: tuple[Match, ...]  # not eligible, with every failed rule, by name
     assessment: DisposalAssessment  # the profile's disposal for this person
+    # Services that help with none of the needs asked about: excluded for that reason
+    # alone (``other_needs_reason``) and not weighed further. By name.
+    for_other_needs: tuple[ServiceInfo, ...] = ()
+    other_needs_reason: Reason | None = None
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -115,21 +119,12 @@ def _result_key(match: Match) -> tuple:
     )
 
 
+def _name_key(service: ServiceInfo) -> tuple:
+    return (service.name.casefold(), service.name, service.id)
+
+
 def _excluded_key(match: Match) -> tuple:
-    return (match.service.name.casefold(), match.service.name, match.service.id)
-
-
-def for_other_needs(match: Match) -> bool:
-    """Excluded only because it helps with none of the needs asked about."""
-    failed = match.decision.failed
-    return len(failed) == 1 and failed[0].rule == "needs"
-
-
-def split_excluded(outcome: FinderOutcome) -> tuple[tuple[Match, ...], tuple[Match, ...]]:
-    """The excluded services worth explaining one by one, and those for other needs."""
-    relevant = tuple(m for m in outcome.excluded if not for_other_needs(m))
-    other = tuple(m for m in outcome.excluded if for_other_needs(m))
-    return relevant, other
+    return _name_key(match.service)
 
 
 def rank(
@@ -137,12 +132,18 @@ def rank(
 ) -> FinderOutcome:
     """Decide every service for ``profile`` and order them for the finder.
 
-    Distances are worked out for the eligible services only: the excluded list is by name.
+    Services for other needs are set aside first, without deciding them: in a large
+    catalogue they are most of it. Distances are worked out for eligible services only.
     """
     assessment = assess_disposal(profile, rules)
     results: list[Match] = []
     excluded: list[Match] = []
+    other: list[ServiceInfo] = []
+    needs = profile.needs
     for service in services:
+        if needs and service.categories and not needs & service.categories:
+            other.append(service)
+            continue
         decision = decide(profile, service, rules=rules, assessment=assessment)
         site, km = nearest_site(profile, service) if decision.eligible else (None, None)
         match = Match(
@@ -157,4 +158,6 @@ def rank(
         results=tuple(sorted(results, key=_result_key)),
         excluded=tuple(sorted(excluded, key=_excluded_key)),
         assessment=assessment,
+        for_other_needs=tuple(sorted(other, key=_name_key)),
+        other_needs_reason=unmet_needs(needs) if other else None,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from ..core.ranking import split_excluded
 from ..core.queries import InvalidInput, parse_finder_query
 from ..extensions import db
 from ..operations import catalogue, finder
@@ -17,7 +16,7 @@ bp = Blueprint("finder", __name__)
 
 @bp.app_context_processor
 def takeaway_helpers():
-    return {"takeaway_item": takeaway_item, "split_excluded": split_excluded}
+    return {"takeaway_item": takeaway_item}
 
 
 @bp.get("/find")

@@ -239,7 +239,7 @@ PROPERTY = settings(max_examples=200, deadline=None)
 @given(profile=profiles_st, services=st.lists(services_st, max_size=8))
 def test_results_and_excluded_are_a_permutation_of_the_input(profile, services):
     outcome = rank(profile, services)
-    out = [m.service for m in (*outcome.results, *outcome.excluded)]
+    out = [m.service for m in (*outcome.results, *outcome.excluded)] + list(outcome.for_other_needs)
     assert Counter(out) == Counter(services)
     assert all(m.decision.eligible for m in outcome.results)
     assert not any(m.decision.eligible for m in outcome.excluded)
@@ -269,6 +269,8 @@ def test_excluded_sorted_by_name_and_rank_is_order_independent(profile, services
     outcome = rank(profile, services)
     names = [m.service.name.casefold() for m in outcome.excluded]
     assert names == sorted(names)
+    others = [s.name.casefold() for s in outcome.for_other_needs]
+    assert others == sorted(others)
     # Service ids are unique, and break every tie: the input order never matters.
     assert rank(profile, data.draw(st.permutations(services))) == outcome
 
@@ -285,3 +287,27 @@ def test_distance_is_that_of_the_nearest_site(profile, services):
             for other in match.service.sites:
                 if other.lat is not None and other.lon is not None:
                     assert km <= distance_km(profile.lat, profile.lon, other.lat, other.lon)
+
+
+def test_services_for_other_needs_are_set_aside_with_one_reason():
+    croydon_women = ServiceInfo(id=1, slug="w", name="Women only", status="commissioned",
+                                categories=frozenset({"women"}), pan_london=True)
+    housing = ServiceInfo(id=2, slug="h", name="Housing", status="commissioned",
+                          categories=frozenset({"accommodation"}), pan_london=True)
+    outcome = rank(Profile(needs=frozenset({"accommodation"})), [croydon_women, housing])
+    assert [m.service.slug for m in outcome.results] == ["h"]
+    assert outcome.excluded == ()
+    assert outcome.for_other_needs == (croydon_women,)
+    assert outcome.other_needs_reason.text == "Does not help with: Accommodation"
+
+
+@PROPERTY
+@given(profile=profiles_st, services=st.lists(services_st, max_size=8))
+def test_set_aside_services_are_those_decide_excludes_for_needs_alone(profile, services):
+    from directory.core.eligibility import decide
+
+    outcome = rank(profile, services)
+    for service in outcome.for_other_needs:
+        decision = decide(profile, service)
+        assert not decision.eligible
+        assert decision.failed == (outcome.other_needs_reason,)
