@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Borough, MinimumOfferItem, Organisation, Service, Site
-from ..models.catalogue import service_borough, service_category, service_cohort
 
 
 class VersionedCache:
@@ -52,7 +51,12 @@ class VersionedCache:
 
 
 def data_version(session: Session) -> tuple:
-    """Changes whenever anything the analysis reads changes (one round trip)."""
+    """Changes whenever anything the catalogue's readers use changes (one round trip).
+
+    A record whose links change (a service's boroughs, categories, cohorts) gets a new
+    ``updated_at`` from ``database.touch_changed_records``, so the latest ``updated_at`` and
+    the row counts (for deletions) are enough.
+    """
 
     def count(table):
         return select(func.count()).select_from(table).scalar_subquery()
@@ -60,15 +64,11 @@ def data_version(session: Session) -> tuple:
     row = session.execute(
         select(
             select(func.max(Service.updated_at)).scalar_subquery(),
-            select(func.coalesce(func.sum(Service.version), 0)).scalar_subquery(),
             count(Service.__table__),
             select(func.max(Site.updated_at)).scalar_subquery(),
             count(Site.__table__),
             select(func.max(MinimumOfferItem.updated_at)).scalar_subquery(),
             count(MinimumOfferItem.__table__),
-            count(service_borough),
-            count(service_category),
-            count(service_cohort),
             count(Borough.__table__),
             select(func.max(Organisation.updated_at)).scalar_subquery(),
             count(Organisation.__table__),
