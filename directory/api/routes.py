@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from ..core.postcodes import InvalidPostcode
-from ..core.queries import flag, parse_finder_query, parse_service_filters
+from ..core.queries import flag, parse_finder_query, parse_service_filters, whole_number
 from ..extensions import db
 from ..operations import catalogue, finder, geography
 from ..web.postcodes import postcode_directory
@@ -98,6 +98,7 @@ def find():
     args = request.args.to_dict(flat=False)
     query = parse_finder_query(args, catalogue.borough_codes(db.session))
     all_excluded = flag(args, "all_excluded")
+    limit = whole_number(args, "limit", minimum=1, maximum=1000, default=100)
     try:
         result = finder.find(db.session, postcode_directory(), query)
     except geography.UnknownPostcode as error:
@@ -113,4 +114,4 @@ def find():
                 },
             }
         ), 400
-    return jsonify(serialise.finder_result(result, all_excluded))
+    return jsonify(serialise.finder_result(result, all_excluded, limit))

@@ -191,7 +191,7 @@ def service_ref(service, url_pattern: str) -> dict:
     }
 
 
-def finder_result(result, all_excluded: bool = False) -> dict:
+def finder_result(result, all_excluded: bool = False, limit: int | None = None) -> dict:
     """The finder's answer. Services excluded only for helping with other needs are counted,
     not listed, unless ``all_excluded``: in a large catalogue they are most of it."""
     location = result.location
@@ -231,7 +231,8 @@ def finder_result(result, all_excluded: bool = False) -> dict:
         }
         if assessment.disposal
         else None,
-        "results": [match(m) for m in result.outcome.results],
+        "results_total": len(result.outcome.results),
+        "results": [match(m) for m in result.outcome.results[:limit]],
         "excluded": [
             {"service": service_ref(m.service, service_url), "reasons": _reasons(m.decision.failed)}
             for m in outcome.excluded

@@ -13,6 +13,8 @@ from .takeaway import parse_takeaway, takeaway_item
 
 bp = Blueprint("finder", __name__)
 
+RESULTS_SHOWN = 20  # on a phone; "show all" lists the rest
+
 
 @bp.app_context_processor
 def takeaway_helpers():
@@ -23,8 +25,15 @@ def takeaway_helpers():
 def find():
     boroughs = catalogue.list_boroughs(db.session)
     args = request.args.to_dict(flat=False)
-    context = {"boroughs": boroughs, "args": request.args, "error": None, "result": None}
-    if not any(v for values in args.values() for v in values if v.strip()):
+    context = {
+        "boroughs": boroughs,
+        "args": request.args,
+        "error": None,
+        "result": None,
+        "show_all": request.args.get("show") == "all",
+        "results_shown": RESULTS_SHOWN,
+    }
+    if not any(v for k, values in args.items() if k != "show" for v in values if v.strip()):
         return render_template("finder/find.html", **context)
     status = 200
     try:

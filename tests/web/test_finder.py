@@ -168,3 +168,31 @@ def test_a_damaged_list_link_is_explained(client, item):
     response = client.get("/find/list", query_string={"item": item})
     assert response.status_code in (400, 404)
     assert "<script>" not in response.get_data(as_text=True)
+
+
+def _many_housing_services(session, n):
+    category = session.scalar(select(Category).where(Category.slug == "accommodation"))
+    for i in range(n):
+        session.add(Service(slug=f"test-housing-{i}", name=f"Test housing {i:02d}",
+                            status="commissioned", pan_london=True, categories=[category]))
+    session.flush()
+
+
+def test_the_api_limits_results_and_says_how_many_there_are(client, session):
+    _many_housing_services(session, 12)
+    body = find(client, borough="E09000008", need="accommodation", limit="5").get_json()
+    assert len(body["results"]) == 5
+    assert body["results_total"] >= 12
+    assert find(client, borough="E09000008", limit="0").status_code == 400
+
+
+def test_the_page_shows_the_first_twenty_then_all_on_request(client, session):
+    _many_housing_services(session, 25)
+    page = client.get("/find", query_string={"borough": "E09000008", "need": "accommodation"}).get_data(as_text=True)
+    assert page.count('name="item"') == 20
+    assert "Show all" in page and "show=all" in page
+    everything = client.get(
+        "/find", query_string={"borough": "E09000008", "need": "accommodation", "show": "all"}
+    ).get_data(as_text=True)
+    assert everything.count('name="item"') >= 25
+    assert "Show all" not in everything
