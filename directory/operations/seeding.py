@@ -171,19 +171,25 @@ def _citations(items: list[dict] | None) -> list[Citation]:
     ]
 
 
+def _row_to_write(session: Session, existing: dict, model, kind: str, slug: str, refresh: bool):
+    """The row a seed record should write to, and whether it is new; None to leave it alone."""
+    row = existing.get(slug)
+    if row is not None:
+        return (row, False) if refresh else (None, False)
+    row = model(slug=slug, uuid=stable_uuid(kind, slug))
+    session.add(row)
+    existing[slug] = row
+    return row, True
+
+
 def seed_organisations(
     session: Session, records: list[dict], summary: SeedSummary, refresh: bool
 ) -> dict[str, Organisation]:
     existing = {o.slug: o for o in session.scalars(select(Organisation))}
     for record in records:
-        row = existing.get(record["slug"])
-        if row is not None and not refresh:
+        row, added = _row_to_write(session, existing, Organisation, "organisation", record["slug"], refresh)
+        if row is None:
             continue
-        added = row is None
-        if added:
-            row = Organisation(slug=record["slug"], uuid=stable_uuid("organisation", record["slug"]))
-            session.add(row)
-            existing[row.slug] = row
         row.name = record["name"]
         row.description = record.get("description")
         row.website = record.get("website")
@@ -278,13 +284,9 @@ def seed_services(
     cohorts = {c.slug: c for c in session.scalars(select(Cohort))}
     existing = {s.slug: s for s in session.scalars(select(Service))}
     for record in records:
-        row = existing.get(record["slug"])
-        if row is not None and not refresh:
+        row, added = _row_to_write(session, existing, Service, "service", record["slug"], refresh)
+        if row is None:
             continue
-        added = row is None
-        if added:
-            row = Service(slug=record["slug"], uuid=stable_uuid("service", record["slug"]))
-            session.add(row)
         _apply_service(row, record, organisations, boroughs, categories, cohorts)
         row.sites = []
         for site in record.get("sites") or []:
