@@ -233,15 +233,18 @@ def finder_result(result, all_excluded: bool = False, limit: int | None = None) 
         else None,
         "results_total": len(result.outcome.results),
         "results": [match(m) for m in result.outcome.results[:limit]],
-        "excluded": [
-            {"service": service_ref(m.service, service_url), "reasons": _reasons(m.decision.failed)}
-            for m in outcome.excluded
-        ]
-        + (
-            [{"service": service_ref(s, service_url), "reasons": other_reasons} for s in other]
-            if all_excluded
-            else []
-        ),
+        "excluded_total": len(outcome.excluded) + (len(other) if all_excluded else 0),
+        "excluded": (
+            [
+                {"service": service_ref(m.service, service_url), "reasons": _reasons(m.decision.failed)}
+                for m in outcome.excluded[:limit]
+            ]
+            + (
+                [{"service": service_ref(s, service_url), "reasons": other_reasons} for s in other]
+                if all_excluded
+                else []
+            )
+        )[:limit],
         "excluded_for_other_needs": {
             "count": len(other),
             "reason": outcome.other_needs_reason.text if other else None,

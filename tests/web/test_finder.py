@@ -196,3 +196,10 @@ def test_the_page_shows_the_first_twenty_then_all_on_request(client, session):
     ).get_data(as_text=True)
     assert everything.count('name="item"') >= 25
     assert "Show all" not in everything
+
+
+def test_the_api_limits_the_excluded_list_too(client):
+    full = find(client, borough="E09000008", age="40", gender="male").get_json()
+    short = find(client, borough="E09000008", age="40", gender="male", limit="2").get_json()
+    assert full["excluded_total"] == short["excluded_total"] == len(full["excluded"]) > 2
+    assert short["excluded"] == full["excluded"][:2]
