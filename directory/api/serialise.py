@@ -51,7 +51,8 @@ def site(site: Site) -> dict:
     }
 
 
-def service_summary(service: Service | ServiceCard) -> dict:
+def service_summary(service: Service | ServiceCard, url_pattern: str | None = None) -> dict:
+    """``url_pattern`` (a service URL with ``__slug__`` for the slug) saves building each URL."""
     card = service if isinstance(service, ServiceCard) else service_card(service)
     return {
         "id": card.id,
@@ -68,7 +69,9 @@ def service_summary(service: Service | ServiceCard) -> dict:
         "unnamed_borough_count": card.unnamed_borough_count,
         "categories": list(card.categories),
         "cohorts": list(card.cohorts),
-        "url": url_for("catalogue.service", slug=card.slug, _external=True),
+        "url": url_pattern.replace("__slug__", card.slug)
+        if url_pattern
+        else url_for("catalogue.service", slug=card.slug, _external=True),
         "last_modified": card.last_modified,
     }
 
@@ -203,7 +206,7 @@ def finder_result(result, all_excluded: bool = False, limit: int | None = None) 
 
     def match(m) -> dict:
         body = {
-            "service": service_summary(result.services[m.service.id]),
+            "service": service_summary(result.services[m.service.id], service_url),
             "distance_km": round(m.distance_km, 2) if m.distance_km is not None else None,
             "nearest_site": m.nearest_site.name if m.nearest_site else None,
             "tier": m.tier.name.lower(),

@@ -120,11 +120,11 @@ def _result_key(match: Match) -> tuple:
 
 
 def _name_key(service: ServiceInfo) -> tuple:
-    return (service.name.casefold(), service.name, service.id)
+    return service.name_key
 
 
 def _excluded_key(match: Match) -> tuple:
-    return _name_key(match.service)
+    return match.service.name_key
 
 
 def rank(

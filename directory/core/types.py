@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 
 
@@ -83,6 +84,11 @@ class ServiceInfo:
     # confirmed at all. Either way the engine notes it and never excludes on it.
     unnamed_borough_count: int | None = None
     coverage_confirmed: bool = True
+
+    @cached_property
+    def name_key(self) -> tuple[str, str, int]:
+        """Sorts by name, case-insensitively, then by id: the finder's order for lists."""
+        return (self.name.casefold(), self.name, self.id)
 
 
 @dataclass(frozen=True)
