@@ -103,6 +103,10 @@ def borough_label(profile: Profile) -> str:
     return profile.borough_name or f"borough {profile.borough_code}"
 
 
+# Reasons are immutable values and few distinct ones occur: share them across decisions.
+_reason = lru_cache(maxsize=8192)(Reason)
+
+
 class _Verdicts:
     def __init__(self) -> None:
         self.matched: list[Reason] = []
@@ -110,13 +114,13 @@ class _Verdicts:
         self.notes: list[Reason] = []
 
     def match(self, rule: str, text: str, source: str | None = None) -> None:
-        self.matched.append(Reason(rule, text, source))
+        self.matched.append(_reason(rule, text, source))
 
     def fail(self, rule: str, text: str, source: str | None = None) -> None:
-        self.failed.append(Reason(rule, text, source))
+        self.failed.append(_reason(rule, text, source))
 
     def note(self, rule: str, text: str, source: str | None = None) -> None:
-        self.notes.append(Reason(rule, text, source))
+        self.notes.append(_reason(rule, text, source))
 
 
 # --------------------------------------------------------------------------------------
