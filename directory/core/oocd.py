@@ -61,17 +61,9 @@ def cite(source: str, marker: str) -> str:
     return f"{source} [{marker}]"
 
 
-# --------------------------------------------------------------------------------------
-# Rule shapes
-# --------------------------------------------------------------------------------------
+class Cited:
+    """A rule that carries its legal ``source`` and verification ``marker``."""
 
-
-@dataclass(frozen=True)
-class Regime:
-    slug: str  # "current" | "pcsc"
-    name: str
-    in_force: bool
-    status: str  # a sentence on the regime's legal status
     source: str
     marker: str
 
@@ -80,8 +72,23 @@ class Regime:
         return cite(self.source, self.marker)
 
 
+# --------------------------------------------------------------------------------------
+# Rule shapes
+# --------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class Disposal:
+class Regime(Cited):
+    slug: str  # "current" | "pcsc"
+    name: str
+    in_force: bool
+    status: str  # a sentence on the regime's legal status
+    source: str
+    marker: str
+
+
+@dataclass(frozen=True)
+class Disposal(Cited):
     slug: str  # vocabulary.DISPOSALS
     regime: str  # Regime.slug
     name: str  # "conditional caution"
@@ -93,28 +100,20 @@ class Disposal:
     marker: str
 
     @property
-    def citation(self) -> str:
-        return cite(self.source, self.marker)
-
-    @property
     def possessive(self) -> str:  # "a conditional caution's"
         return f"{self.article_name}'s"
 
 
 @dataclass(frozen=True)
-class MinimumAge:
+class MinimumAge(Cited):
     disposal: str
     age: int
     source: str
     marker: str
 
-    @property
-    def citation(self) -> str:
-        return cite(self.source, self.marker)
-
 
 @dataclass(frozen=True)
-class ConditionKinds:
+class ConditionKinds(Cited):
     """Which condition kinds (vocabulary.CONDITION_KINDS) may be attached to a disposal."""
 
     disposal: str
@@ -122,13 +121,9 @@ class ConditionKinds:
     source: str
     marker: str
 
-    @property
-    def citation(self) -> str:
-        return cite(self.source, self.marker)
-
 
 @dataclass(frozen=True)
-class HourCap:
+class HourCap(Cited):
     """A cap on the hours of one condition kind.
 
     The cap applies when a service provides ``kind`` and none of ``not_counting`` (e.g.
@@ -144,26 +139,18 @@ class HourCap:
     marker: str
     not_counting: frozenset[str] = frozenset()
 
-    @property
-    def citation(self) -> str:
-        return cite(self.source, self.marker)
-
 
 @dataclass(frozen=True)
-class CompletionTime:
+class CompletionTime(Cited):
     disposal: str
     normal_weeks: float
     exceptional_weeks: float | None
     source: str
     marker: str
 
-    @property
-    def citation(self) -> str:
-        return cite(self.source, self.marker)
-
 
 @dataclass(frozen=True)
-class OffenceRule:
+class OffenceRule(Cited):
     """An offence type a disposal excludes (``effect="exclude"``) or flags (``"caution"``)."""
 
     disposal: str
@@ -173,13 +160,9 @@ class OffenceRule:
     source: str
     marker: str
 
-    @property
-    def citation(self) -> str:
-        return cite(self.source, self.marker)
-
 
 @dataclass(frozen=True)
-class DisposalNote:
+class DisposalNote(Cited):
     """Something an officer must know about a disposal that the finder cannot check."""
 
     disposals: frozenset[str]
@@ -188,20 +171,12 @@ class DisposalNote:
     source: str
     marker: str
 
-    @property
-    def citation(self) -> str:
-        return cite(self.source, self.marker)
-
 
 @dataclass(frozen=True)
-class YouthRoute:
+class YouthRoute(Cited):
     text: str
     source: str
     marker: str
-
-    @property
-    def citation(self) -> str:
-        return cite(self.source, self.marker)
 
 
 @dataclass(frozen=True)
