@@ -55,6 +55,12 @@ def index():
     return render_template("maps/index.html", **_page_context())
 
 
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
 def _assets() -> str:
     """Where the map's own Leaflet files are served (static/vendor)."""
     return url_for("static", filename="vendor").rstrip("/")
@@ -153,12 +159,7 @@ def gaps_csv():
     body = coverage.memo(
         report.version, ("csv", query.group, query.cohort, query.band, query.distance_km), build
     )
-    name = f"london-service-gaps-{query.group}-{query.distance_km:g}km.csv"
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return _download(body, "text/csv", f"london-service-gaps-{query.group}-{query.distance_km:g}km.csv")
 
 
 @bp.get("/gaps.geojson")
@@ -170,11 +171,8 @@ def gaps_geojson():
         ("geojson", query.cohort, query.band, query.distance_km),
         lambda: json.dumps(figures.geojson(report), separators=(",", ":")),
     )
-    name = f"london-service-gaps-{query.distance_km:g}km.geojson"
-    return Response(
-        body,
-        mimetype="application/geo+json",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    return _download(
+        body, "application/geo+json", f"london-service-gaps-{query.distance_km:g}km.geojson"
     )
 
 
