@@ -22,17 +22,18 @@ def _filters():
 
 @bp.get("/")
 def home():
-    boroughs = catalogue.list_boroughs(db.session)
-    return render_template("catalogue/home.html", boroughs=boroughs)
+    return render_template("catalogue/home.html", boroughs=catalogue.borough_choices(db.session))
 
 
 @bp.get("/services")
 def services():
     filters = _filters()
     page = catalogue.list_services(db.session, filters)
-    boroughs = catalogue.list_boroughs(db.session)
     return render_template(
-        "catalogue/services.html", page=page, filters=filters, boroughs=boroughs
+        "catalogue/services.html",
+        page=page,
+        filters=filters,
+        boroughs=catalogue.borough_choices(db.session),
     )
 
 

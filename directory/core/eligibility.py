@@ -205,6 +205,11 @@ def _category_list(slugs: frozenset[str]) -> str:
     return ", ".join(_labels(slugs, CATEGORIES))
 
 
+def helps_with_none(profile: Profile, service: ServiceInfo) -> bool:
+    """The service records its categories and shares none with the needs asked about."""
+    return bool(profile.needs and service.categories) and not profile.needs & service.categories
+
+
 @lru_cache(maxsize=256)
 def unmet_needs(needs: frozenset[str]) -> Reason:
     """Why a service that helps with none of ``needs`` is excluded."""
@@ -217,11 +222,8 @@ def _needs(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
     if not s.categories:
         v.note("needs", "Categories of need not recorded")
         return
-    shared = p.needs & s.categories
-    if shared:
-        v.match("needs", f"Helps with: {_category_list(shared)}")
-    else:
-        v.failed.append(unmet_needs(p.needs))
+    # decide() has already excluded a service that shares none of the needs.
+    v.match("needs", f"Helps with: {_category_list(p.needs & s.categories)}")
 
 
 def _cohort(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
@@ -446,7 +448,7 @@ def decide(
     ``assessment`` is :func:`directory.core.oocd.assess_disposal` for this profile, when
     the caller has already worked it out (ranking does, once for all services).
     """
-    if profile.needs and service.categories and not profile.needs & service.categories:
+    if helps_with_none(profile, service):
         return Decision(
             service_id=service.id, eligible=False, failed=(unmet_needs(profile.needs),)
         )

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from .eligibility import decide, unmet_needs
+from .eligibility import decide, helps_with_none, unmet_needs
 from .oocd import RULES, DisposalAssessment, OocdRules, assess_disposal
 from .types import Decision, Profile, Reason, ServiceInfo, SiteInfo
 
@@ -139,9 +139,8 @@ def rank(
     results: list[Match] = []
     excluded: list[Match] = []
     other: list[ServiceInfo] = []
-    needs = profile.needs
     for service in services:
-        if needs and service.categories and not needs & service.categories:
+        if helps_with_none(profile, service):
             other.append(service)
             continue
         decision = decide(profile, service, rules=rules, assessment=assessment)
@@ -159,5 +158,5 @@ def rank(
         excluded=tuple(sorted(excluded, key=_excluded_key)),
         assessment=assessment,
         for_other_needs=tuple(sorted(other, key=_name_key)),
-        other_needs_reason=unmet_needs(needs) if other else None,
+        other_needs_reason=unmet_needs(profile.needs) if other else None,
     )

@@ -23,7 +23,7 @@ def takeaway_helpers():
 
 @bp.get("/find")
 def find():
-    boroughs = catalogue.list_boroughs(db.session)
+    boroughs = catalogue.borough_choices(db.session)
     args = request.args.to_dict(flat=False)
     context = {
         "boroughs": boroughs,
@@ -37,7 +37,7 @@ def find():
         return render_template("finder/find.html", **context)
     status = 200
     try:
-        query = parse_finder_query(args, {b.code for b, _ in boroughs})
+        query = parse_finder_query(args, {b.code for b in boroughs})
         context["query"] = query
         context["result"] = finder.find(db.session, postcode_directory(), query)
     except InvalidInput as error:

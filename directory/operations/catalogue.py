@@ -142,6 +142,11 @@ def borough_codes(session: Session) -> set[str]:
     return set(session.scalars(select(Borough.code)))
 
 
+def borough_choices(session: Session) -> list[Borough]:
+    """The boroughs by name, for a form's list (no service counts)."""
+    return list(session.scalars(select(Borough).order_by(Borough.name)))
+
+
 def list_boroughs(session: Session) -> list[tuple[Borough, int]]:
     """Every borough with the number of published services available in it."""
     boroughs = session.scalars(

@@ -57,12 +57,13 @@ def query_with(**changes) -> dict[str, list[str]]:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals["query_with"] = query_with
     app.jinja_env.filters["date"] = format_date
-    app.jinja_env.globals["partial_date"] = partial_date
-    app.jinja_env.globals["CATEGORIES"] = CATEGORIES
-    app.jinja_env.globals["COHORTS"] = COHORTS
     app.jinja_env.globals.update(
+        query_with=query_with,
+        partial_date=partial_date,
+        ONS_CREDIT=ONS_CREDIT,
+        CATEGORIES=CATEGORIES,
+        COHORTS=COHORTS,
         STATUSES=STATUSES,
         DISPOSALS=DISPOSALS,
         OFFENCES=OFFENCES,
@@ -70,7 +71,6 @@ def init_app(app: Flask) -> None:
         RISK_LEVELS=RISK_LEVELS,
         TIER_LABELS=TIER_LABELS,
     )
-    app.jinja_env.globals["ONS_CREDIT"] = ONS_CREDIT
 
     @app.context_processor
     def provenance():
