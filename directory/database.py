@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import event, insert, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session, object_mapper
 
+from .models import AuditEvent, Revision, ServiceVersion, User
 from .models._base import utcnow
+from .models.data_version import ROW_ID, DataVersion
+
+# Bookkeeping no reader of the published data sees: writing it leaves the data version alone.
+UNVERSIONED_TABLES = frozenset(
+    model.__tablename__ for model in (User, AuditEvent, Revision, ServiceVersion, DataVersion)
+)
 
 
 def configure_engine(engine: Engine) -> None:
@@ -41,6 +48,47 @@ def touch_changed_records(session: Session, _context, _instances) -> None:
             record.updated_at = now
 
 
+def bump_data_version(session: Session) -> None:
+    """Move the data version on, in the writing transaction (so a rollback undoes it too)."""
+    values = {"number": DataVersion.number + 1, "changed_at": utcnow()}
+    connection = session.connection()
+    moved = connection.execute(update(DataVersion).where(DataVersion.id == ROW_ID).values(values))
+    if moved.rowcount == 0:
+        connection.execute(
+            insert(DataVersion).values(id=ROW_ID, number=1, changed_at=values["changed_at"])
+        )
+
+
+def _versioned(table) -> bool:
+    return getattr(table, "name", None) not in UNVERSIONED_TABLES
+
+
+def version_flushed_changes(session: Session, _context, _instances) -> None:
+    records = (*session.new, *session.dirty, *session.deleted)
+    if any(
+        _versioned(object_mapper(r).local_table)
+        for r in records
+        if r in session.new or r in session.deleted or session.is_modified(r)
+    ):
+        bump_data_version(session)
+
+
+def version_bulk_writes(state: ORMExecuteState) -> None:
+    """``session.execute(insert(...)/update(...)/delete(...))`` skips the flush: catch it here."""
+    if (state.is_insert or state.is_update or state.is_delete) and _versioned(
+        getattr(state.statement, "table", None)
+    ):
+        bump_data_version(state.session)
+
+
+_HOOKS = (
+    ("before_flush", touch_changed_records),
+    ("before_flush", version_flushed_changes),
+    ("do_orm_execute", version_bulk_writes),
+)
+
+
 def track_changes() -> None:
-    if not event.contains(Session, "before_flush", touch_changed_records):
-        event.listen(Session, "before_flush", touch_changed_records)
+    for name, hook in _HOOKS:
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)

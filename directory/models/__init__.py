@@ -2,6 +2,7 @@
 
 from .area import BCU, PDU, Borough
 from .catalogue import Category, Citation, Cohort, Organisation, Service, Site
+from .data_version import DataVersion
 from .dataset import Dataset
 from .moderation import AuditEvent, Revision, ServiceVersion
 from .offer import MinimumOfferItem
@@ -15,6 +16,7 @@ __all__ = [
     "Category",
     "Citation",
     "Cohort",
+    "DataVersion",
     "Dataset",
     "MinimumOfferItem",
     "Organisation",

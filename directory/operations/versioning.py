@@ -12,10 +12,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Borough, MinimumOfferItem, Organisation, Service, Site
+from ..models.data_version import ROW_ID, DataVersion
 
 
 class VersionedCache:
@@ -51,29 +51,18 @@ class VersionedCache:
 
 
 def data_version(session: Session) -> tuple:
-    """Changes whenever anything the catalogue's readers use changes (one round trip).
+    """Changes whenever anything the catalogue's readers use changes (one primary-key lookup).
 
-    A record whose links change (a service's boroughs, categories, cohorts) gets a new
-    ``updated_at`` from ``database.touch_changed_records``, so the latest ``updated_at`` and
-    the row counts (for deletions) are enough.
+    Every write through a session moves the ``data_version`` row on (see
+    :mod:`directory.database`). Its time is part of the key, so a number reused after a
+    rolled-back write never matches a cache entry made inside that write.
     """
-
-    def count(table):
-        return select(func.count()).select_from(table).scalar_subquery()
-
     row = session.execute(
-        select(
-            select(func.max(Service.updated_at)).scalar_subquery(),
-            count(Service.__table__),
-            select(func.max(Site.updated_at)).scalar_subquery(),
-            count(Site.__table__),
-            select(func.max(MinimumOfferItem.updated_at)).scalar_subquery(),
-            count(MinimumOfferItem.__table__),
-            count(Borough.__table__),
-            select(func.max(Organisation.updated_at)).scalar_subquery(),
-            count(Organisation.__table__),
-        )
-    ).one()
+        select(DataVersion.number, DataVersion.changed_at).where(DataVersion.id == ROW_ID)
+    ).one_or_none()
     bind = session.get_bind()
     url = getattr(bind, "engine", bind).url.render_as_string(hide_password=True)
-    return (url, *(value.isoformat() if isinstance(value, datetime) else value for value in row))
+    if row is None:
+        return (url, None, None)
+    number, changed_at = row
+    return (url, number, changed_at.isoformat() if isinstance(changed_at, datetime) else changed_at)

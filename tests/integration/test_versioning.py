@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from directory.models import Borough, Category, Service, Site
+from directory.models import Borough, Category, Service, Site, User
 from directory.operations.versioning import data_version
 
 
@@ -39,4 +39,28 @@ def test_adding_and_deleting_a_site_changes_the_version(session):
 def test_reading_does_not_change_the_version(session):
     before = data_version(session)
     service(session).name  # noqa: B018
+    assert data_version(session) == before
+
+
+def test_a_bulk_insert_through_the_session_changes_the_version(session):
+    before = data_version(session)
+    session.execute(insert(Site), [{"name": "Bulk site", "service_id": service(session).id}])
+    assert data_version(session) != before
+
+
+def test_a_rolled_back_change_never_shares_a_version_with_a_later_one(session):
+    with session.begin_nested() as savepoint:
+        service(session).name = "Renamed, then rolled back"
+        session.flush()
+        inside = data_version(session)
+        savepoint.rollback()
+    service(session).summary = "A different change"
+    session.flush()
+    assert data_version(session) != inside
+
+
+def test_account_bookkeeping_leaves_the_version_alone(session):
+    before = data_version(session)
+    session.add(User(email="someone@example.org", name="Someone", password_hash="x", role="provider"))
+    session.flush()
     assert data_version(session) == before
