@@ -13,6 +13,10 @@ from . import serialise
 
 bp = Blueprint("api", __name__)
 
+# Results (and excluded services) in one answer unless `limit` asks for more (up to 1,000):
+# a phone shows about this many, as the finder page does.
+FIND_LIMIT = 20
+
 
 @bp.get("/services")
 def services():
@@ -96,9 +100,9 @@ def _geojson(collection: dict):
 @bp.get("/find")
 def find():
     args = request.args.to_dict(flat=False)
-    query = parse_finder_query(args, catalogue.borough_codes(db.session))
+    query = parse_finder_query(args, finder.borough_codes(db.session))
     all_excluded = flag(args, "all_excluded")
-    limit = whole_number(args, "limit", minimum=1, maximum=1000, default=100)
+    limit = whole_number(args, "limit", minimum=1, maximum=1000, default=FIND_LIMIT)
     try:
         result = finder.find(db.session, postcode_directory(), query)
     except geography.UnknownPostcode as error:

@@ -17,7 +17,8 @@ Pure: no I/O, no framework imports.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
@@ -32,7 +33,7 @@ from .oocd import (
 from .types import Decision, PartialDate, Profile, Reason, ServiceInfo
 from .vocabulary import CATEGORIES, CONDITION_KINDS, COHORTS, GENDERS, RISK_LEVELS
 
-__all__ = ["decide", "period_start", "period_end", "borough_label"]
+__all__ = ["decide", "Rule", "ELIGIBILITY_RULES", "fails", "period_start", "period_end", "borough_label"]
 
 _GENDER_PHRASES = {"female": "women", "male": "men", "other": "people of another gender"}
 _COHORT_PHRASES = {
@@ -429,7 +430,42 @@ def _oocd(
             v.fail("oocd_weeks", f"Takes {_plural(weeks, 'week')}; {normal}{tail}", completion.citation)
 
 
-_RULES = (_status, _borough, _needs, _cohort, _age, _gender, _risk, _offence, _language, _veterans)
+@dataclass(frozen=True)
+class Rule:
+    """One rule, and the profile fields whose values alone decide whether it fails.
+
+    Other fields may change a rule's wording ("Not delivered in Croydon" needs the borough's
+    name), never its verdict. The finder's catalogue index relies on this to work out once,
+    per value, which services a rule excludes (a property test checks every declaration).
+    A rule that never fails declares no fields.
+    """
+
+    name: str
+    check: Callable[[Profile, ServiceInfo, _Verdicts], None]
+    fails_on: tuple[str, ...]
+
+
+# In the order their reasons are listed. The out-of-court disposal rules (``_oocd``) come
+# last and read the disposal assessment as well, so they are not in this table.
+ELIGIBILITY_RULES = (
+    Rule("status", _status, ("today",)),
+    Rule("borough", _borough, ("borough_code",)),
+    Rule("needs", _needs, ()),
+    Rule("cohort", _cohort, ("cohort",)),
+    Rule("age", _age, ("age",)),
+    Rule("gender", _gender, ("gender",)),
+    Rule("risk", _risk, ("risk_level",)),
+    Rule("offence", _offence, ("offence",)),
+    Rule("language", _language, ("language",)),
+    Rule("veterans", _veterans, ("veteran", "neurodivergent")),
+)
+
+
+def fails(rule: Rule, profile: Profile, service: ServiceInfo) -> bool:
+    """Does ``rule`` alone exclude ``service`` for ``profile``?"""
+    verdicts = _Verdicts()
+    rule.check(profile, service, verdicts)
+    return bool(verdicts.failed)
 
 
 def decide(
@@ -453,8 +489,8 @@ def decide(
             service_id=service.id, eligible=False, failed=(unmet_needs(profile.needs),)
         )
     verdicts = _Verdicts()
-    for rule in _RULES:
-        rule(profile, service, verdicts)
+    for rule in ELIGIBILITY_RULES:
+        rule.check(profile, service, verdicts)
     _oocd(profile, service, verdicts, rules, assessment)
     return Decision(
         service_id=service.id,

@@ -6,11 +6,12 @@ Pure and deterministic: the same profile and services always give the same order
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
-from .eligibility import decide, helps_with_none, unmet_needs
+from .catalogue_index import CatalogueIndex, Deferred, positions
+from .eligibility import decide, unmet_needs
 from .oocd import RULES, DisposalAssessment, OocdRules, assess_disposal
 from .types import Decision, Profile, Reason, ServiceInfo, SiteInfo
 
@@ -57,12 +58,12 @@ class Match:
 
 @dataclass(frozen=True)
 class FinderOutcome:
-    results: tuple[Match, ...]  # eligible, best first
-    excluded: tuple[Match, ...]  # not eligible, with every failed rule, by name
+    results: Sequence[Match]  # eligible, best first
+    excluded: Sequence[Match]  # not eligible, with every failed rule, by name
     assessment: DisposalAssessment  # the profile's disposal for this person
     # Services that help with none of the needs asked about: excluded for that reason
     # alone (``other_needs_reason``) and not weighed further. By name.
-    for_other_needs: tuple[ServiceInfo, ...] = ()
+    for_other_needs: Sequence[ServiceInfo] = ()
     other_needs_reason: Reason | None = None
 
 
@@ -107,56 +108,61 @@ def coverage_tier(profile: Profile, service: ServiceInfo) -> Tier:
     return Tier.UNCONFIRMED
 
 
-def _result_key(match: Match) -> tuple:
-    has_distance = match.distance_km is not None
-    return (
-        match.tier,
-        0 if has_distance else 1,
-        match.distance_km if has_distance else 0.0,
-        match.service.name.casefold(),
-        match.service.name,
-        match.service.id,
-    )
-
-
-def _name_key(service: ServiceInfo) -> tuple:
-    return service.name_key
-
-
-def _excluded_key(match: Match) -> tuple:
-    return match.service.name_key
-
-
 def rank(
-    profile: Profile, services: Iterable[ServiceInfo], *, rules: OocdRules = RULES
+    profile: Profile,
+    services: CatalogueIndex | Iterable[ServiceInfo],
+    *,
+    rules: OocdRules = RULES,
 ) -> FinderOutcome:
-    """Decide every service for ``profile`` and order them for the finder.
+    """Every service for ``profile``: eligible ones best first, the rest by name.
 
-    Services for other needs are set aside first, without deciding them: in a large
-    catalogue they are most of it. Distances are worked out for eligible services only.
+    ``services`` is best a :class:`CatalogueIndex` kept between requests: the index decides
+    who is eligible in bulk, and each list decides its services (the reasons) as they are
+    read. Distances are worked out for eligible services only.
     """
+    index = services if isinstance(services, CatalogueIndex) else CatalogueIndex(services)
+    catalogue = index.services
     assessment = assess_disposal(profile, rules)
-    results: list[Match] = []
-    excluded: list[Match] = []
-    other: list[ServiceInfo] = []
-    for service in services:
-        if helps_with_none(profile, service):
-            other.append(service)
-            continue
-        decision = decide(profile, service, rules=rules, assessment=assessment)
-        site, km = nearest_site(profile, service) if decision.eligible else (None, None)
-        match = Match(
-            service=service,
-            decision=decision,
-            distance_km=km,
-            nearest_site=site,
-            tier=coverage_tier(profile, service),
-        )
-        (results if decision.eligible else excluded).append(match)
+    candidates = index.sharing_needs(profile.needs)
+    eligible = index.passing_screened_rules(profile, candidates)
+    decisions: dict[int, Decision] = {}
+    if profile.disposal is not None:  # the disposal rules read the assessment: decide here
+        for pos in positions(eligible):
+            decision = decide(profile, catalogue[pos], rules=rules, assessment=assessment)
+            decisions[pos] = decision
+            if not decision.eligible:
+                eligible &= ~(1 << pos)
+
+    def decision_for(pos: int) -> Decision:
+        if pos not in decisions:
+            decisions[pos] = decide(profile, catalogue[pos], rules=rules, assessment=assessment)
+        return decisions[pos]
+
+    placed = []
+    for pos in positions(eligible):
+        service = catalogue[pos]
+        site, km = nearest_site(profile, service)
+        tier = coverage_tier(profile, service)
+        # Positions are in name order, so they break ties by name.
+        placed.append((tier, km is None, km or 0.0, pos, site, km))
+    placed.sort(key=lambda p: p[:4])
+
+    def result(placing: tuple) -> Match:
+        tier, _, _, pos, site, km = placing
+        return Match(catalogue[pos], decision_for(pos), km, site, tier)
+
+    def excluded(pos: int) -> Match:
+        service = catalogue[pos]
+        return Match(service, decision_for(pos), None, None, coverage_tier(profile, service))
+
+    not_eligible = candidates & ~eligible
+    other_needs = index.everything & ~candidates
     return FinderOutcome(
-        results=tuple(sorted(results, key=_result_key)),
-        excluded=tuple(sorted(excluded, key=_excluded_key)),
+        results=Deferred(placed, result),
+        excluded=Deferred(lambda: positions(not_eligible), excluded, not_eligible.bit_count()),
         assessment=assessment,
-        for_other_needs=tuple(sorted(other, key=_name_key)),
-        other_needs_reason=unmet_needs(profile.needs) if other else None,
+        for_other_needs=Deferred(
+            lambda: positions(other_needs), catalogue.__getitem__, other_needs.bit_count()
+        ),
+        other_needs_reason=unmet_needs(profile.needs) if other_needs else None,
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ..core.catalogue_index import CatalogueIndex
 from ..core.queries import FinderQuery, InvalidInput
 from ..core.ranking import FinderOutcome, rank
 from ..core.types import PartialDate, Profile, ServiceInfo, SiteInfo
@@ -16,7 +18,7 @@ from ..geo.postcode_directory import PostcodeDirectory
 from ..models import Borough, Service, Site
 from . import catalogue
 from .catalogue import ServiceCard
-from .geography import Place, locate_postcode
+from .geography import Place, postcode_record
 from .versioning import VersionedCache, data_version
 
 
@@ -33,8 +35,23 @@ class OutsideLondon(ValueError):
 
 
 @dataclass(frozen=True)
+class Area:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class BoroughRef:
+    """A borough as the finder shows it: its name, and its police BCU when it has one."""
+
+    code: str
+    name: str
+    bcu: Area | None
+
+
+@dataclass(frozen=True)
 class Location:
-    borough: Borough
+    borough: BoroughRef
     postcode: str | None
     lat: float | None
     lon: float | None
@@ -44,7 +61,7 @@ class Location:
 class FinderResult:
     location: Location
     outcome: FinderOutcome
-    services: dict[int, ServiceCard]  # the results' cards
+    services: Mapping[int, ServiceCard]  # cards for (at least) the results, by service id
 
 
 def _partial(value: date | None, precision: str | None) -> PartialDate | None:
@@ -102,13 +119,16 @@ def service_info(service: Service, sites: tuple[SiteInfo, ...] | None = None) ->
     )
 
 
-def locate(session: Session, directory: PostcodeDirectory, query: FinderQuery) -> Location:
+def locate(
+    boroughs: Mapping[str, BoroughRef], directory: PostcodeDirectory, query: FinderQuery
+) -> Location:
     if query.postcode:
-        place = locate_postcode(session, directory, query.postcode)
-        if not place.in_london:
-            raise OutsideLondon(place)
-        return Location(place.borough, place.record.postcode, place.record.lat, place.record.lon)
-    borough = session.scalar(select(Borough).where(Borough.code == query.borough))
+        record = postcode_record(directory, query.postcode)
+        borough = boroughs.get(record.la_code)
+        if borough is None:
+            raise OutsideLondon(Place(record=record, borough=None))
+        return Location(borough, record.postcode, record.lat, record.lon)
+    borough = boroughs.get(query.borough or "")
     if borough is None:
         raise InvalidInput("borough", f"'{query.borough}' is not a London borough code.")
     return Location(borough, None, None, None)
@@ -176,8 +196,17 @@ _catalogues = VersionedCache(2)
 
 @dataclass(frozen=True)
 class CatalogueSnapshot:
-    services: tuple[ServiceInfo, ...]  # what the engine reads
-    cards: dict[int, ServiceCard]  # what the results show
+    index: CatalogueIndex  # what the engine reads
+    cards: dict[int, ServiceCard]  # what the results show, by service id
+    boroughs: dict[str, BoroughRef]  # by ONS code
+
+
+def borough_refs(session: Session) -> dict[str, BoroughRef]:
+    rows = session.scalars(select(Borough).options(selectinload(Borough.bcu)))
+    return {
+        b.code: BoroughRef(b.code, b.name, Area(b.bcu.code, b.bcu.name) if b.bcu else None)
+        for b in rows
+    }
 
 
 def catalogue_snapshot(session: Session) -> CatalogueSnapshot:
@@ -187,23 +216,28 @@ def catalogue_snapshot(session: Session) -> CatalogueSnapshot:
         sites = site_infos(session)
         rows = candidate_services(session)
         return CatalogueSnapshot(
-            services=tuple(service_info(s, sites.get(s.id, ())) for s in rows),
+            index=CatalogueIndex(service_info(s, sites.get(s.id, ())) for s in rows),
             cards={s.id: catalogue.service_card(s) for s in rows},
+            boroughs=borough_refs(session),
         )
 
     return _catalogues.get_or_compute(data_version(session), build)
+
+
+def borough_codes(session: Session) -> frozenset[str]:
+    """London's borough codes, from the snapshot (no query of their own)."""
+    return frozenset(catalogue_snapshot(session).boroughs)
 
 
 def find(
     session: Session, directory: PostcodeDirectory, query: FinderQuery, today: date | None = None
 ) -> FinderResult:
     """Rank the whole published catalogue for this person."""
-    location = locate(session, directory, query)
-    profile = profile_for(query, location, today or date.today())
     snapshot = catalogue_snapshot(session)
-    outcome = rank(profile, snapshot.services)
-    cards = {m.service.id: snapshot.cards[m.service.id] for m in outcome.results}
-    return FinderResult(location=location, outcome=outcome, services=cards)
+    location = locate(snapshot.boroughs, directory, query)
+    profile = profile_for(query, location, today or date.today())
+    outcome = rank(profile, snapshot.index)
+    return FinderResult(location=location, outcome=outcome, services=snapshot.cards)
 
 
 def services_by_slug(session: Session, slugs: list[str]) -> list[Service]:

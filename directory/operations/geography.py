@@ -39,12 +39,18 @@ class Place:
         return self.borough.name if self.borough else authority_name(self.record.la_code)
 
 
-def locate_postcode(session: Session, directory: PostcodeDirectory, raw: str) -> Place:
+def postcode_record(directory: PostcodeDirectory, raw: str) -> PostcodeRecord:
     """Raises InvalidPostcode for malformed input, UnknownPostcode when not in the directory."""
     postcode = normalise(raw)
     record = directory.lookup(postcode)
     if record is None:
         raise UnknownPostcode(postcode)
+    return record
+
+
+def locate_postcode(session: Session, directory: PostcodeDirectory, raw: str) -> Place:
+    """Raises InvalidPostcode for malformed input, UnknownPostcode when not in the directory."""
+    record = postcode_record(directory, raw)
     borough = None
     if record.in_london:
         borough = session.scalar(

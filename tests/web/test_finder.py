@@ -25,7 +25,10 @@ def test_a_postcode_resolves_to_its_borough(client):
 
 def test_every_service_is_either_a_result_or_excluded_with_reasons(client, session):
     published = session.scalars(select(Service.slug).where(Service.moderation == "published")).all()
-    body = find(client, postcode=LAMBETH_POSTCODE, need="accommodation", all_excluded="yes").get_json()
+    body = find(
+        client, postcode=LAMBETH_POSTCODE, need="accommodation", all_excluded="yes", limit="1000"
+    ).get_json()
+    assert body["results_total"] + body["excluded_total"] == len(published)
     results = [m["service"]["slug"] for m in body["results"]]
     excluded = [m["service"]["slug"] for m in body["excluded"]]
     assert sorted(results + excluded) == sorted(published)
@@ -34,8 +37,10 @@ def test_every_service_is_either_a_result_or_excluded_with_reasons(client, sessi
 
 
 def test_services_for_other_needs_are_counted_not_listed_by_default(client):
-    full = find(client, postcode=LAMBETH_POSTCODE, need="accommodation", all_excluded="yes").get_json()
-    short = find(client, postcode=LAMBETH_POSTCODE, need="accommodation").get_json()
+    full = find(
+        client, postcode=LAMBETH_POSTCODE, need="accommodation", all_excluded="yes", limit="1000"
+    ).get_json()
+    short = find(client, postcode=LAMBETH_POSTCODE, need="accommodation", limit="1000").get_json()
     other = [m for m in full["excluded"] if [r["rule"] for r in m["reasons"]] == ["needs"]]
     assert other, "some seeded services help with other needs"
     assert short["excluded_for_other_needs"] == {
@@ -176,6 +181,15 @@ def _many_housing_services(session, n):
         session.add(Service(slug=f"test-housing-{i}", name=f"Test housing {i:02d}",
                             status="commissioned", pan_london=True, categories=[category]))
     session.flush()
+
+
+def test_the_api_answers_twenty_unless_asked_for_more(client, session):
+    _many_housing_services(session, 25)
+    body = find(client, borough="E09000008", need="accommodation").get_json()
+    assert body["results_total"] > 25 and len(body["results"]) == 20
+    more = find(client, borough="E09000008", need="accommodation", limit="1000").get_json()
+    assert len(more["results"]) == more["results_total"] == body["results_total"]
+    assert more["results"][:20] == body["results"]
 
 
 def test_the_api_limits_results_and_says_how_many_there_are(client, session):

@@ -1,0 +1,193 @@
+"""The catalogue as the finder reads it: services in name order, with lookups built once.
+
+A finder request weighs every published service, thousands in a large catalogue, but shows
+a page of them. The index answers the bulk of the question with set arithmetic, and leaves
+the sentences to :func:`directory.core.eligibility.decide`, run only for what is shown:
+
+- which services share one of the needs asked about (built with the index);
+- per rule, and per value of the profile fields that decide it (the rule's ``fails_on``),
+  which services that rule excludes. Worked out by running the rule itself over every
+  service the first time a value is asked about, then kept (a bounded number of values).
+
+Sets of services are Python ints used as bit sets: bit ``i`` is the service at position
+``i`` in :attr:`CatalogueIndex.services`. Pure: no I/O, no framework imports.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TypeVar, overload
+
+from .eligibility import ELIGIBILITY_RULES, Rule, fails
+from .types import Profile, ServiceInfo
+
+__all__ = ["CatalogueIndex", "Deferred", "positions"]
+
+T = TypeVar("T")
+
+# Rules that can exclude anyone, checked in this order (coverage first: it excludes most).
+_SCREENED = tuple(
+    sorted((r for r in ELIGIBILITY_RULES if r.fails_on), key=lambda r: r.name != "borough")
+)
+
+
+def positions(bits: int) -> list[int]:
+    """The positions set in ``bits``, in ascending order."""
+    digits = bin(bits)[:1:-1]  # lowest bit first, without the "0b"
+    out = []
+    found = digits.find("1")
+    while found != -1:
+        out.append(found)
+        found = digits.find("1", found + 1)
+    return out
+
+
+class _Bounded:
+    """A small thread-safe LRU of computed bit sets (profile values can be free text)."""
+
+    def __init__(self, maxsize: int):
+        self.maxsize = maxsize
+        self._items: OrderedDict[tuple, int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, key: tuple, compute: Callable[[], int]) -> int:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class CatalogueIndex:
+    """Published services as values, in the finder's name order, with the finder's lookups."""
+
+    def __init__(self, services: Iterable[ServiceInfo], *, remembered_values: int = 512):
+        self.services: tuple[ServiceInfo, ...] = tuple(sorted(services, key=_name_key))
+        self.everything = (1 << len(self.services)) - 1
+        by_category: dict[str, int] = {}
+        uncategorised = 0
+        for pos, service in enumerate(self.services):
+            bit = 1 << pos
+            if not service.categories:
+                uncategorised |= bit
+            for category in service.categories:
+                by_category[category] = by_category.get(category, 0) | bit
+        self._by_category = by_category
+        self._uncategorised = uncategorised
+        self._failing = _Bounded(remembered_values)
+
+    def __len__(self) -> int:
+        return len(self.services)
+
+    def sharing_needs(self, needs: frozenset[str]) -> int:
+        """Services that help with one of ``needs``, or do not record what they help with.
+
+        Every other service is excluded for needs alone
+        (:func:`directory.core.eligibility.helps_with_none`).
+        """
+        if not needs:
+            return self.everything
+        bits = self._uncategorised
+        for need in needs:
+            bits |= self._by_category.get(need, 0)
+        return bits
+
+    def failing(self, rule: Rule, profile: Profile) -> int:
+        """Services ``rule`` excludes for anyone with ``profile``'s values of its fields."""
+        values = tuple(getattr(profile, field) for field in rule.fails_on)
+
+        def compute() -> int:
+            probe = Profile(**dict(zip(rule.fails_on, values)))
+            bits = 0
+            for pos, service in enumerate(self.services):
+                if fails(rule, probe, service):
+                    bits |= 1 << pos
+            return bits
+
+        return self._failing.get_or_compute((rule.name, values), compute)
+
+    def passing_screened_rules(self, profile: Profile, candidates: int) -> int:
+        """Those of ``candidates`` that no rule with declared fields excludes for ``profile``."""
+        for rule in _SCREENED:
+            if not candidates:
+                break
+            candidates &= ~self.failing(rule, profile)
+        return candidates
+
+
+def _name_key(service: ServiceInfo) -> tuple:
+    return service.name_key
+
+
+class Deferred(Sequence[T]):
+    """A read-only sequence whose items are made when first read, then kept.
+
+    The finder's lists hold every service that matches or is excluded; a page reads twenty.
+    ``keys`` may be a callable, for keys that are themselves worth putting off; ``count``
+    then gives the length without calling it.
+    """
+
+    def __init__(
+        self,
+        keys: Sequence | Callable[[], Sequence],
+        make: Callable[[object], T],
+        count: int | None = None,
+    ):
+        if count is None:
+            if callable(keys):
+                raise TypeError("give count with keys that are a callable")
+            count = len(keys)
+        self._keys = keys
+        self._make = make
+        self._count = count
+        self._made: dict[int, T] = {}
+
+    def _key(self, index: int):
+        if callable(self._keys):
+            self._keys = self._keys()
+        return self._keys[index]
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(self._count)))
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        if index not in self._made:
+            self._made[index] = self._make(self._key(index))
+        return self._made[index]
+
+    def __iter__(self) -> Iterator[T]:
+        for i in range(self._count):
+            yield self[i]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Deferred, tuple, list)):
+            return len(self) == len(other) and tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Deferred({self._count} items, {len(self._made)} made)"
