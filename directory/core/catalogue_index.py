@@ -6,8 +6,9 @@ the sentences to :func:`directory.core.eligibility.decide`, run only for what is
 
 - which services share one of the needs asked about (built with the index);
 - per rule, and per value of the profile fields that decide it (the rule's ``fails_on``),
-  which services that rule excludes. Worked out by running the rule itself over every
-  service the first time a value is asked about, then kept (a bounded number of values).
+  which services that rule excludes. Worked out by running the rule itself, once for each
+  kind of service it tells apart (the service fields it ``reads``), the first time a value
+  is asked about; then kept (a bounded number of values).
 
 Sets of services are Python ints used as bit sets: bit ``i`` is the service at position
 ``i`` in :attr:`CatalogueIndex.services`. Pure: no I/O, no framework imports.
@@ -84,6 +85,7 @@ class CatalogueIndex:
                 by_category[category] = by_category.get(category, 0) | bit
         self._by_category = by_category
         self._uncategorised = uncategorised
+        self._kinds = {rule.name: _kinds(rule, self.services) for rule in _SCREENED}
         self._failing = _Bounded(remembered_values)
 
     def __len__(self) -> int:
@@ -109,9 +111,9 @@ class CatalogueIndex:
         def compute() -> int:
             probe = Profile(**dict(zip(rule.fails_on, values)))
             bits = 0
-            for pos, service in enumerate(self.services):
-                if fails(rule, probe, service):
-                    bits |= 1 << pos
+            for example, members in self._kinds[rule.name]:
+                if fails(rule, probe, example):
+                    bits |= members
             return bits
 
         return self._failing.get_or_compute((rule.name, values), compute)
@@ -127,6 +129,20 @@ class CatalogueIndex:
 
 def _name_key(service: ServiceInfo) -> tuple:
     return service.name_key
+
+
+def _kinds(rule: Rule, services: Sequence[ServiceInfo]) -> list[tuple[ServiceInfo, int]]:
+    """Services grouped by the fields ``rule`` reads: one example of each kind, and its members.
+
+    A rule's verdict is the same for every member, so it is worked out once per kind: five
+    kinds of age limit among thousands of services, say.
+    """
+    kinds: dict[tuple, tuple[ServiceInfo, int]] = {}
+    for pos, service in enumerate(services):
+        key = tuple(getattr(service, field) for field in rule.reads)
+        example, members = kinds.get(key, (service, 0))
+        kinds[key] = (example, members | 1 << pos)
+    return list(kinds.values())
 
 
 class Deferred(Sequence[T]):

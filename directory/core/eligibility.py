@@ -432,32 +432,36 @@ def _oocd(
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule, and the profile fields whose values alone decide whether it fails.
+    """One rule, with the fields that decide whether it fails.
 
-    Other fields may change a rule's wording ("Not delivered in Croydon" needs the borough's
-    name), never its verdict. The finder's catalogue index relies on this to work out once,
-    per value, which services a rule excludes (a property test checks every declaration).
-    A rule that never fails declares no fields.
+    ``fails_on`` names the profile's fields and ``reads`` the service's: other fields may
+    change a rule's wording ("Not delivered in Croydon" needs the borough's name), never its
+    verdict. The finder's catalogue index relies on both to work out once, per value and per
+    kind of service, which services a rule excludes (property tests check every
+    declaration). A rule that never fails declares no profile fields.
     """
 
     name: str
     check: Callable[[Profile, ServiceInfo, _Verdicts], None]
     fails_on: tuple[str, ...]
+    reads: tuple[str, ...]
 
+
+_COVERAGE = ("borough_codes", "pan_london", "unnamed_borough_count", "coverage_confirmed")
 
 # In the order their reasons are listed. The out-of-court disposal rules (``_oocd``) come
 # last and read the disposal assessment as well, so they are not in this table.
 ELIGIBILITY_RULES = (
-    Rule("status", _status, ("today",)),
-    Rule("borough", _borough, ("borough_code",)),
-    Rule("needs", _needs, ()),
-    Rule("cohort", _cohort, ("cohort",)),
-    Rule("age", _age, ("age",)),
-    Rule("gender", _gender, ("gender",)),
-    Rule("risk", _risk, ("risk_level",)),
-    Rule("offence", _offence, ("offence",)),
-    Rule("language", _language, ("language",)),
-    Rule("veterans", _veterans, ("veteran", "neurodivergent")),
+    Rule("status", _status, ("today",), ("status", "starts_on", "ends_on")),
+    Rule("borough", _borough, ("borough_code",), _COVERAGE),
+    Rule("needs", _needs, (), ("categories",)),
+    Rule("cohort", _cohort, ("cohort",), ("cohorts",)),
+    Rule("age", _age, ("age",), ("min_age", "max_age")),
+    Rule("gender", _gender, ("gender",), ("genders",)),
+    Rule("risk", _risk, ("risk_level",), ("risk_levels",)),
+    Rule("offence", _offence, ("offence",), ("offences_accepted", "offences_excluded")),
+    Rule("language", _language, ("language",), ("languages",)),
+    Rule("veterans", _veterans, ("veteran", "neurodivergent"), ("veterans_only", "neurodivergent_only")),
 )
 
 

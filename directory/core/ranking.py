@@ -67,13 +67,15 @@ class FinderOutcome:
     other_needs_reason: Reason | None = None
 
 
+def _haversine(phi1: float, cos1: float, lon1: float, phi2: float, cos2: float, lon2: float) -> float:
+    h = math.sin((phi2 - phi1) / 2) ** 2 + cos1 * cos2 * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in kilometres (haversine)."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlmb = math.radians(lon2 - lon1)
-    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+    return _haversine(phi1, math.cos(phi1), lon1, phi2, math.cos(phi2), lon2)
 
 
 def nearest_site(profile: Profile, service: ServiceInfo) -> tuple[SiteInfo | None, float | None]:
@@ -82,17 +84,15 @@ def nearest_site(profile: Profile, service: ServiceInfo) -> tuple[SiteInfo | Non
     ``(None, None)`` when the profile has no point or no site has coordinates. Ties go to
     the site whose name sorts first.
     """
-    if profile.lat is None or profile.lon is None:
+    if profile.lat is None or profile.lon is None or not service.located_sites:
         return None, None
+    phi1 = math.radians(profile.lat)
+    cos1, lon1 = math.cos(phi1), profile.lon
     best: tuple[float, str, int] | None = None
-    for index, site in enumerate(service.sites):
-        if site.lat is None or site.lon is None:
-            continue
-        key = (distance_km(profile.lat, profile.lon, site.lat, site.lon), site.name, index)
+    for index, phi2, cos2, lon2 in service.located_sites:
+        key = (_haversine(phi1, cos1, lon1, phi2, cos2, lon2), service.sites[index].name, index)
         if best is None or key < best:
             best = key
-    if best is None:
-        return None, None
     return service.sites[best[2]], best[0]
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,17 @@ class ServiceInfo:
     def name_key(self) -> tuple[str, str, int]:
         """Sorts by name, case-insensitively, then by id: the finder's order for lists."""
         return (self.name.casefold(), self.name, self.id)
+
+    @cached_property
+    def located_sites(self) -> tuple[tuple[int, float, float, float], ...]:
+        """Sites with coordinates, for distances: (index in ``sites``, latitude in radians,
+        its cosine, longitude in degrees). Worked out once per service value."""
+        return tuple(
+            (index, phi, math.cos(phi), site.lon)
+            for index, site in enumerate(self.sites)
+            if site.lat is not None and site.lon is not None
+            for phi in (math.radians(site.lat),)
+        )
 
 
 @dataclass(frozen=True)

@@ -107,3 +107,17 @@ def test_the_order_does_not_depend_on_a_services_position_in_the_input():
     assert [m.service.slug for m in forward.results] == ["a", "b"]
     assert forward == backward
     assert [m.service.slug for m in forward.excluded] == ["c"]
+
+
+@PROPERTY
+@given(profile=profiles, service=services, other=services)
+def test_each_rule_reads_only_its_declared_service_fields(profile, service, other):
+    """The index works out a rule's verdict once per kind of service (its ``reads`` fields)."""
+    for rule in ELIGIBILITY_RULES:
+        undeclared = {
+            f.name: getattr(other, f.name)
+            for f in dataclasses.fields(ServiceInfo)
+            if f.name not in rule.reads
+        }
+        lookalike = dataclasses.replace(service, **undeclared)
+        assert fails(rule, profile, service) == fails(rule, profile, lookalike), rule.name
