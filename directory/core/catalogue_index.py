@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from functools import partial
 from typing import TypeVar, overload
 
 from .eligibility import ELIGIBILITY_RULES, Rule, fails
@@ -85,8 +86,8 @@ class CatalogueIndex:
                 by_category[category] = by_category.get(category, 0) | bit
         self._by_category = by_category
         self._uncategorised = uncategorised
-        self._kinds = {rule.name: _kinds(rule, self.services) for rule in _SCREENED}
-        self._failing = _Bounded(remembered_values)
+        self._kinds: dict[tuple[str, ...], list[tuple[ServiceInfo, int]]] = {}
+        self._verdicts = _Bounded(remembered_values)
 
     def __len__(self) -> int:
         return len(self.services)
@@ -104,19 +105,38 @@ class CatalogueIndex:
             bits |= self._by_category.get(need, 0)
         return bits
 
+    def classify(
+        self,
+        name: str,
+        verdict: Callable[[Profile, ServiceInfo], Hashable],
+        profile: Profile,
+        profile_fields: tuple[str, ...],
+        service_fields: tuple[str, ...],
+    ) -> dict[Hashable, int]:
+        """Every service by ``verdict(profile, service)``: verdict -> services.
+
+        ``verdict`` must depend on nothing but the profile's ``profile_fields`` and the
+        service's ``service_fields``: it is worked out once per kind of service, and kept
+        per value of the profile fields (under ``name``).
+        """
+        values = tuple(getattr(profile, field) for field in profile_fields)
+
+        def compute() -> dict[Hashable, int]:
+            probe = Profile(**dict(zip(profile_fields, values)))
+            out: dict[Hashable, int] = {}
+            for example, members in self._kinds_by(service_fields):
+                answer = verdict(probe, example)
+                out[answer] = out.get(answer, 0) | members
+            return out
+
+        return self._verdicts.get_or_compute((name, values), compute)
+
     def failing(self, rule: Rule, profile: Profile) -> int:
         """Services ``rule`` excludes for anyone with ``profile``'s values of its fields."""
-        values = tuple(getattr(profile, field) for field in rule.fails_on)
-
-        def compute() -> int:
-            probe = Profile(**dict(zip(rule.fails_on, values)))
-            bits = 0
-            for example, members in self._kinds[rule.name]:
-                if fails(rule, probe, example):
-                    bits |= members
-            return bits
-
-        return self._failing.get_or_compute((rule.name, values), compute)
+        verdicts = self.classify(
+            rule.name, partial(fails, rule), profile, rule.fails_on, rule.reads
+        )
+        return verdicts.get(True, 0)
 
     def passing_screened_rules(self, profile: Profile, candidates: int) -> int:
         """Those of ``candidates`` that no rule with declared fields excludes for ``profile``."""
@@ -126,23 +146,24 @@ class CatalogueIndex:
             candidates &= ~self.failing(rule, profile)
         return candidates
 
+    def _kinds_by(self, fields: tuple[str, ...]) -> list[tuple[ServiceInfo, int]]:
+        """Services grouped by ``fields``: one example of each kind, and its members.
+
+        A verdict that reads only these fields is the same for every member, so it is worked
+        out once per kind: five kinds of age limit among thousands of services, say.
+        """
+        if fields not in self._kinds:
+            kinds: dict[tuple, tuple[ServiceInfo, int]] = {}
+            for pos, service in enumerate(self.services):
+                key = tuple(getattr(service, field) for field in fields)
+                example, members = kinds.get(key, (service, 0))
+                kinds[key] = (example, members | 1 << pos)
+            self._kinds[fields] = list(kinds.values())
+        return self._kinds[fields]
+
 
 def _name_key(service: ServiceInfo) -> tuple:
     return service.name_key
-
-
-def _kinds(rule: Rule, services: Sequence[ServiceInfo]) -> list[tuple[ServiceInfo, int]]:
-    """Services grouped by the fields ``rule`` reads: one example of each kind, and its members.
-
-    A rule's verdict is the same for every member, so it is worked out once per kind: five
-    kinds of age limit among thousands of services, say.
-    """
-    kinds: dict[tuple, tuple[ServiceInfo, int]] = {}
-    for pos, service in enumerate(services):
-        key = tuple(getattr(service, field) for field in rule.reads)
-        example, members = kinds.get(key, (service, 0))
-        kinds[key] = (example, members | 1 << pos)
-    return list(kinds.values())
 
 
 class Deferred(Sequence[T]):

@@ -33,7 +33,17 @@ from .oocd import (
 from .types import Decision, PartialDate, Profile, Reason, ServiceInfo
 from .vocabulary import CATEGORIES, CONDITION_KINDS, COHORTS, GENDERS, RISK_LEVELS
 
-__all__ = ["decide", "Rule", "ELIGIBILITY_RULES", "fails", "period_start", "period_end", "borough_label"]
+__all__ = [
+    "decide",
+    "Rule",
+    "ELIGIBILITY_RULES",
+    "DISPOSAL_RULE",
+    "COVERAGE_FIELDS",
+    "fails",
+    "period_start",
+    "period_end",
+    "borough_label",
+]
 
 _GENDER_PHRASES = {"female": "women", "male": "men", "other": "people of another gender"}
 _COHORT_PHRASES = {
@@ -447,13 +457,14 @@ class Rule:
     reads: tuple[str, ...]
 
 
-_COVERAGE = ("borough_codes", "pan_london", "unnamed_borough_count", "coverage_confirmed")
+# What a service records about where it is delivered.
+COVERAGE_FIELDS = ("borough_codes", "pan_london", "unnamed_borough_count", "coverage_confirmed")
 
 # In the order their reasons are listed. The out-of-court disposal rules (``_oocd``) come
 # last and read the disposal assessment as well, so they are not in this table.
 ELIGIBILITY_RULES = (
     Rule("status", _status, ("today",), ("status", "starts_on", "ends_on")),
-    Rule("borough", _borough, ("borough_code",), _COVERAGE),
+    Rule("borough", _borough, ("borough_code",), COVERAGE_FIELDS),
     Rule("needs", _needs, (), ("categories",)),
     Rule("cohort", _cohort, ("cohort",), ("cohorts",)),
     Rule("age", _age, ("age",), ("min_age", "max_age")),
@@ -462,6 +473,21 @@ ELIGIBILITY_RULES = (
     Rule("offence", _offence, ("offence",), ("offences_accepted", "offences_excluded")),
     Rule("language", _language, ("language",), ("languages",)),
     Rule("veterans", _veterans, ("veteran", "neurodivergent"), ("veterans_only", "neurodivergent_only")),
+)
+
+
+def _disposal_available(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
+    _oocd(p, s, v, RULES, None)
+
+
+# The out-of-court disposal rules, under the tables in force, for a person the disposal is
+# available to (``assess_disposal``): then the disposal alone decides. When it is not
+# available, every service fails on it with the assessment's reasons.
+DISPOSAL_RULE = Rule(
+    "oocd",
+    _disposal_available,
+    ("disposal",),
+    ("oocd_disposals", "oocd_condition_kinds", "oocd_hours", "oocd_completion_weeks"),
 )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from .catalogue_index import CatalogueIndex, Deferred, positions
-from .eligibility import decide, unmet_needs
+from .eligibility import COVERAGE_FIELDS, DISPOSAL_RULE, decide, unmet_needs
 from .oocd import RULES, DisposalAssessment, OocdRules, assess_disposal
 from .types import Decision, Profile, Reason, ServiceInfo, SiteInfo
 
@@ -88,12 +88,17 @@ def nearest_site(profile: Profile, service: ServiceInfo) -> tuple[SiteInfo | Non
         return None, None
     phi1 = math.radians(profile.lat)
     cos1, lon1 = math.cos(phi1), profile.lon
-    best: tuple[float, str, int] | None = None
+    sites = service.sites
+    best_km, best = math.inf, -1
     for index, phi2, cos2, lon2 in service.located_sites:
-        key = (_haversine(phi1, cos1, lon1, phi2, cos2, lon2), service.sites[index].name, index)
-        if best is None or key < best:
-            best = key
-    return service.sites[best[2]], best[0]
+        km = _haversine(phi1, cos1, lon1, phi2, cos2, lon2)
+        if km < best_km or (km == best_km and (sites[index].name, index) < (sites[best].name, best)):
+            best_km, best = km, index
+    return sites[best], best_km
+
+
+# coverage_tier reads the profile's borough and the service's coverage, nothing else.
+TIER_FIELDS = ("borough_code",)
 
 
 def coverage_tier(profile: Profile, service: ServiceInfo) -> Tier:
@@ -108,6 +113,37 @@ def coverage_tier(profile: Profile, service: ServiceInfo) -> Tier:
     return Tier.UNCONFIRMED
 
 
+class _NearestFirst(Sequence[tuple]):
+    """Eligible services in the finder's order, placed a tier at a time as they are read.
+
+    Items are ``(no distance, distance or 0, position, nearest site, distance, tier)``. A
+    page of results seldom reads beyond the first tier or two, so distances to the sites of
+    services further down are worked out only if someone reads that far.
+    """
+
+    def __init__(self, profile: Profile, services: Sequence[ServiceInfo], tiers: list[tuple[Tier, int]]):
+        self._profile = profile
+        self._services = services
+        self._pending = [(tier, bits) for tier, bits in tiers if bits]
+        self._count = sum(bits.bit_count() for _, bits in self._pending)
+        self._placed: list[tuple] = []
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: int) -> tuple:  # Deferred reads one index at a time
+        while index >= len(self._placed) and self._pending:
+            tier, bits = self._pending.pop(0)
+            placed = []
+            for pos in positions(bits):
+                site, km = nearest_site(self._profile, self._services[pos])
+                # Positions are in name order, so they break ties by name.
+                placed.append((km is None, km or 0.0, pos, site, km, tier))
+            placed.sort(key=lambda p: p[:3])
+            self._placed.extend(placed)
+        return self._placed[index]
+
+
 def rank(
     profile: Profile,
     services: CatalogueIndex | Iterable[ServiceInfo],
@@ -118,7 +154,7 @@ def rank(
 
     ``services`` is best a :class:`CatalogueIndex` kept between requests: the index decides
     who is eligible in bulk, and each list decides its services (the reasons) as they are
-    read. Distances are worked out for eligible services only.
+    read. Distances are worked out for eligible services only, a tier at a time.
     """
     index = services if isinstance(services, CatalogueIndex) else CatalogueIndex(services)
     catalogue = index.services
@@ -126,7 +162,11 @@ def rank(
     candidates = index.sharing_needs(profile.needs)
     eligible = index.passing_screened_rules(profile, candidates)
     decisions: dict[int, Decision] = {}
-    if profile.disposal is not None:  # the disposal rules read the assessment: decide here
+    if profile.disposal is not None and not assessment.available:
+        eligible = 0  # every service fails on the disposal, with the assessment's reasons
+    elif profile.disposal is not None and rules is RULES:
+        eligible &= ~index.failing(DISPOSAL_RULE, profile)
+    elif profile.disposal is not None:  # other tables (not kept in the index): decide here
         for pos in positions(eligible):
             decision = decide(profile, catalogue[pos], rules=rules, assessment=assessment)
             decisions[pos] = decision
@@ -138,17 +178,13 @@ def rank(
             decisions[pos] = decide(profile, catalogue[pos], rules=rules, assessment=assessment)
         return decisions[pos]
 
-    placed = []
-    for pos in positions(eligible):
-        service = catalogue[pos]
-        site, km = nearest_site(profile, service)
-        tier = coverage_tier(profile, service)
-        # Positions are in name order, so they break ties by name.
-        placed.append((tier, km is None, km or 0.0, pos, site, km))
-    placed.sort(key=lambda p: p[:4])
+    tiers = index.classify("tier", coverage_tier, profile, TIER_FIELDS, COVERAGE_FIELDS)
+    order = _NearestFirst(
+        profile, catalogue, [(tier, eligible & bits) for tier, bits in sorted(tiers.items())]
+    )
 
     def result(placing: tuple) -> Match:
-        tier, _, _, pos, site, km = placing
+        _, _, pos, site, km, tier = placing
         return Match(catalogue[pos], decision_for(pos), km, site, tier)
 
     def excluded(pos: int) -> Match:
@@ -158,7 +194,7 @@ def rank(
     not_eligible = candidates & ~eligible
     other_needs = index.everything & ~candidates
     return FinderOutcome(
-        results=Deferred(placed, result),
+        results=Deferred(order, result),
         excluded=Deferred(lambda: positions(not_eligible), excluded, not_eligible.bit_count()),
         assessment=assessment,
         for_other_needs=Deferred(

@@ -50,6 +50,9 @@ class VersionedCache:
 
 
 
+_CURRENT = select(DataVersion.number, DataVersion.changed_at).where(DataVersion.id == ROW_ID)
+
+
 def data_version(session: Session) -> tuple:
     """Changes whenever anything the catalogue's readers use changes (one primary-key lookup).
 
@@ -57,9 +60,7 @@ def data_version(session: Session) -> tuple:
     :mod:`directory.database`). Its time is part of the key, so a number reused after a
     rolled-back write never matches a cache entry made inside that write.
     """
-    row = session.execute(
-        select(DataVersion.number, DataVersion.changed_at).where(DataVersion.id == ROW_ID)
-    ).one_or_none()
+    row = session.execute(_CURRENT).one_or_none()
     bind = session.get_bind()
     url = getattr(bind, "engine", bind).url.render_as_string(hide_password=True)
     if row is None:

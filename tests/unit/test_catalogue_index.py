@@ -10,8 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from directory.core.catalogue_index import CatalogueIndex, Deferred, positions
-from directory.core.eligibility import ELIGIBILITY_RULES, decide, fails, helps_with_none
-from directory.core.ranking import coverage_tier, nearest_site, rank
+from directory.core.eligibility import (
+    COVERAGE_FIELDS,
+    DISPOSAL_RULE,
+    ELIGIBILITY_RULES,
+    decide,
+    fails,
+    helps_with_none,
+)
+from directory.core.oocd import assess_disposal
+from directory.core.ranking import TIER_FIELDS, coverage_tier, nearest_site, rank
 from directory.core.types import Profile, ServiceInfo
 from tests.strategies import profiles, services
 
@@ -59,7 +67,7 @@ def test_the_index_remembers_a_bounded_number_of_values():
     language = next(r for r in ELIGIBILITY_RULES if r.name == "language")
     for n in range(50):
         assert index.failing(language, Profile(language=f"language {n}")) == 1
-    assert len(index._failing) == 4
+    assert len(index._verdicts) == 4
 
 
 @given(st.sets(st.integers(min_value=0, max_value=3000)))
@@ -121,3 +129,31 @@ def test_each_rule_reads_only_its_declared_service_fields(profile, service, othe
         }
         lookalike = dataclasses.replace(service, **undeclared)
         assert fails(rule, profile, service) == fails(rule, profile, lookalike), rule.name
+
+
+@PROPERTY
+@given(profile=profiles.filter(lambda p: p.disposal is not None), service=services, other=services)
+def test_the_disposal_alone_decides_the_disposal_rules_when_it_is_available(profile, service, other):
+    profile = dataclasses.replace(profile, needs=frozenset())  # or decide stops at needs
+    if not assess_disposal(profile).available:
+        assert not decide(profile, service).eligible
+        return
+    in_decision = any(r.rule.startswith("oocd") for r in decide(profile, service).failed)
+    probe = Profile(disposal=profile.disposal)
+    assert fails(DISPOSAL_RULE, probe, service) == in_decision
+    undeclared = {
+        f.name: getattr(other, f.name)
+        for f in dataclasses.fields(ServiceInfo)
+        if f.name not in DISPOSAL_RULE.reads
+    }
+    assert fails(DISPOSAL_RULE, probe, dataclasses.replace(service, **undeclared)) == in_decision
+
+
+@PROPERTY
+@given(profile=profiles, service=services, other_profile=profiles, other=services)
+def test_the_coverage_tier_reads_only_its_declared_fields(profile, service, other_profile, other):
+    probe = dataclasses.replace(
+        other_profile, **{f: getattr(profile, f) for f in TIER_FIELDS}
+    )
+    lookalike = dataclasses.replace(other, **{f: getattr(service, f) for f in COVERAGE_FIELDS})
+    assert coverage_tier(profile, service) == coverage_tier(probe, lookalike)
