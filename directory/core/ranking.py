@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import IntEnum
 
 from .catalogue_index import CatalogueIndex, Deferred, positions
@@ -17,6 +18,7 @@ from .types import Decision, Profile, Reason, ServiceInfo, SiteInfo
 
 __all__ = [
     "EARTH_RADIUS_KM",
+    "warm",
     "Tier",
     "TIER_LABELS",
     "Match",
@@ -202,3 +204,14 @@ def rank(
         ),
         other_needs_reason=unmet_needs(profile.needs) if other_needs else None,
     )
+
+
+def warm(index: CatalogueIndex, borough_codes: Iterable[str], today: date) -> None:
+    """Work out ahead of requests what every borough's requests ask the index first.
+
+    Coverage (the borough rule and the tiers) is the costliest verdict to work out and
+    differs by borough; a first request from each borough would otherwise pay for it.
+    """
+    for code in borough_codes:
+        rank(Profile(borough_code=code, today=today), index)
+

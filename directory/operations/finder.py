@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..core.catalogue_index import CatalogueIndex
 from ..core.queries import FinderQuery, InvalidInput
-from ..core.ranking import FinderOutcome, rank
+from ..core.ranking import FinderOutcome, rank, warm
 from ..core.types import PartialDate, Profile, ServiceInfo, SiteInfo
 from ..geo.postcode_directory import PostcodeDirectory
 from ..models import Borough, Service, Site
@@ -215,10 +215,13 @@ def catalogue_snapshot(session: Session) -> CatalogueSnapshot:
     def build() -> CatalogueSnapshot:
         sites = site_infos(session)
         rows = candidate_services(session)
+        index = CatalogueIndex(service_info(s, sites.get(s.id, ())) for s in rows)
+        boroughs = borough_refs(session)
+        warm(index, boroughs, date.today())
         return CatalogueSnapshot(
-            index=CatalogueIndex(service_info(s, sites.get(s.id, ())) for s in rows),
+            index=index,
             cards={s.id: catalogue.service_card(s) for s in rows},
-            boroughs=borough_refs(session),
+            boroughs=boroughs,
         )
 
     return _catalogues.get_or_compute(data_version(session), build)

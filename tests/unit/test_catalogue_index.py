@@ -157,3 +157,18 @@ def test_the_coverage_tier_reads_only_its_declared_fields(profile, service, othe
     )
     lookalike = dataclasses.replace(other, **{f: getattr(service, f) for f in COVERAGE_FIELDS})
     assert coverage_tier(profile, service) == coverage_tier(probe, lookalike)
+
+
+def test_warming_works_out_each_boroughs_coverage_ahead_and_changes_no_answer():
+    from directory.core.ranking import warm
+
+    local = ServiceInfo(id=1, slug="a", name="A", status="commissioned",
+                        borough_codes=frozenset({"E09000022"}))
+    index = CatalogueIndex([local])
+    profile = Profile(borough_code="E09000008", today=date(2025, 1, 1), needs=frozenset({"women"}))
+    before = rank(profile, CatalogueIndex([local]))
+    warm(index, ["E09000022", "E09000008"], date(2025, 1, 1))
+    kept = len(index._verdicts)
+    assert kept >= 4  # borough rule and tiers, for each borough
+    assert rank(profile, index) == before
+    assert len(index._verdicts) == kept  # nothing left to work out for this profile
