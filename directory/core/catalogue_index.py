@@ -25,7 +25,7 @@ from typing import TypeVar, overload
 from .eligibility import ELIGIBILITY_RULES, Rule, fails
 from .types import Profile, ServiceInfo
 
-__all__ = ["CatalogueIndex", "Deferred", "positions"]
+__all__ = ["CatalogueIndex", "Deferred", "Positions", "positions"]
 
 T = TypeVar("T")
 
@@ -37,13 +37,34 @@ _SCREENED = tuple(
 
 def positions(bits: int) -> list[int]:
     """The positions set in ``bits``, in ascending order."""
-    digits = bin(bits)[:1:-1]  # lowest bit first, without the "0b"
-    out = []
-    found = digits.find("1")
-    while found != -1:
-        out.append(found)
-        found = digits.find("1", found + 1)
-    return out
+    return list(Positions(bits))
+
+
+class Positions(Sequence[int]):
+    """The positions set in ``bits``, ascending, found as far as they are read.
+
+    A list of a thousand excluded services is usually read twenty at a time.
+    """
+
+    def __init__(self, bits: int):
+        self._count = bits.bit_count()
+        self._digits = bin(bits)[:1:-1]  # lowest bit first, without the "0b"
+        self._found: list[int] = []
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        found, digits = self._found, self._digits
+        while len(found) <= index:
+            found.append(digits.find("1", found[-1] + 1 if found else 0))
+        return found[index]
 
 
 class _Bounded:

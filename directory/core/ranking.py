@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
 
-from .catalogue_index import CatalogueIndex, Deferred, positions
+from .catalogue_index import CatalogueIndex, Deferred, Positions, positions
 from .eligibility import COVERAGE_FIELDS, DISPOSAL_RULE, decide, unmet_needs
 from .oocd import RULES, DisposalAssessment, OocdRules, assess_disposal
 from .types import Decision, Profile, Reason, ServiceInfo, SiteInfo
@@ -197,11 +197,9 @@ def rank(
     other_needs = index.everything & ~candidates
     return FinderOutcome(
         results=Deferred(order, result),
-        excluded=Deferred(lambda: positions(not_eligible), excluded, not_eligible.bit_count()),
+        excluded=Deferred(Positions(not_eligible), excluded),
         assessment=assessment,
-        for_other_needs=Deferred(
-            lambda: positions(other_needs), catalogue.__getitem__, other_needs.bit_count()
-        ),
+        for_other_needs=Deferred(Positions(other_needs), catalogue.__getitem__),
         other_needs_reason=unmet_needs(profile.needs) if other_needs else None,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,16 @@ class PartialDate:
     precision: str = "day"  # "day" | "month" | "year"
 
     def describe(self) -> str:
-        if self.precision == "year":
-            return f"{self.value.year}"
-        if self.precision == "month":
-            return self.value.strftime("%B %Y")
-        return f"{self.value.day} {self.value.strftime('%B %Y')}"
+        return _describe(self.value, self.precision)
+
+
+@lru_cache(maxsize=4096)
+def _describe(value: date, precision: str) -> str:
+    if precision == "year":
+        return f"{value.year}"
+    if precision == "month":
+        return value.strftime("%B %Y")
+    return f"{value.day} {value.strftime('%B %Y')}"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from directory.core.catalogue_index import CatalogueIndex, Deferred, positions
+from directory.core.catalogue_index import CatalogueIndex, Deferred, Positions, positions
 from directory.core.eligibility import (
     COVERAGE_FIELDS,
     DISPOSAL_RULE,
@@ -172,3 +172,16 @@ def test_warming_works_out_each_boroughs_coverage_ahead_and_changes_no_answer():
     assert kept >= 4  # borough rule and tiers, for each borough
     assert rank(profile, index) == before
     assert len(index._verdicts) == kept  # nothing left to work out for this profile
+
+
+@given(st.sets(st.integers(min_value=0, max_value=3000)), st.integers(min_value=-5, max_value=40))
+def test_positions_read_one_at_a_time_agree_with_the_whole_list(members, index):
+    expected = sorted(members)
+    found = Positions(sum(1 << i for i in members))
+    assert len(found) == len(expected)
+    if -len(expected) <= index < len(expected):
+        assert found[index] == expected[index]
+    else:
+        with pytest.raises(IndexError):
+            found[index]
+    assert found[2:7] == expected[2:7] and list(found) == expected
