@@ -19,35 +19,56 @@ from ..models.data_version import ROW_ID, DataVersion
 
 
 class VersionedCache:
-    """A small thread-safe LRU: key -> value, computed once per key."""
+    """A small thread-safe LRU: key -> value, computed once per key.
+
+    When several threads ask for a missing key at once, one computes it and the others wait
+    for its value, rather than all computing the same thing (a catalogue snapshot takes
+    seconds at scale). Readers of keys already present never wait.
+    """
 
     def __init__(self, maxsize: int = 64):
         self.maxsize = maxsize
         self._items: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
+        self._computing: dict[Hashable, threading.Lock] = {}
         self.hits = 0
         self.misses = 0
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], object]):
+    def _cached(self, key: Hashable) -> tuple[bool, object]:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 self.hits += 1
-                return self._items[key]
-        value = compute()  # outside the lock: a slow computation never blocks readers
+                return True, self._items[key]
+            return False, None
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], object]):
+        found, value = self._cached(key)
+        if found:
+            return value
         with self._lock:
-            self.misses += 1
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.maxsize:
-                self._items.popitem(last=False)
+            computing = self._computing.setdefault(key, threading.Lock())
+        with computing:
+            found, value = self._cached(key)  # computed while this thread waited
+            if found:
+                return value
+            try:
+                value = compute()
+            finally:
+                with self._lock:
+                    self._computing.pop(key, None)
+            with self._lock:
+                self.misses += 1
+                self._items[key] = value
+                self._items.move_to_end(key)
+                while len(self._items) > self.maxsize:
+                    self._items.popitem(last=False)
         return value
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
             self.hits = self.misses = 0
-
 
 
 _CURRENT = select(DataVersion.number, DataVersion.changed_at).where(DataVersion.id == ROW_ID)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
+import pytest
 from sqlalchemy import insert, select
 
 from directory.models import Borough, Category, Service, Site, User
-from directory.operations.versioning import data_version
+from directory.operations.versioning import VersionedCache, data_version
 
 
 def service(session, slug="ace") -> Service:
@@ -64,3 +68,34 @@ def test_account_bookkeeping_leaves_the_version_alone(session):
     session.add(User(email="someone@example.org", name="Someone", password_hash="x", role="provider"))
     session.flush()
     assert data_version(session) == before
+
+
+def test_threads_asking_for_a_missing_value_at_once_compute_it_once():
+    cache = VersionedCache(4)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        time.sleep(0.2)  # long enough for the other threads to arrive and wait
+        return object()
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get_or_compute("k", compute)))
+               for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert len(results) == 8 and all(r is results[0] for r in results)
+
+
+def test_a_failed_computation_is_not_kept_and_the_next_caller_tries_again():
+    cache = VersionedCache(4)
+
+    def fail():
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError):
+        cache.get_or_compute("k", fail)
+    assert cache.get_or_compute("k", lambda: 42) == 42
