@@ -21,7 +21,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.json.sort_keys = False
+    from .web.json import FastJSONProvider
+
+    app.json = FastJSONProvider(app)
 
     from .extensions import csrf, db, limiter, migrate
 

@@ -100,11 +100,12 @@ def _geojson(collection: dict):
 @bp.get("/find")
 def find():
     args = request.args.to_dict(flat=False)
-    query = parse_finder_query(args, finder.borough_codes(db.session))
+    snapshot = finder.catalogue_snapshot(db.session)
+    query = parse_finder_query(args, snapshot.boroughs)
     all_excluded = flag(args, "all_excluded")
     limit = whole_number(args, "limit", minimum=1, maximum=1000, default=FIND_LIMIT)
     try:
-        result = finder.find(db.session, postcode_directory(), query)
+        result = finder.find(db.session, postcode_directory(), query, snapshot=snapshot)
     except geography.UnknownPostcode as error:
         return _unknown_postcode(error)
     except finder.OutsideLondon as error:

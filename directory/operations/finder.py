@@ -227,16 +227,18 @@ def catalogue_snapshot(session: Session) -> CatalogueSnapshot:
     return _catalogues.get_or_compute(data_version(session), build)
 
 
-def borough_codes(session: Session) -> frozenset[str]:
-    """London's borough codes, from the snapshot (no query of their own)."""
-    return frozenset(catalogue_snapshot(session).boroughs)
-
-
 def find(
-    session: Session, directory: PostcodeDirectory, query: FinderQuery, today: date | None = None
+    session: Session,
+    directory: PostcodeDirectory,
+    query: FinderQuery,
+    today: date | None = None,
+    snapshot: CatalogueSnapshot | None = None,
 ) -> FinderResult:
-    """Rank the whole published catalogue for this person."""
-    snapshot = catalogue_snapshot(session)
+    """Rank the whole published catalogue for this person.
+
+    ``snapshot`` is :func:`catalogue_snapshot`, when the caller has it already.
+    """
+    snapshot = snapshot or catalogue_snapshot(session)
     location = locate(snapshot.boroughs, directory, query)
     profile = profile_for(query, location, today or date.today())
     outcome = rank(profile, snapshot.index)

@@ -81,7 +81,7 @@ def data_version(session: Session) -> tuple:
     :mod:`directory.database`). Its time is part of the key, so a number reused after a
     rolled-back write never matches a cache entry made inside that write.
     """
-    row = session.execute(_CURRENT).one_or_none()
+    row = session.connection().execute(_CURRENT).one_or_none()
     bind = session.get_bind()
     url = getattr(bind, "engine", bind).url.render_as_string(hide_password=True)
     if row is None:
