@@ -23,6 +23,7 @@ import random
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -97,6 +98,7 @@ def main() -> int:
               f"(synthetic rows inserted in {t['synthetic_s']:.1f} s)", flush=True)
 
         floor: dict[int, Run] = {}
+        cold: dict[str, float] = {}
         with Server("trivial", server=args.server, ready_path="/ping") as server:
             for c in args.clients:
                 run = load(server.base, ["/ping"] * args.requests, c, "trivial Flask /ping", args.max_seconds)
@@ -106,6 +108,12 @@ def main() -> int:
         for label, db in (("/api/find, real seed", real_db),
                           (f"/api/find, +{args.services:,} synthetic", synth_db)):
             with Server("directory", db=db, server=args.server) as server:
+                t0 = time.perf_counter()
+                with urllib.request.urlopen(server.base + paths[0], timeout=300) as first:
+                    first.read()
+                cold[label] = time.perf_counter() - t0
+                print(f"{label}: first request (builds one process's snapshot) {cold[label]:.2f} s",
+                      flush=True)
                 for c in args.clients:
                     run = load(server.base, paths, c, label, args.max_seconds)
                     runs.append((run, label))
@@ -119,6 +127,8 @@ def main() -> int:
     for run, kind in runs:
         print(row(run, None if kind == "floor" else floor[run.clients]))
     print()
+    for label, seconds in cold.items():
+        print(f"{label}: first request after start, building the catalogue snapshot: {seconds:.2f} s")
     synth = [r for r, k in runs if k.startswith("/api/find, +")]
     for r in synth:
         p95, ratio = r.pct(95), r.pct(95) / floor[r.clients].pct(95)
