@@ -85,6 +85,8 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=float, default=90.0, help="time cap per scenario")
     parser.add_argument("--server", choices=["gunicorn", "werkzeug"], default="gunicorn")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 16])
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn processes (default: one per CPU)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn process")
     args = parser.parse_args()
 
     paths = finder_queries(args.requests)
@@ -99,7 +101,8 @@ def main() -> int:
 
         floor: dict[int, Run] = {}
         cold: dict[str, float] = {}
-        with Server("trivial", server=args.server, ready_path="/ping") as server:
+        serving = {"server": args.server, "workers": args.workers, "threads": args.threads}
+        with Server("trivial", ready_path="/ping", **serving) as server:
             for c in args.clients:
                 run = load(server.base, ["/ping"] * args.requests, c, "trivial Flask /ping", args.max_seconds)
                 floor[c] = run
@@ -107,7 +110,7 @@ def main() -> int:
                 print(row(run, None), flush=True)
         for label, db in (("/api/find, real seed", real_db),
                           (f"/api/find, +{args.services:,} synthetic", synth_db)):
-            with Server("directory", db=db, server=args.server) as server:
+            with Server("directory", db=db, **serving) as server:
                 t0 = time.perf_counter()
                 with urllib.request.urlopen(server.base + paths[0], timeout=300) as first:
                     first.read()
@@ -120,8 +123,10 @@ def main() -> int:
                     print(row(run, floor[c]), flush=True)
 
     print()
+    workers = args.workers or "one per CPU"
     print(f"machine: {machine()}; server: {args.server}"
-          + (" (gthread, one worker per CPU, 4 threads)" if args.server == "gunicorn" else " (threaded)"))
+          + (f" (gthread, workers: {workers}, {args.threads} threads each)" if args.server == "gunicorn"
+             else " (threaded)"))
     print(f"{'scenario':<34} {'cl':>3} {'n':>5} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'req/s':>8} "
           f"{'KiB/resp':>9} {'p95/floor':>8}")
     for run, kind in runs:
