@@ -29,7 +29,15 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.httpbench import Run, Server, build_database, load, london_postcodes, machine  # noqa: E402
+from bench.httpbench import (  # noqa: E402
+    Run,
+    Server,
+    build_database,
+    load,
+    london_postcodes,
+    machine,
+    rss_kib,
+)
 
 NEED_WEIGHTS = {
     "domestic_abuse_perpetrators": 6, "accommodation": 8, "mental_health": 6, "substance_misuse": 6,
@@ -101,6 +109,7 @@ def main() -> int:
 
         floor: dict[int, Run] = {}
         cold: dict[str, float] = {}
+        memory: dict[str, float] = {}
         serving = {"server": args.server, "workers": args.workers, "threads": args.threads}
         with Server("trivial", ready_path="/ping", **serving) as server:
             for c in args.clients:
@@ -121,6 +130,7 @@ def main() -> int:
                     run = load(server.base, paths, c, label, args.max_seconds)
                     runs.append((run, label))
                     print(row(run, floor[c]), flush=True)
+                memory[label] = max(rss_kib(pid) for pid in server.pids()) / 1024
 
     print()
     workers = args.workers or "one per CPU"
@@ -133,7 +143,8 @@ def main() -> int:
         print(row(run, None if kind == "floor" else floor[run.clients]))
     print()
     for label, seconds in cold.items():
-        print(f"{label}: first request after start, building the catalogue snapshot: {seconds:.2f} s")
+        print(f"{label}: first request after start, building the catalogue snapshot: {seconds:.2f} s; "
+              f"largest server process afterwards {memory[label]:.0f} MiB RSS")
     synth = [r for r, k in runs if k.startswith("/api/find, +")]
     for r in synth:
         p95, ratio = r.pct(95), r.pct(95) / floor[r.clients].pct(95)
