@@ -57,7 +57,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .maps.routes import bp as maps_bp
     from .offer_cli import offer_cli
     from .providers.routes import bp as providers_bp
-    from .cli import seed_cli
+    from .cli import data_cli, seed_cli
     from .geo.cli import geo_cli
 
     app.register_blueprint(catalogue_bp)
@@ -69,6 +69,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     csrf.exempt(api_bp)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(data_cli)
     app.cli.add_command(geo_cli)
     app.cli.add_command(offer_cli)
     app.cli.add_command(users_cli)

@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask seed ...`."""
+"""Command-line tasks: `flask seed ...` and `flask data touch`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .database import bump_data_version
 from .extensions import db
 from .geo.postcode_directory import PostcodeDirectory
 from .operations.geocoding import Geocoder
 from .operations.seeding import seed_all
+from .operations.versioning import data_version
 
 seed_cli = AppGroup("seed", help="Load the seed catalogue and reference data.")
+data_cli = AppGroup("data", help="The data version that every process's caches are keyed on.")
 
 
 def open_postcode_directory() -> PostcodeDirectory | None:
@@ -48,3 +51,17 @@ def seed_all_command(refresh: bool) -> None:
     for line in summary.lines():
         click.echo(f"  {line}")
     click.echo(f"Seeded in {time.perf_counter() - started:.1f} s.")
+
+
+@data_cli.command("touch")
+def touch_command() -> None:
+    """Move the data version on, after changing the database outside the app.
+
+    Every write through the app does this itself; a change made with SQL in a console does
+    not, and each process would go on serving what it had cached.
+    """
+    bump_data_version(db.session)
+    db.session.commit()
+    _, number, changed_at = data_version(db.session)
+    click.echo(f"Data version is now {number} ({changed_at}); caches rebuild on their next use.")
+

@@ -8,7 +8,7 @@ the sentences to :func:`directory.core.eligibility.decide`, run only for what is
 - per rule, and per value of the profile fields that decide it (the rule's ``fails_on``),
   which services that rule excludes. Worked out by running the rule itself, once for each
   kind of service it tells apart (the service fields it ``reads``), the first time a value
-  is asked about; then kept (a bounded number of values).
+  is asked about; then kept (a bounded number of values per rule).
 
 Sets of services are Python ints used as bit sets: bit ``i`` is the service at position
 ``i`` in :attr:`CatalogueIndex.services`. Pure: no I/O, no framework imports.
@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
+from types import MappingProxyType
 from typing import TypeVar, overload
 
 from .eligibility import ELIGIBILITY_RULES, Rule, fails
@@ -29,10 +30,8 @@ __all__ = ["CatalogueIndex", "Deferred", "Positions", "positions"]
 
 T = TypeVar("T")
 
-# Rules that can exclude anyone, checked in this order (coverage first: it excludes most).
-_SCREENED = tuple(
-    sorted((r for r in ELIGIBILITY_RULES if r.fails_on), key=lambda r: r.name != "borough")
-)
+# Every rule, coverage first (it excludes most). A rule that never fails costs one lookup.
+_SCREENED = tuple(sorted(ELIGIBILITY_RULES, key=lambda r: r.name != "borough"))
 
 
 def positions(bits: int) -> list[int]:
@@ -108,7 +107,8 @@ class CatalogueIndex:
         self._by_category = by_category
         self._uncategorised = uncategorised
         self._kinds: dict[tuple[str, ...], list[tuple[ServiceInfo, int]]] = {}
-        self._verdicts = _Bounded(remembered_values)
+        self._remembered_values = remembered_values
+        self._verdicts: dict[str, _Bounded] = {}  # one per verdict: free text evicts only its own
 
     def __len__(self) -> int:
         return len(self.services)
@@ -133,7 +133,7 @@ class CatalogueIndex:
         profile: Profile,
         profile_fields: tuple[str, ...],
         service_fields: tuple[str, ...],
-    ) -> dict[Hashable, int]:
+    ) -> Mapping[Hashable, int]:
         """Every service by ``verdict(profile, service)``: verdict -> services.
 
         ``verdict`` must depend on nothing but the profile's ``profile_fields`` and the
@@ -142,15 +142,22 @@ class CatalogueIndex:
         """
         values = tuple(getattr(profile, field) for field in profile_fields)
 
-        def compute() -> dict[Hashable, int]:
+        def compute() -> Mapping[Hashable, int]:
             probe = Profile(**dict(zip(profile_fields, values)))
             out: dict[Hashable, int] = {}
             for example, members in self._kinds_by(service_fields):
                 answer = verdict(probe, example)
                 out[answer] = out.get(answer, 0) | members
-            return out
+            return MappingProxyType(out)
 
-        return self._verdicts.get_or_compute((name, values), compute)
+        kept = self._verdicts.get(name) or self._verdicts.setdefault(
+            name, _Bounded(self._remembered_values)
+        )
+        return kept.get_or_compute(values, compute)
+
+    def remembered(self) -> int:
+        """How many verdicts are kept, over every rule and value."""
+        return sum(len(kept) for kept in list(self._verdicts.values()))
 
     def failing(self, rule: Rule, profile: Profile) -> int:
         """Services ``rule`` excludes for anyone with ``profile``'s values of its fields."""
@@ -188,35 +195,18 @@ def _name_key(service: ServiceInfo) -> tuple:
 
 
 class Deferred(Sequence[T]):
-    """A read-only sequence whose items are made when first read, then kept.
+    """A read-only sequence whose items are made from ``keys`` when first read, then kept.
 
     The finder's lists hold every service that matches or is excluded; a page reads twenty.
-    ``keys`` may be a callable, for keys that are themselves worth putting off; ``count``
-    then gives the length without calling it.
     """
 
-    def __init__(
-        self,
-        keys: Sequence | Callable[[], Sequence],
-        make: Callable[[object], T],
-        count: int | None = None,
-    ):
-        if count is None:
-            if callable(keys):
-                raise TypeError("give count with keys that are a callable")
-            count = len(keys)
+    def __init__(self, keys: Sequence, make: Callable[[object], T]):
         self._keys = keys
         self._make = make
-        self._count = count
         self._made: dict[int, T] = {}
 
-    def _key(self, index: int):
-        if callable(self._keys):
-            self._keys = self._keys()
-        return self._keys[index]
-
     def __len__(self) -> int:
-        return self._count
+        return len(self._keys)
 
     @overload
     def __getitem__(self, index: int) -> T: ...
@@ -225,18 +215,19 @@ class Deferred(Sequence[T]):
     def __getitem__(self, index: slice) -> tuple[T, ...]: ...
 
     def __getitem__(self, index):
+        count = len(self._keys)
         if isinstance(index, slice):
-            return tuple(self[i] for i in range(*index.indices(self._count)))
+            return tuple(self[i] for i in range(*index.indices(count)))
         if index < 0:
-            index += self._count
-        if not 0 <= index < self._count:
+            index += count
+        if not 0 <= index < count:
             raise IndexError(index)
         if index not in self._made:
-            self._made[index] = self._make(self._key(index))
+            self._made[index] = self._make(self._keys[index])
         return self._made[index]
 
     def __iter__(self) -> Iterator[T]:
-        for i in range(self._count):
+        for i in range(len(self)):
             yield self[i]
 
     def __eq__(self, other: object) -> bool:
@@ -248,4 +239,4 @@ class Deferred(Sequence[T]):
         return hash(tuple(self))
 
     def __repr__(self) -> str:
-        return f"Deferred({self._count} items, {len(self._made)} made)"
+        return f"Deferred({len(self)} items, {len(self._made)} made)"

@@ -476,16 +476,17 @@ ELIGIBILITY_RULES = (
 )
 
 
-def _disposal_available(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
+def _disposal_rules(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
     _oocd(p, s, v, RULES, None)
 
 
-# The out-of-court disposal rules, under the tables in force, for a person the disposal is
-# available to (``assess_disposal``): then the disposal alone decides. When it is not
-# available, every service fails on it with the assessment's reasons.
+# The out-of-court disposal rules under the tables in force. Its declaration holds only for
+# a person the disposal is available to (``assess_disposal``), as for a profile that gives
+# the disposal alone: then the disposal decides. When it is not available, every service
+# fails on it with the assessment's reasons, and callers must check that first.
 DISPOSAL_RULE = Rule(
     "oocd",
-    _disposal_available,
+    _disposal_rules,
     ("disposal",),
     ("oocd_disposals", "oocd_condition_kinds", "oocd_hours", "oocd_completion_weeks"),
 )

@@ -18,6 +18,7 @@ from .types import Decision, Profile, Reason, ServiceInfo, SiteInfo
 
 __all__ = [
     "EARTH_RADIUS_KM",
+    "TIER_FIELDS",
     "warm",
     "Tier",
     "TIER_LABELS",
@@ -208,8 +209,11 @@ def warm(index: CatalogueIndex, borough_codes: Iterable[str], today: date) -> No
     """Work out ahead of requests what every borough's requests ask the index first.
 
     Coverage (the borough rule and the tiers) is the costliest verdict to work out and
-    differs by borough; a first request from each borough would otherwise pay for it.
+    differs by borough; a first request from each borough would otherwise pay for it. Site
+    points too: on Python 3.11 a first ``cached_property`` read holds a lock across threads.
     """
+    for service in index.services:
+        service.located_sites  # noqa: B018  (worked out once, before threads want it)
     for code in borough_codes:
         rank(Profile(borough_code=code, today=today), index)
 

@@ -54,10 +54,12 @@ class VersionedCache:
                 return value
             try:
                 value = compute()
-            finally:
+            except BaseException:
                 with self._lock:
                     self._computing.pop(key, None)
+                raise
             with self._lock:
+                self._computing.pop(key, None)
                 self.misses += 1
                 self._items[key] = value
                 self._items.move_to_end(key)
@@ -79,9 +81,11 @@ def data_version(session: Session) -> tuple:
 
     Every write through a session moves the ``data_version`` row on (see
     :mod:`directory.database`). Its time is part of the key, so a number reused after a
-    rolled-back write never matches a cache entry made inside that write.
+    rolled-back write never matches a cache entry made inside that write. Writes that
+    bypass the session (raw SQL in a console, ``text()`` statements) do not move it: follow
+    them with ``flask data touch``.
     """
-    row = session.connection().execute(_CURRENT).one_or_none()
+    row = session.execute(_CURRENT).one_or_none()  # autoflushes: pending changes move it first
     bind = session.get_bind()
     url = getattr(bind, "engine", bind).url.render_as_string(hide_password=True)
     if row is None:

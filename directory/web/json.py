@@ -1,8 +1,10 @@
 """JSON responses through orjson: the finder's answers are large and asked for often.
 
-Same output as Flask's provider (dates as HTTP dates, dataclasses as objects, keys in
-insertion order), written several times faster. Pretty-printing (debug) and anything orjson
-cannot write fall back to Flask's own.
+The same documents as Flask's provider (dates as HTTP dates, dataclasses as objects, keys
+in insertion order), written compact and several times faster. Bytes differ in two ways
+that parse the same or better: non-ASCII text is written as UTF-8 rather than ``\\u`` escapes,
+and NaN or infinity become ``null`` (Flask writes ``NaN``, which is not JSON).
+Pretty-printing (debug), sorted keys and anything orjson cannot write fall back to Flask's.
 """
 
 from __future__ import annotations

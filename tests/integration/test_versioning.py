@@ -99,3 +99,26 @@ def test_a_failed_computation_is_not_kept_and_the_next_caller_tries_again():
     with pytest.raises(RuntimeError):
         cache.get_or_compute("k", fail)
     assert cache.get_or_compute("k", lambda: 42) == 42
+
+
+def test_a_snapshot_built_with_pending_changes_is_never_served_after_they_roll_back(session):
+    from directory.operations import finder
+
+    record = service(session)
+    original = record.name
+    with session.begin_nested() as savepoint:
+        record.name = "Renamed, not yet flushed"  # pending: reading the version flushes it
+        inside = finder.catalogue_snapshot(session)
+        savepoint.rollback()
+    assert any(s.name == "Renamed, not yet flushed" for s in inside.index.services)
+    after = finder.catalogue_snapshot(session)
+    assert after is not inside
+    assert [s.name for s in after.index.services if s.id == record.id] == [original]
+
+
+def test_touch_moves_the_version_for_changes_made_outside_the_app(app, session):
+    before = data_version(session)
+    result = app.test_cli_runner().invoke(args=["data", "touch"])
+    assert result.exit_code == 0, result.output
+    assert "Data version is now" in result.output
+    assert data_version(session) != before
