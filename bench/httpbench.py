@@ -170,18 +170,20 @@ WARM_CONNECTIONS = 8
 
 
 def warm(base: str, paths: list[str], connections: int) -> None:
-    """Send ``paths`` on each of ``connections`` simultaneous connections, untimed.
+    """Send ``paths``, shared out over ``connections`` simultaneous connections, untimed.
 
-    Each server process builds its caches (the finder's catalogue snapshot) on its first
-    request; that one-off cost is measured on its own, not mixed into the steady state.
+    Each server process builds its caches (the finder's catalogue snapshot, the verdicts it
+    keeps per borough, age or cohort) as requests first need them; that one-off cost is
+    measured on its own, not mixed into the steady state.
     """
 
-    def one() -> None:
-        for path in paths:
+    def send(share: list[str]) -> None:
+        for path in share:
             with urllib.request.urlopen(base + path, timeout=120) as r:
                 r.read()
 
-    threads = [threading.Thread(target=one) for _ in range(connections)]
+    shares = [paths[i::connections] or paths[:1] for i in range(connections)]
+    threads = [threading.Thread(target=send, args=(share,)) for share in shares]
     for t in threads:
         t.start()
     for t in threads:
@@ -189,14 +191,16 @@ def warm(base: str, paths: list[str], connections: int) -> None:
 
 
 def load(base: str, paths: list[str], clients: int, label: str = "", max_seconds: float = 120.0,
-         warmup: int = 5) -> Run:
+         warmup: int = 5, warm_paths: list[str] | None = None) -> Run:
     """GET each of ``paths`` once, from ``clients`` threads with keep-alive connections.
 
-    Stops early (and says so) once ``max_seconds`` have passed, so that a slow scenario is
-    still a bounded run.
+    First, untimed, ``warm_paths`` (or the first ``warmup`` of ``paths``) on several
+    connections at once. Stops early (and says so) once ``max_seconds`` have passed, so
+    that a slow scenario is still a bounded run.
     """
     host, port = base.removeprefix("http://").split(":")
-    warm(base, paths[:warmup], connections=max(clients, WARM_CONNECTIONS))
+    warm(base, warm_paths if warm_paths is not None else paths[:warmup],
+         connections=max(clients, WARM_CONNECTIONS))
     lock = threading.Lock()
     queue = iter(paths)
     latencies: list[float] = []
