@@ -7,6 +7,7 @@ request, in each worker, whether that is still current.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -16,6 +17,37 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models.data_version import ROW_ID, DataVersion
+
+
+class _CollectorPause:
+    """Pause the cyclic garbage collector while any caller is inside; restore it after.
+
+    Building a snapshot allocates hundreds of thousands of objects that live on; meanwhile
+    the collector runs full collections over the growing heap again and again (0.8 s of a
+    1.8 s finder snapshot at 5,000 services). Memory is still freed by reference counting;
+    only cycles wait until the pause ends. Nested and concurrent pauses share one count.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._was_enabled = False
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._depth == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0 and self._was_enabled:
+                gc.enable()
+
+
+collector_paused = _CollectorPause()
 
 
 class VersionedCache:
@@ -53,7 +85,8 @@ class VersionedCache:
             if found:
                 return value
             try:
-                value = compute()
+                with collector_paused:
+                    value = compute()
             except BaseException:
                 with self._lock:
                     self._computing.pop(key, None)

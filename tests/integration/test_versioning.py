@@ -122,3 +122,15 @@ def test_touch_moves_the_version_for_changes_made_outside_the_app(app, session):
     assert result.exit_code == 0, result.output
     assert "Data version is now" in result.output
     assert data_version(session) != before
+
+
+def test_the_collector_is_paused_while_a_value_is_computed_and_restored_after():
+    import gc
+
+    cache = VersionedCache(4)
+    seen = []
+    assert gc.isenabled()
+    cache.get_or_compute("a", lambda: seen.append(gc.isenabled()))
+    with pytest.raises(RuntimeError):
+        cache.get_or_compute("b", lambda: (_ for _ in ()).throw(RuntimeError("failed")))
+    assert seen == [False] and gc.isenabled()
