@@ -67,14 +67,14 @@ class Positions(Sequence[int]):
 
 
 class _Bounded:
-    """A small thread-safe LRU of computed bit sets (profile values can be free text)."""
+    """A small thread-safe LRU of worked-out verdicts (profile values can be free text)."""
 
     def __init__(self, maxsize: int):
         self.maxsize = maxsize
-        self._items: OrderedDict[tuple, int] = OrderedDict()
+        self._items: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_compute(self, key: tuple, compute: Callable[[], int]) -> int:
+    def get_or_compute(self, key: tuple, compute: Callable[[], T]) -> T:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
