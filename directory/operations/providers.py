@@ -78,6 +78,23 @@ def _pending(session: Session, **subject) -> Revision | None:
     return session.scalar(stmt.order_by(Revision.id.desc()))
 
 
+def _propose(
+    session: Session, account: Account, revision: Revision | None, proposed: dict, kind: str,
+    **subject,
+) -> Revision:
+    """Put ``proposed`` in ``revision``, the subject's pending one, or in a new one.
+
+    ``subject`` is ``service_id=`` or ``organisation_id=``, with any other columns a new
+    revision starts with (``base_version``).
+    """
+    if revision is None:
+        subject_type = "service" if "service_id" in subject else "organisation"
+        revision = Revision(subject_type=subject_type, kind=kind, proposed_by_id=account.id, **subject)
+        session.add(revision)
+    revision.proposed, revision.proposed_at = proposed, utcnow()
+    return revision
+
+
 def _last_rejection(session: Session, **subject) -> str | None:
     stmt = select(Revision).where(Revision.state != "pending")
     for key, value in subject.items():
@@ -170,8 +187,7 @@ def create_service(session: Session, geocoder: Geocoder, account: Account, value
     session.add(service)
     apply_service_values(session, service, values)
     session.flush()
-    session.add(Revision(subject_type="service", service_id=service.id, kind="new",
-                         proposed=service_values(service), proposed_by_id=account.id))
+    _propose(session, account, None, service_values(service), "new", service_id=service.id)
     audit.record(session, account, "service.submitted", "service", service.id, {"name": service.name})
     session.commit()
     return Saved(service.id, "submitted")
@@ -193,13 +209,8 @@ def update_service(
             apply_service_values(session, service, values)
             service.moderation = "pending"
             session.flush()
-            new = _pending(session, service_id=service.id, kind="new")
-            if new is None:
-                new = Revision(subject_type="service", service_id=service.id, kind="new",
-                               proposed_by_id=account.id)
-                session.add(new)
-            new.proposed = service_values(service)
-            new.proposed_at = utcnow()
+            pending = _pending(session, service_id=service.id, kind="new")
+            _propose(session, account, pending, service_values(service), "new", service_id=service.id)
             audit.record(session, account, "service.resubmitted", "service", service.id, {})
             outcome = "updated"
         session.commit()
@@ -216,12 +227,8 @@ def _propose_edit(session, account, service, revision, values) -> str:
             revision.state, revision.decided_at, revision.reason = "withdrawn", utcnow(), None
             audit.record(session, account, "revision.withdrawn", "service", service.id, {"revision": revision.id})
         return "unchanged"
-    if revision is None:
-        revision = Revision(subject_type="service", service_id=service.id, kind="edit",
-                            base_version=service.version, proposed_by_id=account.id)
-        session.add(revision)
-    revision.proposed = values
-    revision.proposed_at = utcnow()
+    revision = _propose(session, account, revision, values, "edit", service_id=service.id,
+                        base_version=service.version)
     revision.proposed_by_id = account.id
     session.flush()
     audit.record(session, account, "revision.proposed", "service", service.id, {"revision": revision.id})
@@ -275,23 +282,15 @@ def update_organisation(session: Session, account: Account, values: dict, token:
                     revision.state, revision.decided_at = "withdrawn", utcnow()
                 session.commit()
                 return "unchanged"
-            if revision is None:
-                revision = Revision(subject_type="organisation", organisation_id=org.id, kind="edit",
-                                    proposed_by_id=account.id)
-                session.add(revision)
-            revision.proposed, revision.proposed_at = values, utcnow()
+            revision = _propose(session, account, revision, values, "edit", organisation_id=org.id)
             session.flush()
             audit.record(session, account, "revision.proposed", "organisation", org.id, {"revision": revision.id})
             outcome = "proposed"
         else:
             apply_organisation_values(org, values)
             org.moderation = "pending"
-            new = _pending(session, organisation_id=org.id, kind="new")
-            if new is None:
-                new = Revision(subject_type="organisation", organisation_id=org.id, kind="new",
-                               proposed_by_id=account.id)
-                session.add(new)
-            new.proposed, new.proposed_at = organisation_values(org), utcnow()
+            pending = _pending(session, organisation_id=org.id, kind="new")
+            _propose(session, account, pending, organisation_values(org), "new", organisation_id=org.id)
             audit.record(session, account, "organisation.resubmitted", "organisation", org.id, {})
             outcome = "updated"
         session.commit()
