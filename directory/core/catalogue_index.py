@@ -16,13 +16,12 @@ Sets of services are Python ints used as bit sets: bit ``i`` is the service at p
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from types import MappingProxyType
 from typing import TypeVar, overload
 
+from .caching import BoundedCache
 from .eligibility import ELIGIBILITY_RULES, Rule, fails
 from .types import Profile, ServiceInfo
 
@@ -66,30 +65,6 @@ class Positions(Sequence[int]):
         return found[index]
 
 
-class _Bounded:
-    """A small thread-safe LRU of worked-out verdicts (profile values can be free text)."""
-
-    def __init__(self, maxsize: int):
-        self.maxsize = maxsize
-        self._items: OrderedDict[tuple, object] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_compute(self, key: tuple, compute: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = compute()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.maxsize:
-                self._items.popitem(last=False)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 class CatalogueIndex:
     """Published services as values, in the finder's name order, with the finder's lookups."""
 
@@ -108,7 +83,7 @@ class CatalogueIndex:
         self._uncategorised = uncategorised
         self._kinds: dict[tuple[str, ...], list[tuple[ServiceInfo, int]]] = {}
         self._remembered_values = remembered_values
-        self._verdicts: dict[str, _Bounded] = {}  # one per verdict: free text evicts only its own
+        self._verdicts: dict[str, BoundedCache] = {}  # one per verdict: free text evicts only its own
 
     def __len__(self) -> int:
         return len(self.services)
@@ -151,7 +126,7 @@ class CatalogueIndex:
             return MappingProxyType(out)
 
         kept = self._verdicts.get(name) or self._verdicts.setdefault(
-            name, _Bounded(self._remembered_values)
+            name, BoundedCache(self._remembered_values)
         )
         return kept.get_or_compute(values, compute)
 

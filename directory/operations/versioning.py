@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..core.caching import BoundedCache
 from ..models.data_version import ROW_ID, DataVersion
 
 
@@ -50,60 +51,15 @@ class _CollectorPause:
 collector_paused = _CollectorPause()
 
 
-class VersionedCache:
-    """A small thread-safe LRU: key -> value, computed once per key.
+class VersionedCache(BoundedCache):
+    """A :class:`BoundedCache` for values built from the catalogue, keyed on its version.
 
-    When several threads ask for a missing key at once, one computes it and the others wait
-    for its value, rather than all computing the same thing (a catalogue snapshot takes
-    seconds at scale). Readers of keys already present never wait.
+    The garbage collector is paused while a value is built (see :data:`collector_paused`).
     """
 
-    def __init__(self, maxsize: int = 64):
-        self.maxsize = maxsize
-        self._items: OrderedDict[Hashable, object] = OrderedDict()
-        self._lock = threading.Lock()
-        self._computing: dict[Hashable, threading.Lock] = {}
-        self.hits = 0
-        self.misses = 0
-
-    def _cached(self, key: Hashable) -> tuple[bool, object]:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return True, self._items[key]
-            return False, None
-
-    def get_or_compute(self, key: Hashable, compute: Callable[[], object]):
-        found, value = self._cached(key)
-        if found:
-            return value
-        with self._lock:
-            computing = self._computing.setdefault(key, threading.Lock())
-        with computing:
-            found, value = self._cached(key)  # computed while this thread waited
-            if found:
-                return value
-            try:
-                with collector_paused:
-                    value = compute()
-            except BaseException:
-                with self._lock:
-                    self._computing.pop(key, None)
-                raise
-            with self._lock:
-                self._computing.pop(key, None)
-                self.misses += 1
-                self._items[key] = value
-                self._items.move_to_end(key)
-                while len(self._items) > self.maxsize:
-                    self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.hits = self.misses = 0
+    def compute(self, compute: Callable[[], Any]) -> Any:
+        with collector_paused:
+            return compute()
 
 
 _CURRENT = select(DataVersion.number, DataVersion.changed_at).where(DataVersion.id == ROW_ID)
