@@ -39,11 +39,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     with app.app_context():
         configure_engine(db.engine)
-    from .web import errors, health, layout
+    from .web import errors, health, layout, security
 
     layout.init_app(app)
     errors.init_app(app)
     health.init_app(app)
+    security.init_app(app)
     from .auth.guards import init_login
 
     init_login(app)
