@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -20,6 +21,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    if app.debug and "SESSION_COOKIE_SECURE" not in os.environ:
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = False
+    from .web.security import RowIdConverter
+
+    app.url_map.converters["int"] = RowIdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     from .web.json import FastJSONProvider
 
