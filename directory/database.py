@@ -16,6 +16,14 @@ UNVERSIONED_TABLES = frozenset(
 )
 
 
+# Tables an extension makes and owns (PostGIS): never the migrations' business.
+EXTENSION_TABLES = frozenset({"spatial_ref_sys", "geometry_columns", "geography_columns"})
+
+
+def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
+    return not (type_ == "table" and reflected and compare_to is None and name in EXTENSION_TABLES)
+
+
 def configure_engine(engine: Engine) -> None:
     """SQLite: enforce foreign keys and let SQLAlchemy own transactions (so savepoints work)."""
     if engine.dialect.name != "sqlite" or getattr(engine, "_directory_configured", False):
