@@ -58,8 +58,11 @@ def touch_changed_records(session: Session, _context, _instances) -> None:
 
 def bump_data_version(session: Session) -> None:
     """Move the data version on, in the writing transaction (so a rollback undoes it too)."""
+    move_data_version(session.connection())
+
+
+def move_data_version(connection) -> None:
     values = {"number": DataVersion.number + 1, "changed_at": utcnow()}
-    connection = session.connection()
     moved = connection.execute(update(DataVersion).where(DataVersion.id == ROW_ID).values(values))
     if moved.rowcount == 0:
         connection.execute(

@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 
 from directory.database import include_in_migrations
 from directory.extensions import db
+from tests.databases import fresh_database_url
 
 
 def test_models_and_migrations_agree(app):
@@ -19,31 +20,6 @@ def test_models_and_migrations_agree(app):
     assert diff == []
 
 
-def _fresh_database_url(tmp_path) -> tuple[str, object]:
-    """A new, empty database of the kind the suite runs on, and how to remove it."""
-    import os
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    server = os.environ.get("TEST_DATABASE_URL")
-    if not server or make_url(server).get_backend_name() == "sqlite":
-        return f"sqlite:///{tmp_path / 'migrations.sqlite'}", lambda: None
-    name = f"migrations_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-
-    def drop():
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
-
-    return url, drop
-
-
 def test_migrations_upgrade_downgrade_and_upgrade_again(tmp_path):
     """Every migration runs both ways on this database (SQLite, or PostgreSQL in its run)."""
     import flask_migrate
@@ -52,7 +28,7 @@ def test_migrations_upgrade_downgrade_and_upgrade_again(tmp_path):
     from directory import create_app
     from directory.config import TestConfig
 
-    url, drop = _fresh_database_url(tmp_path)
+    url, drop = fresh_database_url(tmp_path)
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = url
