@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from flask import url_for
 
+from ..core.oocd import disposal_label
 from ..models import Borough, Organisation, Service, Site
 from ..operations.catalogue import ServiceCard, service_card
 
@@ -225,14 +226,28 @@ def finder_result(result, all_excluded: bool = False, limit: int | None = None) 
         },
         "disposal": {
             "disposal": assessment.disposal,
+            "label": disposal_label(assessment.disposal),
+            "verdict": assessment.verdict.value if assessment.verdict else None,
+            "heading": assessment.heading,
             "available": assessment.available,
             "regime": assessment.regime,
             "in_force": assessment.in_force,
             "corresponds_to": assessment.corresponds_to,
             "reasons": _reasons(assessment.reasons),
+            "missing": _reasons(assessment.missing),
             "notes": _reasons(assessment.notes),
+            "next_steps": _reasons(assessment.next_steps),
+            "alternatives": [
+                {"disposal": slug, "label": disposal_label(slug)} for slug in assessment.alternatives
+            ],
         }
         if assessment.disposal
+        else None,
+        "without_disposal": {
+            "results_total": len(result.without_disposal.results),
+            "results": [match(m) for m in result.without_disposal.results[:limit]],
+        }
+        if result.without_disposal is not None
         else None,
         "results_total": len(result.outcome.results),
         "results": [match(m) for m in result.outcome.results[:limit]],

@@ -9,6 +9,7 @@ from .postcodes import InvalidPostcode, normalise
 from .vocabulary import (
     CATEGORIES,
     COHORTS,
+    DASH_LEVELS,
     DISPOSALS,
     GENDERS,
     OFFENCES,
@@ -139,6 +140,7 @@ class FinderQuery:
     risk_level: str | None = None
     disposal: str | None = None
     offence: str | None = None
+    dash_risk: str | None = None
     veteran: bool = False
     neurodivergent: bool = False
     language: str | None = None
@@ -187,6 +189,7 @@ def parse_finder_query(args: Args, borough_codes: Collection[str]) -> FinderQuer
         risk_level=choice(args, "risk", RISK_LEVELS, "risk level"),
         disposal=choice(args, "disposal", DISPOSALS, "disposal"),
         offence=choice(args, "offence", OFFENCES, "offence type"),
+        dash_risk=choice(args, "dash", DASH_LEVELS, "DASH risk level"),
         veteran=flag(args, "veteran"),
         neurodivergent=flag(args, "neurodivergent"),
         language=language.lower() if language else None,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
+from ..core.oocd import disposal_choices, disposal_label
 from ..core.queries import InvalidInput, parse_finder_query
+from ..core.vocabulary import DASH_LEVELS
 from ..extensions import db
 from ..operations import catalogue, finder
 from ..operations.geography import UnknownPostcode
@@ -17,8 +19,13 @@ RESULTS_SHOWN = 20  # on a phone; "show all" lists the rest
 
 
 @bp.app_context_processor
-def takeaway_helpers():
-    return {"takeaway_item": takeaway_item}
+def finder_helpers():
+    return {
+        "takeaway_item": takeaway_item,
+        "disposal_label": disposal_label,
+        "DISPOSAL_CHOICES": disposal_choices(),
+        "DASH_LEVELS": DASH_LEVELS,
+    }
 
 
 @bp.get("/find")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
@@ -62,6 +62,8 @@ class FinderResult:
     location: Location
     outcome: FinderOutcome
     services: Mapping[int, ServiceCard]  # cards for (at least) the results, by service id
+    # When the disposal asked about cannot be given: the services for this person without it.
+    without_disposal: FinderOutcome | None = None
 
 
 def _partial(value: date | None, precision: str | None) -> PartialDate | None:
@@ -150,6 +152,7 @@ def profile_for(query: FinderQuery, location: Location, today: date) -> Profile:
         language=query.language,
         disposal=query.disposal,
         offence=query.offence,
+        dash_risk=query.dash_risk,
         today=today,
     )
 
@@ -242,7 +245,12 @@ def find(
     location = locate(snapshot.boroughs, directory, query)
     profile = profile_for(query, location, today or date.today())
     outcome = rank(profile, snapshot.index)
-    return FinderResult(location=location, outcome=outcome, services=snapshot.cards)
+    without = None
+    if profile.disposal is not None and not outcome.assessment.available:
+        without = rank(replace(profile, disposal=None), snapshot.index)
+    return FinderResult(
+        location=location, outcome=outcome, services=snapshot.cards, without_disposal=without
+    )
 
 
 def services_by_slug(session: Session, slugs: list[str]) -> list[Service]:
