@@ -105,7 +105,13 @@ def find():
     all_excluded = flag(args, "all_excluded")
     limit = whole_number(args, "limit", minimum=1, maximum=1000, default=FIND_LIMIT)
     try:
-        result = finder.find(db.session, postcode_directory(), query, snapshot=snapshot)
+        result = finder.find(
+            db.session,
+            postcode_directory(),
+            query,
+            snapshot=snapshot,
+            seed_dir=current_app.config["SEED_DIR"],
+        )
     except geography.UnknownPostcode as error:
         return _unknown_postcode(error)
     except finder.OutsideLondon as error:

@@ -195,6 +195,53 @@ def service_ref(service, url_pattern: str) -> dict:
     }
 
 
+def _youth(youth) -> dict | None:
+    if youth is None:
+        return None
+    service = youth.service
+    return {
+        "route": "Under 18: adult out-of-court disposals do not apply. The youth route applies "
+        "(youth caution, youth conditional caution or community resolution), and the youth "
+        "offending team assesses.",
+        "borough": {"code": youth.borough_code, "name": youth.borough_name},
+        "who_can_tell": youth.who_can_tell,
+        "in_directory": service is not None,
+        "service": {
+            "name": service.name,
+            "phone": service.phone,
+            "hours": service.hours,
+            "source": {
+                "url": service.source.url,
+                "title": service.source.title,
+                "date": service.source.date,
+                "quote": service.source.quote,
+            },
+        }
+        if service
+        else None,
+    }
+
+
+def _next_steps(result, match) -> dict:
+    steps = result.next_steps
+    shown = result.without_disposal or result.outcome
+    commissioning = steps.commissioning
+    return {
+        "youth": _youth(steps.youth),
+        "no_local_service": steps.no_local_service,
+        "pan_london_total": shown.pan_london_count,
+        "elsewhere": [match(m) for m in steps.elsewhere],
+        "commissioning": {
+            "categories": list(commissioning.categories),
+            "commissioners": list(commissioning.names),
+            "in_borough": commissioning.in_borough,
+            "source": "the directory's service records",
+        }
+        if commissioning
+        else None,
+    }
+
+
 def finder_result(result, all_excluded: bool = False, limit: int | None = None) -> dict:
     """The finder's answer. Services excluded only for helping with other needs are counted,
     not listed, unless ``all_excluded``: in a large catalogue they are most of it."""
@@ -249,6 +296,7 @@ def finder_result(result, all_excluded: bool = False, limit: int | None = None) 
         }
         if result.without_disposal is not None
         else None,
+        "next_steps": _next_steps(result, match),
         "results_total": len(result.outcome.results),
         "results": [match(m) for m in result.outcome.results[:limit]],
         "excluded_total": len(outcome.excluded) + (len(other) if all_excluded else 0),

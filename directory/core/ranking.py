@@ -68,6 +68,8 @@ class FinderOutcome:
     # alone (``other_needs_reason``) and not weighed further. By name.
     for_other_needs: Sequence[ServiceInfo] = ()
     other_needs_reason: Reason | None = None
+    local_count: int = 0  # results delivered in the person's borough
+    pan_london_count: int = 0
 
 
 def _haversine(phi1: float, cos1: float, lon1: float, phi2: float, cos2: float, lon2: float) -> float:
@@ -152,12 +154,14 @@ def rank(
     services: CatalogueIndex | Iterable[ServiceInfo],
     *,
     rules: OocdRules = RULES,
+    only_tiers: frozenset[Tier] | None = None,
 ) -> FinderOutcome:
     """Every service for ``profile``: eligible ones best first, the rest by name.
 
     ``services`` is best a :class:`CatalogueIndex` kept between requests: the index decides
     who is eligible in bulk, and each list decides its services (the reasons) as they are
     read. Distances are worked out for eligible services only, a tier at a time.
+    ``only_tiers`` keeps the results of those coverage tiers only.
     """
     index = services if isinstance(services, CatalogueIndex) else CatalogueIndex(services)
     catalogue = index.services
@@ -182,9 +186,14 @@ def rank(
         return decisions[pos]
 
     tiers = index.classify("tier", coverage_tier, profile, TIER_FIELDS, COVERAGE_FIELDS)
-    order = _NearestFirst(
-        profile, catalogue, [(tier, eligible & bits) for tier, bits in sorted(tiers.items())]
-    )
+    local_count = (eligible & tiers.get(Tier.LOCAL, 0)).bit_count()
+    pan_london_count = (eligible & tiers.get(Tier.PAN_LONDON, 0)).bit_count()
+    shown = [
+        (tier, eligible & bits)
+        for tier, bits in sorted(tiers.items())
+        if only_tiers is None or tier in only_tiers
+    ]
+    order = _NearestFirst(profile, catalogue, shown)
 
     def result(placing: tuple) -> Match:
         _, _, pos, site, km, tier = placing
@@ -202,6 +211,8 @@ def rank(
         assessment=assessment,
         for_other_needs=Deferred(Positions(other_needs), catalogue.__getitem__),
         other_needs_reason=unmet_needs(profile.needs) if other_needs else None,
+        local_count=local_count,
+        pan_london_count=pan_london_count,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from ..core.oocd import disposal_choices, disposal_label
 from ..core.queries import InvalidInput, parse_finder_query
@@ -46,7 +46,9 @@ def find():
     try:
         query = parse_finder_query(args, {b.code for b in boroughs})
         context["query"] = query
-        context["result"] = finder.find(db.session, postcode_directory(), query)
+        context["result"] = finder.find(
+            db.session, postcode_directory(), query, seed_dir=current_app.config["SEED_DIR"]
+        )
     except InvalidInput as error:
         context["error"], status = (error.field, error.message), 400
     except UnknownPostcode as error:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..core.catalogue_index import CatalogueIndex
 from ..core.queries import FinderQuery, InvalidInput
-from ..core.ranking import FinderOutcome, rank, warm
+from ..core.ranking import FinderOutcome, Match, Tier, rank, warm
 from ..core.types import PartialDate, Profile, ServiceInfo, SiteInfo
 from ..geo.postcode_directory import PostcodeDirectory
 from ..models import Borough, Service, Site
@@ -20,6 +20,9 @@ from . import catalogue
 from .catalogue import ServiceCard
 from .geography import Place, postcode_record
 from .versioning import VersionedCache, data_version
+from .youth_justice import YouthRoute, youth_route
+
+ELSEWHERE_SHOWN = 5
 
 
 class OutsideLondon(ValueError):
@@ -58,12 +61,32 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Commissioning:
+    """Who the directory records as commissioning services of the kinds asked about."""
+
+    categories: tuple[str, ...]
+    names: tuple[str, ...]  # empty: none recorded
+    in_borough: bool  # False: none in the borough, so these are elsewhere in London
+
+
+@dataclass(frozen=True)
+class NextSteps:
+    """What to do when the answer is no: who to reach, and where else to look."""
+
+    youth: YouthRoute | None = None  # the person is under 18
+    no_local_service: bool = False
+    elsewhere: tuple[Match, ...] = ()  # nearest services in other boroughs open to them
+    commissioning: Commissioning | None = None
+
+
+@dataclass(frozen=True)
 class FinderResult:
     location: Location
     outcome: FinderOutcome
     services: Mapping[int, ServiceCard]  # cards for (at least) the results, by service id
     # When the disposal asked about cannot be given: the services for this person without it.
     without_disposal: FinderOutcome | None = None
+    next_steps: NextSteps = NextSteps()
 
 
 def _partial(value: date | None, precision: str | None) -> PartialDate | None:
@@ -171,6 +194,7 @@ def candidate_services(session: Session) -> list[Service]:
                 selectinload(Service.boroughs),
                 selectinload(Service.categories),
                 selectinload(Service.cohorts),
+                selectinload(Service.commissioners),
             )
             .order_by(Service.name)
         )
@@ -202,6 +226,7 @@ class CatalogueSnapshot:
     index: CatalogueIndex  # what the engine reads
     cards: dict[int, ServiceCard]  # what the results show, by service id
     boroughs: dict[str, BoroughRef]  # by ONS code
+    commissioners: dict[int, tuple[str, ...]]  # organisation names, by service id
 
 
 def borough_refs(session: Session) -> dict[str, BoroughRef]:
@@ -225,6 +250,7 @@ def catalogue_snapshot(session: Session) -> CatalogueSnapshot:
             index=index,
             cards={s.id: catalogue.service_card(s) for s in rows},
             boroughs=boroughs,
+            commissioners={s.id: tuple(o.name for o in s.commissioners) for s in rows},
         )
 
     return _catalogues.get_or_compute(data_version(session), build)
@@ -236,10 +262,12 @@ def find(
     query: FinderQuery,
     today: date | None = None,
     snapshot: CatalogueSnapshot | None = None,
+    seed_dir: str | None = None,
 ) -> FinderResult:
-    """Rank the whole published catalogue for this person.
+    """Rank the whole published catalogue for this person, with the next steps for a no.
 
-    ``snapshot`` is :func:`catalogue_snapshot`, when the caller has it already.
+    ``snapshot`` is :func:`catalogue_snapshot`, when the caller has it already; ``seed_dir``
+    holds the youth justice contacts.
     """
     snapshot = snapshot or catalogue_snapshot(session)
     location = locate(snapshot.boroughs, directory, query)
@@ -249,8 +277,46 @@ def find(
     if profile.disposal is not None and not outcome.assessment.available:
         without = rank(replace(profile, disposal=None), snapshot.index)
     return FinderResult(
-        location=location, outcome=outcome, services=snapshot.cards, without_disposal=without
+        location=location,
+        outcome=outcome,
+        services=snapshot.cards,
+        without_disposal=without,
+        next_steps=next_steps(snapshot, profile, without or outcome, location, seed_dir),
     )
+
+
+def next_steps(
+    snapshot: CatalogueSnapshot,
+    profile: Profile,
+    shown: FinderOutcome,
+    location: Location,
+    seed_dir: str | None,
+) -> NextSteps:
+    youth = None
+    if profile.age is not None and profile.age < 18 and seed_dir is not None:
+        youth = youth_route(seed_dir, location.borough.code, location.borough.name)
+    if shown.local_count:
+        return NextSteps(youth=youth)
+    wider = replace(profile, borough_code=None, borough_name=None)
+    elsewhere = rank(wider, snapshot.index, only_tiers=frozenset({Tier.LISTED})).results
+    return NextSteps(
+        youth=youth,
+        no_local_service=True,
+        elsewhere=tuple(elsewhere[:ELSEWHERE_SHOWN]),
+        commissioning=commissioning(snapshot, profile) if profile.needs else None,
+    )
+
+
+def commissioning(snapshot: CatalogueSnapshot, profile: Profile) -> Commissioning:
+    """Commissioners recorded for services of the kinds asked about: in the borough (or
+    pan-London) if any are, otherwise anywhere in London."""
+    kinds = [s for s in snapshot.index.services if s.categories & profile.needs and s.status != "ended"]
+    local = [s for s in kinds if profile.borough_code in s.borough_codes or s.pan_london]
+    for services, in_borough in ((local, True), (kinds, False)):
+        names = sorted({name for s in services for name in snapshot.commissioners.get(s.id, ())})
+        if names:
+            return Commissioning(tuple(sorted(profile.needs)), tuple(names), in_borough)
+    return Commissioning(tuple(sorted(profile.needs)), (), True)
 
 
 def services_by_slug(session: Session, slugs: list[str]) -> list[Service]:

@@ -91,3 +91,63 @@ def test_the_disposal_list_puts_those_in_force_first_and_labels_the_others(clien
         "community_resolution", "conditional_caution", "diversionary_caution", "community_caution"
     ]
     assert [label.endswith("(not yet in force)") for _, label in options] == [False, False, True, True]
+
+
+# --------------------------------------------------------------------------------------
+# 4. Every "no" has a next step
+# --------------------------------------------------------------------------------------
+
+
+def test_a_17_year_old_gets_the_youth_route_with_the_boroughs_contact(client):
+    body = find(client, borough="E09000032", age="17", disposal="conditional_caution", offence="theft").get_json()
+    youth = body["next_steps"]["youth"]
+    assert youth["in_directory"] is True
+    assert youth["service"]["phone"] == "020 8871 6222"
+    assert youth["service"]["source"]["url"].startswith("https://www.wandsworth.gov.uk/")
+    assert body["disposal"]["verdict"] == "not_suitable"
+    assert body["disposal"]["alternatives"] == [{"disposal": "community_resolution", "label": "Community resolution"}]
+    html = text_of(page(client, borough="E09000032", age="17"))
+    assert "Under 18: the youth route" in html
+    assert "020 8871 6222" in html and "the page is not dated" in html
+
+
+def test_a_17_year_old_where_the_directory_has_no_contact_is_told_who_can_tell(client):
+    body = find(client, borough="E09000017", age="17").get_json()
+    youth = body["next_steps"]["youth"]
+    assert youth["in_directory"] is False and youth["service"] is None
+    assert youth["who_can_tell"] == "Hillingdon Council's youth justice service (youth offending team)"
+    html = text_of(page(client, borough="E09000017", age="17"))
+    assert "The directory holds no contact for it" in html
+    assert not re.search(r"\b0\d{2,4} ?\d{3,4} ?\d{3,4}\b", html.split("Under 18: the youth route")[1].split("Why it matches")[0])
+
+
+def test_an_adult_gets_no_youth_route(client):
+    assert find(client, borough="E09000017", age="18").get_json()["next_steps"]["youth"] is None
+
+
+def test_no_service_here_names_pan_london_the_nearest_elsewhere_and_who_commissions(client):
+    body = find(client, postcode="UB8 1PQ", need="employment_education_training").get_json()
+    steps = body["next_steps"]
+    assert steps["no_local_service"] is True
+    assert steps["elsewhere"], "the nearest services in other boroughs"
+    distances = [m["distance_km"] for m in steps["elsewhere"]]
+    assert distances == sorted(distances)
+    assert all("E09000017" not in [b["code"] for b in m["service"]["boroughs"]] for m in steps["elsewhere"])
+    assert steps["commissioning"]["categories"] == ["employment_education_training"]
+    html = text_of(page(client, postcode="UB8 1PQ", need="employment_education_training"))
+    assert "No service for this person is recorded as delivered in Hillingdon" in html
+    assert "Nearest in other boroughs" in html
+    assert "Who commissions employment, education and training services" in html
+
+
+def test_a_borough_with_a_local_service_is_not_told_there_is_none(client):
+    body = find(client, borough="E09000008", need="employment_education_training").get_json()
+    assert body["next_steps"]["no_local_service"] is False
+    assert "No service for this person is recorded" not in text_of(page(client, borough="E09000008", need="employment_education_training"))
+
+
+def test_try_fewer_needs_only_when_needs_were_given(client):
+    none = text_of(page(client, borough="E09000022", age="30", gender="male", veteran="no", language="Klingon", cohort="remand"))
+    assert "fewer needs" not in none
+    some = text_of(page(client, borough="E09000022", need="hate_crime"))
+    assert "No service in the directory matches: try fewer needs" in some
