@@ -242,6 +242,36 @@ def _next_steps(result, match) -> dict:
     }
 
 
+def _place(place) -> dict | None:
+    if place is None:
+        return None
+    return {
+        "typed": place.typed.text,
+        "kind": place.typed.kind,
+        "explanation": place.explanation,
+        "point_is_middle": place.point_is_middle,
+        "other_boroughs": [
+            {"code": c.code, "name": c.name, "postcodes": c.postcodes or None}
+            for c in place.choices
+            if c.code != place.code
+        ],
+    }
+
+
+def borough_choice(place) -> dict:
+    """A place that spans several boroughs: the 400 that lists them (ask again with ``borough``)."""
+    return {
+        "error": "choose_borough",
+        "field": "borough",
+        "message": place.explanation,
+        "place": {"typed": place.typed.text, "kind": place.typed.kind},
+        "choices": [
+            {"code": c.code, "name": c.name, "postcodes": c.postcodes or None} for c in place.choices
+        ],
+        "allowed": [c.code for c in place.choices],
+    }
+
+
 def finder_result(result, all_excluded: bool = False, limit: int | None = None) -> dict:
     """The finder's answer. Services excluded only for helping with other needs are counted,
     not listed, unless ``all_excluded``: in a large catalogue they are most of it."""
@@ -265,6 +295,7 @@ def finder_result(result, all_excluded: bool = False, limit: int | None = None) 
 
     return {
         "location": {
+            "place": _place(location.place),
             "postcode": location.postcode,
             "borough": borough_ref(location.borough),
             "bcu": bcu_ref(location.borough),

@@ -37,6 +37,7 @@ def find():
         "args": request.args,
         "error": None,
         "result": None,
+        "choose": None,
         "show_all": request.args.get("show") == "all",
         "results_shown": RESULTS_SHOWN,
     }
@@ -52,10 +53,11 @@ def find():
     except InvalidInput as error:
         context["error"], status = (error.field, error.message), 400
     except UnknownPostcode as error:
-        context["error"] = ("postcode", f"{error.postcode} is not in the ONS Postcode Directory. Check it, or choose a borough instead.")
-        status = 404
+        context["error"], status = ("postcode", error.message), 404
     except finder.OutsideLondon as error:
         context["error"], status = ("postcode", str(error)), 400
+    except finder.ChooseBorough as choice:
+        context["choose"] = choice.place
     return render_template("finder/find.html", **context), status
 
 

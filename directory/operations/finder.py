@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..core.catalogue_index import CatalogueIndex
+from ..core.postcodes import InvalidPostcode
 from ..core.queries import FinderQuery, InvalidInput
 from ..core.ranking import FinderOutcome, Match, Tier, rank, warm
 from ..core.types import PartialDate, Profile, ServiceInfo, SiteInfo
@@ -18,7 +19,7 @@ from ..geo.postcode_directory import PostcodeDirectory
 from ..models import Borough, Service, Site
 from . import catalogue
 from .catalogue import ServiceCard
-from .geography import Place, postcode_record
+from .geography import ResolvedPlace, resolve_place
 from .versioning import VersionedCache, data_version
 from .youth_justice import YouthRoute, youth_route
 
@@ -26,14 +27,22 @@ ELSEWHERE_SHOWN = 5
 
 
 class OutsideLondon(ValueError):
-    """A real postcode, but not in London: the finder covers London only."""
+    """A real place, but not in London: the finder covers London only."""
 
-    def __init__(self, place: Place):
-        name = place.authority_name or place.record.la_code
+    def __init__(self, label: str, la_code: str, authority_name: str | None):
         super().__init__(
-            f"{place.record.postcode} is outside London ({name}). "
+            f"{label} is outside London ({authority_name or la_code}). "
             "This directory covers London's 33 local authorities."
         )
+        self.la_code = la_code
+        self.authority_name = authority_name
+
+
+class ChooseBorough(LookupError):
+    """The place typed spans several boroughs: the person chooses one (``place.choices``)."""
+
+    def __init__(self, place: ResolvedPlace):
+        super().__init__(place.explanation)
         self.place = place
 
 
@@ -58,6 +67,7 @@ class Location:
     postcode: str | None
     lat: float | None
     lon: float | None
+    place: ResolvedPlace | None = None  # what was typed, and what was done with it
 
 
 @dataclass(frozen=True)
@@ -147,12 +157,20 @@ def service_info(service: Service, sites: tuple[SiteInfo, ...] | None = None) ->
 def locate(
     boroughs: Mapping[str, BoroughRef], directory: PostcodeDirectory, query: FinderQuery
 ) -> Location:
-    if query.postcode:
-        record = postcode_record(directory, query.postcode)
-        borough = boroughs.get(record.la_code)
-        if borough is None:
-            raise OutsideLondon(Place(record=record, borough=None))
-        return Location(borough, record.postcode, record.lat, record.lon)
+    """Where the person is. Raises UnknownPostcode, OutsideLondon, or ChooseBorough when
+    what was typed spans several boroughs and none of them was chosen (``query.borough``)."""
+    if query.place is not None:
+        names = {code: b.name for code, b in boroughs.items()}
+        try:
+            place = resolve_place(directory, query.place, names, chosen=query.borough)
+        except InvalidPostcode as error:
+            raise InvalidInput("postcode", str(error)) from error
+        if place.outside_london is not None:
+            code, name = place.outside_london
+            raise OutsideLondon(place.label, code, name)
+        if place.code is None:
+            raise ChooseBorough(place)
+        return Location(boroughs[place.code], place.postcode, place.lat, place.lon, place)
     borough = boroughs.get(query.borough or "")
     if borough is None:
         raise InvalidInput("borough", f"'{query.borough}' is not a London borough code.")

@@ -151,3 +151,86 @@ def test_try_fewer_needs_only_when_needs_were_given(client):
     assert "fewer needs" not in none
     some = text_of(page(client, borough="E09000022", need="hate_crime"))
     assert "No service in the directory matches: try fewer needs" in some
+
+
+# --------------------------------------------------------------------------------------
+# 3. Every place resolves
+# --------------------------------------------------------------------------------------
+
+
+def test_a_full_postcode_resolves_as_before(client):
+    body = find(client, postcode="SE1 7TP").get_json()
+    assert body["location"]["borough"]["name"] == "Lambeth"
+    assert body["location"]["place"]["explanation"] is None
+
+
+def test_a_postcode_not_in_the_directory_resolves_by_the_postcodes_beside_it(client):
+    body = find(client, postcode="SE11 5HE").get_json()
+    assert body["location"]["borough"]["name"] == "Lambeth"
+    explanation = body["location"]["place"]["explanation"]
+    assert explanation.startswith("SE11 5HE is not in the ONS Postcode Directory; its sector SE11 5")
+    assert "lie in Lambeth" in explanation
+    assert body["location"]["lat"] is not None
+    html = text_of(page(client, postcode="SE11 5HE"))
+    assert "SE11 5HE is not in the ONS Postcode Directory" in html
+
+
+def test_a_sector_spanning_two_boroughs_asks_which(client):
+    response = find(client, postcode="SE11 5")
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"] == "choose_borough"
+    assert [c["name"] for c in body["choices"]] == ["Lambeth", "Southwark"]
+    assert body["message"] == "The postcode sector SE11 5 spans Lambeth and Southwark: choose the borough."
+    html = page(client, postcode="SE11 5")
+    assert "Which borough?" in html and "borough=E09000028" in html
+    chosen = find(client, postcode="SE11 5", borough="E09000028").get_json()
+    assert chosen["location"]["borough"]["name"] == "Southwark"
+    assert "you chose Southwark" in chosen["location"]["place"]["explanation"]
+
+
+def test_a_district_mostly_in_one_borough_resolves_and_names_the_others(client):
+    body = find(client, postcode="cr0").get_json()
+    assert body["location"]["borough"]["name"] == "Croydon"
+    place = body["location"]["place"]
+    assert place["kind"] == "district"
+    assert "lies mostly in Croydon" in place["explanation"]
+    assert "Sutton" in [b["name"] for b in place["other_boroughs"]]
+
+
+def test_a_district_across_boroughs_offers_a_short_choice(client):
+    body = find(client, postcode="SE11").get_json()
+    assert body["error"] == "choose_borough"
+    assert {c["name"] for c in body["choices"]} == {"Lambeth", "Southwark"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "borough"),
+    [("Lambeth", "Lambeth"), ("kensington & chelsea", "Kensington and Chelsea"), ("richmond", "Richmond upon Thames")],
+)
+def test_a_borough_name_typed_by_hand_resolves(client, typed, borough):
+    body = find(client, postcode=typed).get_json()
+    assert body["location"]["borough"]["name"] == borough
+
+
+def test_an_ambiguous_name_offers_the_boroughs_it_matches(client):
+    body = find(client, postcode="upon thames").get_json()
+    assert body["error"] == "choose_borough"
+    assert {c["name"] for c in body["choices"]} == {"Kingston upon Thames", "Richmond upon Thames"}
+
+
+def test_a_place_outside_london_is_said_plainly(client):
+    body = find(client, postcode="M1").get_json()
+    assert body["error"] == "outside_london"
+
+
+def test_an_unknown_postcode_whose_sector_is_unknown_suggests_the_district(client):
+    response = find(client, postcode="SW1A 9ZZ")
+    assert response.status_code == 404
+    assert "enter its district (SW1A)" in response.get_json()["message"]
+
+
+def test_the_home_page_leads_with_a_postcode_box_for_the_finder(client):
+    html = client.get("/").get_data(as_text=True)
+    form = html[html.index("<form") : html.index("</form>")]
+    assert 'action="/find"' in form and 'name="postcode"' in form
