@@ -288,6 +288,7 @@ def finder_result(result, all_excluded: bool = False, limit: int | None = None) 
             "distance_km": round(m.distance_km, 2) if m.distance_km is not None else None,
             "nearest_site": m.nearest_site.name if m.nearest_site else None,
             "tier": m.tier.name.lower(),
+            "built_for_person": m.built_for_person,
             "reasons": _reasons(m.decision.matched),
             "notes": _reasons(m.decision.notes),
         }
@@ -322,12 +323,14 @@ def finder_result(result, all_excluded: bool = False, limit: int | None = None) 
         if assessment.disposal
         else None,
         "without_disposal": {
+            "order": result.without_disposal.order,
             "results_total": len(result.without_disposal.results),
             "results": [match(m) for m in result.without_disposal.results[:limit]],
         }
         if result.without_disposal is not None
         else None,
         "next_steps": _next_steps(result, match),
+        "order": result.outcome.order,
         "results_total": len(result.outcome.results),
         "results": [match(m) for m in result.outcome.results[:limit]],
         "excluded_total": len(outcome.excluded) + (len(other) if all_excluded else 0),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
+from ..core.eligibility import CIRCUMSTANCE_CATEGORIES
 from ..core.oocd import disposal_choices, disposal_label
 from ..core.queries import InvalidInput, parse_finder_query
 from ..core.vocabulary import DASH_LEVELS
@@ -25,6 +26,7 @@ def finder_helpers():
         "disposal_label": disposal_label,
         "DISPOSAL_CHOICES": disposal_choices(),
         "DASH_LEVELS": DASH_LEVELS,
+        "CIRCUMSTANCE_CATEGORIES": CIRCUMSTANCE_CATEGORIES,
     }
 
 

@@ -234,3 +234,43 @@ def test_the_home_page_leads_with_a_postcode_box_for_the_finder(client):
     html = client.get("/").get_data(as_text=True)
     form = html[html.index("<form") : html.index("</form>")]
     assert 'action="/find"' in form and 'name="postcode"' in form
+
+
+# --------------------------------------------------------------------------------------
+# 2. The person's profile selects cohort services
+# --------------------------------------------------------------------------------------
+
+
+def test_a_veteran_with_no_need_ticked_sees_veterans_services_first_and_is_told_so(client):
+    body = find(client, postcode="SE1 7TP", veteran="yes").get_json()
+    first = body["results"][0]
+    assert first["built_for_person"] is True
+    assert "veterans" in first["service"]["categories"]
+    assert body["order"].startswith("Services built for veterans first")
+    assert body["order"].endswith("within each, nearest delivery site first.")
+    html = text_of(page(client, postcode="SE1 7TP", veteran="yes"))
+    assert "Services built for veterans first" in html
+    assert "Built for veterans" in html
+
+
+def test_a_woman_on_probation_needing_accommodation_sees_the_womens_services(client):
+    body = find(client, borough="E09000022", need="accommodation", gender="female", cohort="probation").get_json()
+    names = {m["service"]["slug"] for m in body["results"] if "women" in m["service"]["categories"]}
+    assert names, "women's services, without ticking Women as a need"
+    man = find(client, borough="E09000022", need="accommodation", gender="male", cohort="probation").get_json()
+    assert not {m["service"]["slug"] for m in man["results"] if m["service"]["categories"] == ["women"]}
+
+
+def test_without_a_point_the_order_does_not_claim_nearest_first(client):
+    body = find(client, borough="E09000022").get_json()
+    assert "nearest" not in body["order"]
+    assert body["order"].endswith("by name.")
+
+
+def test_needs_and_circumstances_are_separate_questions(client):
+    html = page(client)
+    needs = html[html.index('id="field-need"') : html.index("</fieldset>", html.index('id="field-need"'))]
+    for circumstance in ("women", "veterans", "young_adults", "neurodiversity"):
+        assert f'value="{circumstance}"' not in needs
+    assert 'value="accommodation"' in needs
+    assert 'id="veteran"' in html and 'id="gender"' in html
