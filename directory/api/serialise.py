@@ -231,6 +231,7 @@ def _next_steps(result, match) -> dict:
         "no_local_service": steps.no_local_service,
         "pan_london_total": shown.pan_london_count,
         "elsewhere": [match(m) for m in steps.elsewhere],
+        "elsewhere_distances": steps.elsewhere_from,
         "commissioning": {
             "categories": list(commissioning.categories),
             "commissioners": list(commissioning.names),

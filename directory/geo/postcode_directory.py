@@ -325,6 +325,7 @@ class PostcodeDirectory:
             )
         self._lock = threading.Lock()
         self._idle: list[sqlite3.Connection] = []
+        self._middles: dict[str, tuple[float, float] | None] = {}
 
     # -- connections -------------------------------------------------------------------
 
@@ -442,6 +443,21 @@ class PostcodeDirectory:
                 (prefix, prefix + "~", length),
             ).fetchall()
         return [AreaPart(la_code, n, lat, lon) for la_code, n, lat, lon in rows]
+
+    def middle(self, la_code: str) -> tuple[float, float] | None:
+        """The mean point of an authority's postcodes (kept once worked out), or None."""
+        with self._lock:
+            if la_code in self._middles:
+                return self._middles[la_code]
+        with self._conn() as conn:
+            lat, lon = conn.execute(
+                "SELECT avg(lat), avg(lon) FROM postcodes WHERE la_code = ? AND lat IS NOT NULL",
+                (la_code,),
+            ).fetchone()
+        point = None if lat is None else (lat, lon)
+        with self._lock:
+            self._middles[la_code] = point
+        return point
 
     def count(self, la_codes: Iterable[str] | None = None) -> int:
         """Number of postcodes, optionally only those in ``la_codes``."""

@@ -86,6 +86,7 @@ class NextSteps:
     youth: YouthRoute | None = None  # the person is under 18
     no_local_service: bool = False
     elsewhere: tuple[Match, ...] = ()  # nearest services in other boroughs open to them
+    elsewhere_from: str | None = None  # where their distances are measured from
     commissioning: Commissioning | None = None
 
 
@@ -299,12 +300,13 @@ def find(
         outcome=outcome,
         services=snapshot.cards,
         without_disposal=without,
-        next_steps=next_steps(snapshot, profile, without or outcome, location, seed_dir),
+        next_steps=next_steps(snapshot, directory, profile, without or outcome, location, seed_dir),
     )
 
 
 def next_steps(
     snapshot: CatalogueSnapshot,
+    directory: PostcodeDirectory,
     profile: Profile,
     shown: FinderOutcome,
     location: Location,
@@ -316,11 +318,19 @@ def next_steps(
     if shown.local_count:
         return NextSteps(youth=youth)
     wider = replace(profile, borough_code=None, borough_name=None)
+    if location.lat is not None:
+        origin = f"from {location.postcode}" if location.postcode else f"from the middle of {location.place.label}"
+    else:
+        middle = directory.middle(location.borough.code)
+        origin = f"from the middle of {location.borough.name}'s postcodes" if middle else None
+        if middle:
+            wider = replace(wider, lat=middle[0], lon=middle[1])
     elsewhere = rank(wider, snapshot.index, only_tiers=frozenset({Tier.LISTED})).results
     return NextSteps(
         youth=youth,
         no_local_service=True,
         elsewhere=tuple(elsewhere[:ELSEWHERE_SHOWN]),
+        elsewhere_from=origin,
         commissioning=commissioning(snapshot, profile) if profile.needs else None,
     )
 

@@ -274,3 +274,14 @@ def test_needs_and_circumstances_are_separate_questions(client):
         assert f'value="{circumstance}"' not in needs
     assert 'value="accommodation"' in needs
     assert 'id="veteran"' in html and 'id="gender"' in html
+
+
+def test_with_a_borough_alone_the_nearest_elsewhere_are_measured_from_its_middle(client):
+    steps = find(client, borough="E09000017", need="employment_education_training").get_json()["next_steps"]
+    assert steps["elsewhere_distances"] == "from the middle of Hillingdon's postcodes"
+    assert steps["elsewhere"]
+    known = [m["distance_km"] for m in steps["elsewhere"] if m["distance_km"] is not None]
+    assert known == sorted(known)
+    # Services without a located site come after those with one.
+    located = [m["distance_km"] is not None for m in steps["elsewhere"]]
+    assert located == sorted(located, reverse=True)
