@@ -200,9 +200,8 @@ def _youth(youth) -> dict | None:
         return None
     service = youth.service
     return {
-        "route": "Under 18: adult out-of-court disposals do not apply. The youth route applies "
-        "(youth caution, youth conditional caution or community resolution), and the youth "
-        "offending team assesses.",
+        "route": youth.text,
+        "source": youth.source,
         "borough": {"code": youth.borough_code, "name": youth.borough_name},
         "who_can_tell": youth.who_can_tell,
         "in_directory": service is not None,

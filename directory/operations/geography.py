@@ -252,6 +252,11 @@ def _missing_postcode(
 
 def _by_name(typed: PlaceText, borough_names: Mapping[str, str], chosen: str | None) -> ResolvedPlace:
     key = borough_key(typed.text)
+    if key in ("london", "greater london"):
+        raise InvalidPostcode(
+            "London has 33 local authorities: enter a postcode, a district (SE11) or a "
+            "borough's name, or choose a borough from the list."
+        )
     keys = {code: borough_key(name) for code, name in borough_names.items()}
     exact = [code for code, k in keys.items() if k == key]
     found = exact or [

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from ..core.oocd import RULES
+
 
 @dataclass(frozen=True)
 class YouthJusticeSource:
@@ -33,6 +35,15 @@ class YouthRoute:
     borough_code: str
     borough_name: str
     service: YouthJusticeService | None
+
+    @property
+    def text(self) -> str:
+        """The youth route, as the disposal rules state it."""
+        return RULES.youth_route.text + "."
+
+    @property
+    def source(self) -> str:
+        return RULES.youth_route.citation
 
     @property
     def who_can_tell(self) -> str:

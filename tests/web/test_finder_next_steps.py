@@ -219,6 +219,12 @@ def test_an_ambiguous_name_offers_the_boroughs_it_matches(client):
     assert {c["name"] for c in body["choices"]} == {"Kingston upon Thames", "Richmond upon Thames"}
 
 
+def test_london_alone_is_not_read_as_the_city(client):
+    response = find(client, postcode="London")
+    assert response.status_code == 400
+    assert "33 local authorities" in response.get_json()["message"]
+
+
 def test_a_place_outside_london_is_said_plainly(client):
     body = find(client, postcode="M1").get_json()
     assert body["error"] == "outside_london"
