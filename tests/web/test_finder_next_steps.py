@@ -146,11 +146,13 @@ def test_a_borough_with_a_local_service_is_not_told_there_is_none(client):
     assert "No service for this person is recorded" not in text_of(page(client, borough="E09000008", need="employment_education_training"))
 
 
-def test_try_fewer_needs_only_when_needs_were_given(client):
+def test_try_fewer_needs_only_when_several_needs_were_given(client):
     none = text_of(page(client, borough="E09000022", age="30", gender="male", veteran="no", language="Klingon", cohort="remand"))
     assert "fewer needs" not in none
-    some = text_of(page(client, borough="E09000022", need="hate_crime"))
-    assert "No service in the directory matches: try fewer needs" in some
+    one = text_of(page(client, borough="E09000022", need="hate_crime"))
+    assert "No service in the directory matches: see the reasons below" in one
+    two = text_of(page(client, borough="E09000022", need=["hate_crime", "restorative_justice"]))
+    assert "No service in the directory matches: try fewer needs" in two
 
 
 # --------------------------------------------------------------------------------------
