@@ -293,3 +293,17 @@ def test_with_a_borough_alone_the_nearest_elsewhere_are_measured_from_its_middle
     # Services without a located site come after those with one.
     located = [m["distance_km"] is not None for m in steps["elsewhere"]]
     assert located == sorted(located, reverse=True)
+
+
+def test_the_provider_form_lists_disposals_in_force_first_and_labels_the_others(client, login_as):
+    login_as("provider")
+    html = client.get("/provider/services/new").get_data(as_text=True)
+    labels = re.findall(
+        r'value="(community_resolution|conditional_caution|diversionary_caution|community_caution)"'
+        r"[^>]*>\s*<label[^>]*>([^<]+)</label>",
+        html,
+    )
+    assert [slug for slug, _ in labels] == [
+        "community_resolution", "conditional_caution", "diversionary_caution", "community_caution"
+    ]
+    assert [label.strip().endswith("(not yet in force)") for _, label in labels] == [False, False, True, True]
