@@ -107,8 +107,6 @@ def _prefill(form: ReferralForm) -> None:
     form.cohort.data = cohort if cohort in PERSON_COHORTS else ""
     disposal = args.get("disposal", "")
     form.disposal.data = disposal if disposal in DISPOSALS else ""
-    if current_user.organisation_id is None and not form.referrer_agency.data:
-        form.referrer_agency.data = "police" if current_user.role == "officer" else ""
 
 
 def _render_new(form: ReferralForm, target, status: int = 200):

@@ -109,6 +109,7 @@ def test_refer_from_the_finder_provider_accepts_officer_sees_it(phone, journey, 
     page.get_by_role("button", name="Send referral").click()  # nothing ticked: explained, kept
     expect(page.locator(".error-summary")).to_contain_text("The person must agree")
     _check(page)
+    page.get_by_label("You are referring from").select_option("police")
     page.get_by_label("Age band").select_option("30_39")
     page.get_by_label("Accommodation").check()
     page.get_by_label("The person has agreed to this referral").check()

@@ -11,7 +11,7 @@ from sqlalchemy import func, inspect, select
 
 from directory.core.referrals import TRANSITIONS, State, format_code
 from directory.extensions import db
-from directory.models import OutgoingEmail, Organisation, Referral, ReferralEvent, Service
+from directory.models import OutgoingEmail, Organisation, Referral, Service
 from tests.conftest import csrf_from, post_form, sign_in
 
 ORG_EMAIL = "intake@refer-org.example.org"
@@ -636,3 +636,13 @@ def test_counts_are_for_commissioners(client, login_as, role):
     login_as(role)
     assert client.get("/referrals/counts").status_code == 403
     assert client.get("/referrals/counts.csv").status_code == 403
+
+
+def test_counts_csv_writes_a_formula_like_name_as_text(app, client, session, cast, org):
+    _service(session, org, slug="formula", name="=HYPERLINK(\"http://example.com\")")
+    act_as(client, cast, "referrer")
+    refer(client, service="formula")
+    act_as(client, cast, "commissioner")
+    lines = client.get("/referrals/counts.csv").get_data(as_text=True).splitlines()
+    row = next(line for line in lines if "HYPERLINK" in line)
+    assert ",\"'=HYPERLINK(\"\"http://example.com\"\")\",sent," in row
