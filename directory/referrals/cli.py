@@ -33,8 +33,9 @@ def send_mail() -> None:
         click.echo(f"Mail is off (no MAIL_SERVER): {report.waiting} email(s) wait in the outbox.")
         return
     click.echo(
-        f"Sent {report.sent}, failed {report.failed} (will retry), gave up on {report.gave_up}; "
-        f"{report.waiting} waiting. SMTP server {settings.server}:{settings.port}."
+        f"Sent {report.sent}; {report.failed - report.gave_up} failed and will be retried; gave up on "
+        f"{report.gave_up} after {outbox.MAX_ATTEMPTS} tries; {report.waiting} waiting. "
+        f"SMTP server {settings.server}:{settings.port}."
     )
     if report.failed:
         raise SystemExit(1)

@@ -646,3 +646,23 @@ def test_counts_csv_writes_a_formula_like_name_as_text(app, client, session, cas
     lines = client.get("/referrals/counts.csv").get_data(as_text=True).splitlines()
     row = next(line for line in lines if "HYPERLINK" in line)
     assert ",\"'=HYPERLINK(\"\"http://example.com\"\")\",sent," in row
+
+
+def test_the_outbox_gives_up_after_its_last_retry_and_says_so(app, session, smtp_server, mailbox):
+    from directory.operations import outbox
+    from tests.smtp import free_port
+
+    message = outbox.enqueue(session, "nobody@example.org", "Referral ACDE-FG34 to X", "body", None)
+    message.attempts = outbox.MAX_ATTEMPTS - 1
+    session.commit()
+    app.config["MAIL_PORT"] = free_port()
+    try:
+        result = app.test_cli_runner().invoke(args=["referrals", "send-mail"])
+    finally:
+        app.config["MAIL_PORT"] = smtp_server.port
+    assert result.exit_code == 1
+    assert "0 failed and will be retried; gave up on 1 after 10 tries" in result.output
+    session.expire_all()
+    assert message.failed_at is not None and message.sent_at is None
+    assert outbox.retry_delay(1).total_seconds() == 60 and outbox.retry_delay(30).total_seconds() == 6 * 3600
+    assert mailbox == []
