@@ -64,6 +64,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .maps.routes import bp as maps_bp
     from .offer_cli import offer_cli
     from .providers.routes import bp as providers_bp
+    from .referrals import init_app as init_referrals
     from .cli import backup_command, data_cli, restore_command, seed_cli
     from .geo.cli import geo_cli
 
@@ -74,6 +75,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(providers_bp, url_prefix="/provider")
     app.register_blueprint(admin_bp)
+    init_referrals(app)
     csrf.exempt(api_bp)
     app.cli.add_command(seed_cli)
     app.cli.add_command(data_cli)

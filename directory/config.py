@@ -62,6 +62,15 @@ class Config:
         "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", "5 per 15 minutes"
     )
     SIGNUP_LIMIT_PER_ADDRESS = os.environ.get("SIGNUP_LIMIT_PER_ADDRESS", "10 per hour")
+    # Referral emails go by SMTP to MAIL_SERVER:MAIL_PORT; with no MAIL_SERVER they wait in
+    # the outbox (nothing is lost) until one is set and `flask referrals send-mail` runs.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "8025"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "referrals@localhost")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "5"))
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")  # links in emails sent outside a request
+    REFERRAL_ACKNOWLEDGE_DAYS = int(os.environ.get("REFERRAL_ACKNOWLEDGE_DAYS", "7"))
+    REFERRAL_LIMIT_PER_ACCOUNT = os.environ.get("REFERRAL_LIMIT_PER_ACCOUNT", "30 per hour; 200 per day")
 
 
 class TestConfig(Config):
@@ -71,3 +80,4 @@ class TestConfig(Config):
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = True
+    MAIL_SERVER = None

@@ -6,13 +6,25 @@ from sqlalchemy import event, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, object_mapper
 
-from .models import AuditEvent, Revision, ServiceVersion, User
+from .models import (
+    AuditEvent,
+    OutgoingEmail,
+    Referral,
+    ReferralEvent,
+    Revision,
+    ServiceVersion,
+    User,
+)
 from .models._base import utcnow
 from .models.data_version import ROW_ID, DataVersion
 
 # Bookkeeping no reader of the published data sees: writing it leaves the data version alone.
 UNVERSIONED_TABLES = frozenset(
-    model.__tablename__ for model in (User, AuditEvent, Revision, ServiceVersion, DataVersion)
+    model.__tablename__
+    for model in (
+        User, AuditEvent, Revision, ServiceVersion, DataVersion,
+        Referral, ReferralEvent, OutgoingEmail,
+    )
 )
 
 

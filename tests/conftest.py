@@ -21,7 +21,24 @@ def postcode_directory():
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory, postcode_directory):
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free loopback port, for every test run."""
+    from tests.smtp import start_smtp_server
+
+    server = start_smtp_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    """What the SMTP server received during this test."""
+    smtp_server.messages.clear()
+    return smtp_server.messages
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, postcode_directory, smtp_server):
     import flask_migrate
 
     from directory import create_app
@@ -37,6 +54,7 @@ def app(tmp_path_factory, postcode_directory):
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = database_url
         POSTCODE_DIRECTORY = str(POSTCODES)
+        MAIL_SERVER, MAIL_PORT = smtp_server.host, smtp_server.port
 
     app = create_app(Config)
     with app.app_context():

@@ -6,6 +6,7 @@ from .data_version import DataVersion
 from .dataset import Dataset
 from .moderation import AuditEvent, Revision, ServiceVersion
 from .offer import MinimumOfferItem
+from .referral import OutgoingEmail, Referral, ReferralEvent
 from .user import User
 
 __all__ = [
@@ -20,6 +21,9 @@ __all__ = [
     "Dataset",
     "MinimumOfferItem",
     "Organisation",
+    "OutgoingEmail",
+    "Referral",
+    "ReferralEvent",
     "Revision",
     "Service",
     "ServiceVersion",

@@ -86,7 +86,7 @@ def _wait_until_up(url: str, thread: threading.Thread) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory, postcode_directory):
+def live_server(tmp_path_factory, postcode_directory, smtp_server):
     """The base URL of the app, seeded, on 127.0.0.1 and a free port."""
     import flask_migrate
     from werkzeug.serving import make_server
@@ -103,6 +103,7 @@ def live_server(tmp_path_factory, postcode_directory):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{database}"
         POSTCODE_DIRECTORY = str(POSTCODES)
         RATELIMIT_ENABLED = False
+        MAIL_SERVER, MAIL_PORT = smtp_server.host, smtp_server.port
 
     app = create_app(Config)
     with app.app_context():
