@@ -43,6 +43,10 @@ def init_app(app: Flask) -> None:
             else "could not be checked: its security token is missing" if "missing" in description
             else "could not be checked"
         )
+        if wants_json():
+            state = "has expired" if "expired" in description else "is missing or wrong"
+            return _error(400, "csrf_failed", f"The request's CSRF token {state}: send a current "
+                          "one in the X-CSRFToken header.")
         return _error(
             400,
             "form_expired",
