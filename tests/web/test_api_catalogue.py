@@ -44,7 +44,8 @@ def test_boroughs_and_one_borough(client):
 
 
 def test_health(client):
-    assert client.get("/health").get_json() == {"status": "ok"}
+    body = client.get("/health").get_json()
+    assert body["status"] == "ok" and body["schema"] and isinstance(body["data_version"], int)
 
 
 @pytest.mark.parametrize(
