@@ -53,7 +53,7 @@ def _file_identity(path: str) -> tuple[int, int] | None:
     return stat.st_dev, stat.st_ino
 
 
-def configure_engine(engine: Engine, busy_timeout_ms: int = 5000) -> None:
+def configure_engine(engine: Engine, busy_timeout_ms: int = 10_000) -> None:
     """SQLite: foreign keys, WAL, a busy timeout, write transactions that take the lock at BEGIN,
     and connections that follow the database file if it is deleted or replaced.
 
