@@ -13,7 +13,7 @@ from .database import bump_data_version
 from .extensions import db
 from .geo.postcode_directory import PostcodeDirectory
 from .operations.geocoding import Geocoder
-from .operations.seeding import seed_all
+from .operations.seeding import SeedError, seed_all
 from .operations.versioning import data_version
 
 seed_cli = AppGroup("seed", help="Load the seed catalogue and reference data.")
@@ -41,13 +41,17 @@ def seed_all_command(refresh: bool) -> None:
             err=True,
         )
     geocoder = Geocoder(directory, db.session) if directory else None
-    summary = seed_all(
-        db.session,
-        Path(current_app.config["SEED_DIR"]),
-        geocoder,
-        progress=lambda stage: click.echo(f"  seeding {stage}..."),
-        refresh=refresh,
-    )
+    try:
+        summary = seed_all(
+            db.session,
+            Path(current_app.config["SEED_DIR"]),
+            geocoder,
+            progress=lambda stage: click.echo(f"  seeding {stage}..."),
+            refresh=refresh,
+        )
+    except SeedError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error}. Nothing was seeded.") from error
     for line in summary.lines():
         click.echo(f"  {line}")
     click.echo(f"Seeded in {time.perf_counter() - started:.1f} s.")
