@@ -18,6 +18,7 @@ Nothing is asserted: the figures are printed.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sqlite3
 import sys
@@ -117,6 +118,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
+    # Plain HTTP on loopback: browsers send Secure cookies to 127.0.0.1, python-requests does not.
+    os.environ["SESSION_COOKIE_SECURE"] = "0"
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite"

@@ -130,6 +130,59 @@ def test_a_program_holding_the_write_lock_stops_writes_with_503_not_reads(client
     assert_working(client)
 
 
+def test_a_provider_edit_refused_while_locked_is_kept_and_saved_when_sent_again(app, client, database):
+    import re
+    from html import unescape
+
+    from sqlalchemy import select
+
+    from directory.models import Organisation, Service
+    from directory.operations.accounts import create_user
+    from tests.conftest import TEST_PASSWORD, csrf_from, service_form_data
+    from tests.file_database import signed_in_client
+
+    with app.app_context():
+        org = Organisation(slug="locked-out-org", name="Locked Out Organisation", moderation="published")
+        db.session.add(org)
+        db.session.flush()
+        create_user(db.session, "locked@example.org", "Lou Locked", TEST_PASSWORD, "provider", org.id)
+        db.session.remove()
+    provider = signed_in_client(app, "locked@example.org")
+    page = provider.get("/provider/services/new").get_data(as_text=True)
+    data = service_form_data(name="Held Up Service")
+    assert provider.post("/provider/services/new", data={**data, "csrf_token": csrf_from(page)}).status_code == 302
+    with app.app_context():
+        service_id = db.session.scalar(select(Service.id).where(Service.name == "Held Up Service"))
+        db.session.remove()
+    url = f"/provider/services/{service_id}/edit"
+    form = provider.get(url).get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="version"', form)
+    typed = service_form_data(name="Held Up Service", summary="Typed while another program wrote.")
+    typed.update(csrf_token=csrf_from(form), version=version.group(1) or version.group(2))
+
+    other = sqlite3.connect(database, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")
+        refused = provider.post(url, data=typed)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert refused.status_code == 503
+    html = refused.get_data(as_text=True)
+    assert "Typed while another program wrote." in html and "Send again" in html
+
+    resend = re.search(r'<form action="([^"]+)" method="post">(.*?)</form>', html, re.S)
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', resend.group(2))
+    again: dict[str, list[str]] = {}
+    for name, value in fields:
+        again.setdefault(name, []).append(unescape(value))
+    assert resend.group(1) == url
+    assert provider.post(url, data=again).status_code == 302
+    with app.app_context():
+        assert db.session.get(Service, service_id).summary == "Typed while another program wrote."
+        db.session.remove()
+
+
 def test_a_form_post_while_unavailable_keeps_what_was_typed(client, database):
     from tests.conftest import csrf_from
 
