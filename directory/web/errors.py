@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..core.queries import InvalidInput
 from ..database import database_unavailable, recover
-from ..extensions import login_manager
+from ..extensions import db, login_manager
 from ..operations.catalogue import NotFound
 
 UNAVAILABLE = (
@@ -68,8 +68,6 @@ def init_app(app: Flask) -> None:
     def database_error(error: Exception):
         if not database_unavailable(error):
             return unexpected(error)
-        from ..extensions import db
-
         recover(db.session, db.engine, error)
         app.logger.error("Database unavailable on %s %s: %s", request.method, request.path, error)
         if wants_json():
@@ -86,6 +84,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         app.logger.exception("Unhandled error on %s", request.path)
+        db.session.rollback()  # whatever the request left half-done, before the page reads
         return _error(500, "server_error", "Something went wrong on our side. Please try again.")
 
 

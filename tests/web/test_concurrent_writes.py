@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -54,8 +56,6 @@ def _service_id(app, name: str) -> int:
 def _edit_form(client, service_id: int) -> dict:
     """The edit page's hidden fields, as the browser would send them back."""
     html = client.get(f"/provider/services/{service_id}/edit").get_data(as_text=True)
-    import re
-
     version = re.search(r'name="version"[^>]*value="([^"]*)"', html) or re.search(
         r'value="([^"]*)"[^>]*name="version"', html
     )
