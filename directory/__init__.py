@@ -64,7 +64,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .maps.routes import bp as maps_bp
     from .offer_cli import offer_cli
     from .providers.routes import bp as providers_bp
-    from .cli import data_cli, seed_cli
+    from .cli import backup_command, data_cli, restore_command, seed_cli
     from .geo.cli import geo_cli
 
     app.register_blueprint(catalogue_bp)
@@ -80,4 +80,6 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.cli.add_command(geo_cli)
     app.cli.add_command(offer_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     return app

@@ -69,9 +69,17 @@ def accepts_files(view):
     return view
 
 
-def _refuse_what_forms_do_not_take() -> None:
-    """Form pages take form fields: a file in a text field, or JSON posted to a page, is a
-    clear 400 or 415 here instead of a 500 inside the form library."""
+def _refuse_malformed_requests() -> None:
+    """Refuse here, clearly, what would otherwise fail deep inside with a 500.
+
+    No text anywhere holds a NUL character (PostgreSQL cannot store one). Form pages take
+    form fields: a file in a text field, or JSON posted to a page, is a 400 or 415.
+    """
+    if "\x00" in request.path:
+        abort(404)
+    if any("\x00" in key or "\x00" in value
+           for fields in (request.args, request.form) for key, value in fields.items(multi=True)):
+        abort(400, "Text cannot contain NUL characters.")
     if request.method not in WRITE_METHODS or request.path.startswith("/api/"):
         return
     if request.is_json:
@@ -88,7 +96,7 @@ def map_frame_response(document: str) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_refuse_what_forms_do_not_take)
+    app.before_request(_refuse_malformed_requests)
 
     @app.after_request
     def security_headers(response: Response) -> Response:

@@ -127,3 +127,17 @@ def test_repeated_names_get_the_next_free_slug(client, login_as, session):
         assert post_form(client, "/provider/services/new", service_form_data(name="Same Name")).status_code == 302
     slugs = sorted(session.scalars(select(Service.slug).where(Service.organisation_id == org.id)))
     assert slugs == ["same-name", "same-name-2", "same-name-3", "same-name-4"]
+
+
+@pytest.mark.parametrize("url", ["/services?q=a%00b", "/find?postcode=SW1A%002AA", "/api/find?borough=E09%0000033"])
+def test_nul_characters_in_queries_are_a_clear_400(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "NUL" in response.get_data(as_text=True)
+
+
+def test_nul_characters_in_forms_are_a_clear_400(client):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"csrf_token": token, "email": "a\x00@example.org", "password": "x"})
+    assert response.status_code == 400
+    assert "Text cannot contain NUL characters." in response.get_data(as_text=True)
