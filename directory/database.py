@@ -116,6 +116,17 @@ def is_busy(error: BaseException) -> bool:
     return isinstance(error, exc.OperationalError) and any(b in str(error.orig) for b in _BUSY)
 
 
+UNDEFINED_TABLE = "42P01"  # PostgreSQL's SQLSTATE
+
+
+def missing_table(error: BaseException) -> bool:
+    """The schema is not there: a database that was never migrated, or the wrong one."""
+    orig = getattr(error, "orig", None)
+    return "no such table" in str(orig) or UNDEFINED_TABLE in (
+        getattr(orig, "sqlstate", None), getattr(orig, "pgcode", None)
+    )
+
+
 def database_unavailable(error: BaseException) -> bool:
     """A fault of the database rather than of the request: missing, replaced, not a
     database, without its tables, locked, or no connection to be had."""
@@ -123,6 +134,7 @@ def database_unavailable(error: BaseException) -> bool:
         isinstance(error, (exc.OperationalError, exc.InterfaceError, exc.TimeoutError))
         or type(error) is exc.DatabaseError
         or (isinstance(error, exc.DBAPIError) and error.connection_invalidated)
+        or missing_table(error)
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..database import is_busy, recover
+from ..database import is_busy, missing_table, recover
 from ..extensions import db
 from ..operations.status import NotMigrated, database_status
 
@@ -34,6 +34,6 @@ def _reason(error: SQLAlchemyError) -> str:
     """What went wrong, in words that give away no paths or SQL."""
     if is_busy(error):
         return "another program holds its lock"
-    if "no such table" in str(getattr(error, "orig", "")):
+    if missing_table(error):
         return "its tables are missing"
     return "it is missing, replaced or damaged"
