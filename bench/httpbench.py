@@ -22,8 +22,14 @@ POSTCODES = Path(os.environ.get("POSTCODE_DIRECTORY", ROOT / "instance" / "postc
 sys.path.insert(0, str(ROOT))
 
 
-def build_database(path: Path, synthetic: tuple[int, int] | None = None) -> dict:
-    """Migrate and seed a fresh SQLite file at ``path``; add SYNTHETIC rows if asked."""
+def database_url(target: Path | str) -> str:
+    """A SQLite file path, or a database URL as it is."""
+    return target if isinstance(target, str) and "://" in target else f"sqlite:///{target}"
+
+
+def build_database(path: Path | str, synthetic: tuple[int, int] | None = None) -> dict:
+    """Migrate and seed a fresh database (a SQLite file path or an empty database's URL);
+    add SYNTHETIC rows if asked."""
     import flask_migrate
 
     from directory import create_app
@@ -34,7 +40,7 @@ def build_database(path: Path, synthetic: tuple[int, int] | None = None) -> dict
 
     ensure_directory(POSTCODES)
     directory = PostcodeDirectory(POSTCODES)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "POSTCODE_DIRECTORY": str(POSTCODES)})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(path), "POSTCODE_DIRECTORY": str(POSTCODES)})
     timings = {}
     with app.app_context():
         t0 = time.perf_counter()
@@ -78,8 +84,8 @@ def free_port() -> int:
 class Server:
     """``bench/serve.py`` in a subprocess; a context manager that waits until it answers."""
 
-    def __init__(self, app: str, db: Path | None = None, server: str = "gunicorn", workers: int | None = None,
-                 threads: int = 4, ready_path: str = "/health"):
+    def __init__(self, app: str, db: Path | str | None = None, server: str = "gunicorn",
+                 workers: int | None = None, threads: int = 4, ready_path: str = "/health"):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, str(ROOT / "bench" / "serve.py"), "--app", app, "--port", str(self.port),
@@ -87,7 +93,7 @@ class Server:
         if workers:
             cmd += ["--workers", str(workers)]
         if db:
-            cmd += ["--db", str(db), "--postcodes", str(POSTCODES)]
+            cmd += ["--db", database_url(db), "--postcodes", str(POSTCODES)]
         self.cmd = cmd
         self.ready_path = ready_path
         self.proc: subprocess.Popen | None = None

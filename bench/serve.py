@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Serve one app for a benchmark: the directory on a given database, or a trivial Flask app.
 
-    python bench/serve.py --app directory --db PATH --port N [--server gunicorn|werkzeug]
+    python bench/serve.py --app directory --db PATH|URL --port N [--server gunicorn|werkzeug]
     python bench/serve.py --app trivial --port N
 
 ``trivial`` is a two-line Flask app (``GET /ping`` -> ``{"ok": true}``) that exists only here,
@@ -38,7 +38,7 @@ def directory_app(db: str, postcodes: str):
 
     return create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db}",
+            "SQLALCHEMY_DATABASE_URI": db if "://" in db else f"sqlite:///{db}",
             "POSTCODE_DIRECTORY": postcodes,
             "RATELIMIT_ENABLED": False,
             "SECRET_KEY": "bench",

@@ -105,18 +105,23 @@ def find():
     all_excluded = flag(args, "all_excluded")
     limit = whole_number(args, "limit", minimum=1, maximum=1000, default=FIND_LIMIT)
     try:
-        result = finder.find(db.session, postcode_directory(), query, snapshot=snapshot)
+        result = finder.find(
+            db.session,
+            postcode_directory(),
+            query,
+            snapshot=snapshot,
+            seed_dir=current_app.config["SEED_DIR"],
+        )
     except geography.UnknownPostcode as error:
-        return _unknown_postcode(error)
+        return jsonify({"error": "unknown_postcode", "message": error.message}), 404
     except finder.OutsideLondon as error:
         return jsonify(
             {
                 "error": "outside_london",
                 "message": str(error),
-                "local_authority": {
-                    "code": error.place.record.la_code,
-                    "name": error.place.authority_name,
-                },
+                "local_authority": {"code": error.la_code, "name": error.authority_name},
             }
         ), 400
+    except finder.ChooseBorough as choice:
+        return jsonify(serialise.borough_choice(choice.place)), 400
     return jsonify(serialise.finder_result(result, all_excluded, limit))

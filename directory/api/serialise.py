@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from flask import url_for
 
+from ..core.oocd import disposal_label
 from ..models import Borough, Organisation, Service, Site
 from ..operations.catalogue import ServiceCard, service_card
 
@@ -194,6 +195,83 @@ def service_ref(service, url_pattern: str) -> dict:
     }
 
 
+def _youth(youth) -> dict | None:
+    if youth is None:
+        return None
+    service = youth.service
+    return {
+        "route": youth.text,
+        "source": youth.source,
+        "borough": {"code": youth.borough_code, "name": youth.borough_name},
+        "who_can_tell": youth.who_can_tell,
+        "in_directory": service is not None,
+        "service": {
+            "name": service.name,
+            "phone": service.phone,
+            "hours": service.hours,
+            "source": {
+                "url": service.source.url,
+                "title": service.source.title,
+                "date": service.source.date,
+                "quote": service.source.quote,
+            },
+        }
+        if service
+        else None,
+    }
+
+
+def _next_steps(result, match) -> dict:
+    steps = result.next_steps
+    shown = result.without_disposal or result.outcome
+    commissioning = steps.commissioning
+    return {
+        "youth": _youth(steps.youth),
+        "no_local_service": steps.no_local_service,
+        "pan_london_total": shown.pan_london_count,
+        "elsewhere": [match(m) for m in steps.elsewhere],
+        "elsewhere_distances": steps.elsewhere_from,
+        "commissioning": {
+            "categories": list(commissioning.categories),
+            "commissioners": list(commissioning.names),
+            "in_borough": commissioning.in_borough,
+            "source": "the directory's service records",
+        }
+        if commissioning
+        else None,
+    }
+
+
+def _place(place) -> dict | None:
+    if place is None:
+        return None
+    return {
+        "typed": place.typed.text,
+        "kind": place.typed.kind,
+        "explanation": place.explanation,
+        "point_is_middle": place.point_is_middle,
+        "other_boroughs": [
+            {"code": c.code, "name": c.name, "postcodes": c.postcodes or None}
+            for c in place.choices
+            if c.code != place.code
+        ],
+    }
+
+
+def borough_choice(place) -> dict:
+    """A place that spans several boroughs: the 400 that lists them (ask again with ``borough``)."""
+    return {
+        "error": "choose_borough",
+        "field": "borough",
+        "message": place.explanation,
+        "place": {"typed": place.typed.text, "kind": place.typed.kind},
+        "choices": [
+            {"code": c.code, "name": c.name, "postcodes": c.postcodes or None} for c in place.choices
+        ],
+        "allowed": [c.code for c in place.choices],
+    }
+
+
 def finder_result(result, all_excluded: bool = False, limit: int | None = None) -> dict:
     """The finder's answer. Services excluded only for helping with other needs are counted,
     not listed, unless ``all_excluded``: in a large catalogue they are most of it."""
@@ -210,6 +288,7 @@ def finder_result(result, all_excluded: bool = False, limit: int | None = None) 
             "distance_km": round(m.distance_km, 2) if m.distance_km is not None else None,
             "nearest_site": m.nearest_site.name if m.nearest_site else None,
             "tier": m.tier.name.lower(),
+            "built_for_person": m.built_for_person,
             "reasons": _reasons(m.decision.matched),
             "notes": _reasons(m.decision.notes),
         }
@@ -217,6 +296,7 @@ def finder_result(result, all_excluded: bool = False, limit: int | None = None) 
 
     return {
         "location": {
+            "place": _place(location.place),
             "postcode": location.postcode,
             "borough": borough_ref(location.borough),
             "bcu": bcu_ref(location.borough),
@@ -225,15 +305,32 @@ def finder_result(result, all_excluded: bool = False, limit: int | None = None) 
         },
         "disposal": {
             "disposal": assessment.disposal,
+            "label": disposal_label(assessment.disposal),
+            "verdict": assessment.verdict.value if assessment.verdict else None,
+            "heading": assessment.heading,
             "available": assessment.available,
             "regime": assessment.regime,
             "in_force": assessment.in_force,
             "corresponds_to": assessment.corresponds_to,
             "reasons": _reasons(assessment.reasons),
+            "missing": _reasons(assessment.missing),
             "notes": _reasons(assessment.notes),
+            "next_steps": _reasons(assessment.next_steps),
+            "alternatives": [
+                {"disposal": slug, "label": disposal_label(slug)} for slug in assessment.alternatives
+            ],
         }
         if assessment.disposal
         else None,
+        "without_disposal": {
+            "order": result.without_disposal.order,
+            "results_total": len(result.without_disposal.results),
+            "results": [match(m) for m in result.without_disposal.results[:limit]],
+        }
+        if result.without_disposal is not None
+        else None,
+        "next_steps": _next_steps(result, match),
+        "order": result.outcome.order,
         "results_total": len(result.outcome.results),
         "results": [match(m) for m in result.outcome.results[:limit]],
         "excluded_total": len(outcome.excluded) + (len(other) if all_excluded else 0),

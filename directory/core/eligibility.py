@@ -35,6 +35,13 @@ from .vocabulary import CATEGORIES, CONDITION_KINDS, COHORTS, GENDERS, RISK_LEVE
 
 __all__ = [
     "decide",
+    "cohort_categories",
+    "CIRCUMSTANCE_CATEGORIES",
+    "selecting_categories",
+    "built_for",
+    "person_cohorts",
+    "BUILT_FOR_PROFILE_FIELDS",
+    "BUILT_FOR_SERVICE_FIELDS",
     "Rule",
     "ELIGIBILITY_RULES",
     "DISPOSAL_RULE",
@@ -216,9 +223,84 @@ def _category_list(slugs: frozenset[str]) -> str:
     return ", ".join(_labels(slugs, CATEGORIES))
 
 
+# --------------------------------------------------------------------------------------
+# The person's circumstances select the services built for them
+# --------------------------------------------------------------------------------------
+
+YOUNG_ADULT_AGES = (18, 25)  # vocabulary.CATEGORIES["young_adults"]
+_COHORT_CATEGORY_PHRASES = {
+    "women": "women",
+    "young_adults": "young adults (18 to 25)",
+    "veterans": "veterans",
+    "neurodiversity": "neurodivergent people",
+}
+# Categories that describe who a person is rather than what they need help with.
+CIRCUMSTANCE_CATEGORIES = frozenset(_COHORT_CATEGORY_PHRASES)
+# What built_for reads: the person's circumstances, and what a service says it is built for.
+BUILT_FOR_PROFILE_FIELDS = ("gender", "age", "veteran", "neurodivergent", "cohort")
+BUILT_FOR_SERVICE_FIELDS = ("categories", "cohorts", "genders", "veterans_only", "neurodivergent_only")
+
+
+def cohort_categories(profile: Profile) -> frozenset[str]:
+    """The categories of service built for who this person is: not needs, circumstances."""
+    found = set()
+    if profile.gender == "female":
+        found.add("women")
+    if profile.age is not None and YOUNG_ADULT_AGES[0] <= profile.age <= YOUNG_ADULT_AGES[1]:
+        found.add("young_adults")
+    if profile.veteran:
+        found.add("veterans")
+    if profile.neurodivergent:
+        found.add("neurodiversity")
+    return frozenset(found)
+
+
+def selecting_categories(profile: Profile) -> frozenset[str]:
+    """The categories that keep a service in the results when needs are asked about: the
+    needs, and the services built for the person's circumstances. Nothing when no need is."""
+    return profile.needs | cohort_categories(profile) if profile.needs else frozenset()
+
+
+def person_cohorts(profile: Profile) -> tuple[str, ...]:
+    """Who this person is, as phrases in "built for ...": ("women", "people on probation")."""
+    phrases = [_COHORT_CATEGORY_PHRASES[c] for c in _ordered(cohort_categories(profile), CATEGORIES)]
+    if profile.cohort not in (None, _NO_COHORT) and profile.cohort in _COHORT_PHRASES:
+        phrases.append(_COHORT_PHRASES[profile.cohort])
+    return tuple(phrases)
+
+
+def built_for(profile: Profile, service: ServiceInfo) -> tuple[str, ...]:
+    """Which of this person's circumstances the service is built for, as phrases."""
+    found = []
+    categories = cohort_categories(profile)
+    for category in _ordered(categories, CATEGORIES):
+        built = category in service.categories or (
+            (category == "women" and service.genders == {"female"})
+            or (category == "veterans" and service.veterans_only)
+            or (category == "neurodiversity" and service.neurodivergent_only)
+        )
+        if built:
+            found.append(_COHORT_CATEGORY_PHRASES[category])
+    cohort = profile.cohort
+    if (
+        cohort not in (None, _NO_COHORT)
+        and cohort in service.cohorts
+        and _OPEN_TO_ANYONE not in service.cohorts
+    ):
+        found.append(_COHORT_PHRASES.get(cohort, cohort))
+    return tuple(found)
+
+
+def _built_for(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
+    phrases = built_for(p, s)
+    if phrases:
+        v.match("built_for", f"Built for {_join(list(phrases))}")
+
+
 def helps_with_none(profile: Profile, service: ServiceInfo) -> bool:
-    """The service records its categories and shares none with the needs asked about."""
-    return bool(profile.needs and service.categories) and not profile.needs & service.categories
+    """The service records its categories and shares none with the needs asked about, nor
+    is it built for who the person is."""
+    return bool(profile.needs and service.categories) and not selecting_categories(profile) & service.categories
 
 
 @lru_cache(maxsize=256)
@@ -227,14 +309,30 @@ def unmet_needs(needs: frozenset[str]) -> Reason:
     return Reason("needs", f"Does not help with: {_category_list(needs)}")
 
 
+def unmet_needs_for(profile: Profile) -> Reason:
+    """Why a service that helps with none of the needs, and is not built for the person, is excluded."""
+    if cohort_categories(profile):
+        phrases = [_COHORT_CATEGORY_PHRASES[c] for c in _ordered(cohort_categories(profile), CATEGORIES)]
+        return _reason(
+            "needs",
+            f"Does not help with: {_category_list(profile.needs)}; not built for {_join(phrases, 'or')}",
+        )
+    return unmet_needs(profile.needs)
+
+
 def _needs(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
     if not p.needs:
         return
     if not s.categories:
         v.note("needs", "Categories of need not recorded")
         return
-    # decide() has already excluded a service that shares none of the needs.
-    v.match("needs", f"Helps with: {_category_list(p.needs & s.categories)}")
+    # decide() has already excluded a service that shares none of the needs, and is not
+    # built for who the person is.
+    shared = p.needs & s.categories
+    if shared:
+        v.match("needs", f"Helps with: {_category_list(shared)}")
+    else:
+        v.note("needs", f"Not recorded as helping with: {_category_list(p.needs)}")
 
 
 def _cohort(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
@@ -466,6 +564,7 @@ ELIGIBILITY_RULES = (
     Rule("status", _status, ("today",), ("status", "starts_on", "ends_on")),
     Rule("borough", _borough, ("borough_code",), COVERAGE_FIELDS),
     Rule("needs", _needs, (), ("categories",)),
+    Rule("built_for", _built_for, (), BUILT_FOR_SERVICE_FIELDS),
     Rule("cohort", _cohort, ("cohort",), ("cohorts",)),
     Rule("age", _age, ("age",), ("min_age", "max_age")),
     Rule("gender", _gender, ("gender",), ("genders",)),
@@ -517,7 +616,7 @@ def decide(
     """
     if helps_with_none(profile, service):
         return Decision(
-            service_id=service.id, eligible=False, failed=(unmet_needs(profile.needs),)
+            service_id=service.id, eligible=False, failed=(unmet_needs_for(profile),)
         )
     verdicts = _Verdicts()
     for rule in ELIGIBILITY_RULES:

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import Enum
 
 from .types import Profile, Reason
-from .vocabulary import CONDITION_KINDS, DISPOSALS, OFFENCES
+from .vocabulary import CONDITION_KINDS, DASH_LEVELS, DISPOSALS, OFFENCES
 
 __all__ = [
     "VERIFIED",
@@ -38,6 +39,10 @@ __all__ = [
     "HourCap",
     "CompletionTime",
     "OffenceRule",
+    "RiskRule",
+    "NextStep",
+    "Verdict",
+    "VERDICT_HEADINGS",
     "DisposalNote",
     "YouthRoute",
     "OocdRules",
@@ -45,6 +50,8 @@ __all__ = [
     "DisposalAssessment",
     "assess_disposal",
     "offence_phrase",
+    "disposal_label",
+    "disposal_choices",
     "cite",
 ]
 
@@ -111,6 +118,10 @@ class MinimumAge(Cited):
     source: str
     marker: str
 
+    def forbids(self, profile: Profile) -> bool | None:
+        """What the rule says of this person: True forbidden, None not known (age not given)."""
+        return None if profile.age is None else profile.age < self.age
+
 
 @dataclass(frozen=True)
 class ConditionKinds(Cited):
@@ -160,6 +171,44 @@ class OffenceRule(Cited):
     source: str
     marker: str
 
+    def forbids(self, profile: Profile) -> bool | None:
+        if self.effect != EXCLUDE:
+            return False
+        return None if profile.offence is None else profile.offence == self.offence
+
+
+@dataclass(frozen=True)
+class RiskRule(Cited):
+    """For one offence type, a disposal only at some DASH risk levels (``allowed``).
+
+    Above them the disposal is not suitable; without the level it cannot be assessed.
+    """
+
+    disposal: str
+    offence: str
+    allowed: frozenset[str]  # vocabulary.DASH_LEVELS
+    text: str  # the whole sentence
+    source: str
+    marker: str
+
+    def forbids(self, profile: Profile) -> bool | None:
+        if profile.offence is None:
+            return None
+        if profile.offence != self.offence:
+            return False
+        return None if profile.dash_risk is None else profile.dash_risk not in self.allowed
+
+
+@dataclass(frozen=True)
+class NextStep(Cited):
+    """What the guidance allows when a disposal is not suitable for an offence at a risk."""
+
+    offence: str
+    dash_levels: frozenset[str]  # empty: at any level
+    text: str
+    source: str
+    marker: str
+
 
 @dataclass(frozen=True)
 class DisposalNote(Cited):
@@ -190,6 +239,8 @@ class OocdRules:
     offence_rules: tuple[OffenceRule, ...]
     notes: tuple[DisposalNote, ...]
     youth_route: YouthRoute
+    risk_rules: tuple[RiskRule, ...] = ()
+    next_steps: tuple[NextStep, ...] = ()
 
     # Lookups. Tables are small, so a scan is clearer than an index.
     def regime(self, slug: str) -> Regime | None:
@@ -215,6 +266,22 @@ class OocdRules:
 
     def notes_for(self, disposal: str) -> tuple[DisposalNote, ...]:
         return tuple(n for n in self.notes if disposal in n.disposals)
+
+    def risk_rules_for(self, disposal: str) -> tuple[RiskRule, ...]:
+        return tuple(r for r in self.risk_rules if r.disposal == disposal)
+
+    def rules_for(self, disposal: str) -> tuple[MinimumAge | OffenceRule | RiskRule, ...]:
+        """Every rule that can forbid ``disposal`` for a person."""
+        minimum = self.minimum_age(disposal)
+        return (
+            *((minimum,) if minimum else ()),
+            *self.offence_rules_for(disposal),
+            *self.risk_rules_for(disposal),
+        )
+
+    def in_force(self, disposal: Disposal) -> bool | None:
+        regime = self.regime(disposal.regime)
+        return regime.in_force if regime is not None else None
 
 
 # --------------------------------------------------------------------------------------
@@ -263,6 +330,8 @@ PCSC = "Police, Crime, Sentencing and Courts Act 2022"
 DRAFT_CODE = "draft Code of Practice for Diversionary and Community Cautions (consultation, August 2023)"
 MPS = "Metropolitan Police disclosure on community resolutions"
 DPP_GUIDANCE = "DPP's Guidance on Conditional Cautioning (CPS, updated August 2024)"
+CHARGING = "Director's Guidance on Charging (CPS)"
+SAFELIVES = "SafeLives Dash risk checklist guidance (high risk: referral to a MARAC)"
 
 
 def _offence_rules(
@@ -467,15 +536,6 @@ RULES = OocdRules(
             DPP_GUIDANCE,
             VERIFIED,
         ),
-        *_offence_rules(
-            ["conditional_caution"],
-            ["domestic_abuse"],
-            CAUTION,
-            "{offences}: a conditional caution only in standard-risk cases, with safeguards "
-            "(allowed since August 2024); use only services built for domestic abuse cautions",
-            DPP_GUIDANCE,
-            INFERRED,
-        ),
         # Statutory scheme: the draft Code of Practice (not final).
         *_offence_rules(
             _PCSC_CAUTIONS,
@@ -548,6 +608,28 @@ RULES = OocdRules(
             INFERRED,
         ),
     ),
+    risk_rules=(
+        RiskRule(
+            "conditional_caution",
+            "domestic_abuse",
+            frozenset({"standard"}),
+            "Domestic abuse offences: a conditional caution only in standard-risk cases (DASH), "
+            "with safeguards (allowed since August 2024); use only services built for domestic "
+            "abuse cautions",
+            DPP_GUIDANCE,
+            INFERRED,
+        ),
+    ),
+    next_steps=(
+        NextStep(
+            "domestic_abuse",
+            frozenset({"high"}),
+            "High DASH risk: refer the case to the MARAC (multi-agency risk assessment "
+            "conference) and put safeguarding for the victim in place",
+            SAFELIVES,
+            INFERRED,
+        ),
+    ),
     youth_route=YouthRoute(
         text=(
             "Under 18, so adult cautions do not apply: the youth route applies (youth caution, "
@@ -565,12 +647,53 @@ RULES = OocdRules(
 # --------------------------------------------------------------------------------------
 
 
+class Verdict(str, Enum):
+    """The answer to "can this disposal be given to this person, for this offence?"."""
+
+    CAN_BE_CONSIDERED = "can_be_considered"
+    NEEDS_INFORMATION = "needs_information"  # a fact it turns on was not given
+    NOT_SUITABLE = "not_suitable"  # a rule forbids it
+    NOT_IN_FORCE = "not_in_force"  # the law providing it has not commenced
+
+
+VERDICT_HEADINGS = {
+    Verdict.CAN_BE_CONSIDERED: "can be considered",
+    Verdict.NEEDS_INFORMATION: "cannot be assessed yet",
+    Verdict.NOT_SUITABLE: "not suitable for this person",
+    Verdict.NOT_IN_FORCE: "not yet in force",
+}
+
+
+def disposal_label(slug: str, rules: OocdRules | None = None) -> str:
+    """``"Diversionary caution (not yet in force)"``; a disposal in force by its name alone."""
+    rules = rules or RULES
+    label = DISPOSALS.get(slug, slug.replace("_", " ").capitalize())
+    disposal = rules.disposal(slug)
+    if disposal is not None and rules.in_force(disposal) is False:
+        return f"{label} (not yet in force)"
+    return label
+
+
+def disposal_choices(rules: OocdRules | None = None) -> tuple[tuple[str, str], ...]:
+    """Every disposal as (slug, label): those in force first, each regime in vocabulary order."""
+    rules = rules or RULES
+    order = list(DISPOSALS)
+    known = sorted(
+        rules.disposals,
+        key=lambda d: (rules.in_force(d) is not True, order.index(d.slug) if d.slug in order else len(order)),
+    )
+    return tuple((d.slug, disposal_label(d.slug, rules)) for d in known)
+
+
 @dataclass(frozen=True)
 class DisposalAssessment:
     """Whether the profile's disposal can be used for this person at all.
 
-    ``available`` is ``True`` when no disposal was asked about. ``reasons`` say why it is
-    not available (empty when it is); ``notes`` are cautions that do not exclude.
+    ``verdict`` is the answer; ``available`` is whether services are weighed as its
+    conditions (it can be considered, or could be once ``missing`` is given). ``reasons``
+    say why it is not suitable or not in force; ``missing`` what the answer turns on;
+    ``notes`` cautions that do not exclude; ``next_steps`` what the guidance allows
+    instead; ``alternatives`` the disposals in force that could be considered instead.
     """
 
     disposal: str | None
@@ -580,42 +703,32 @@ class DisposalAssessment:
     regime: str | None = None
     in_force: bool | None = None
     corresponds_to: str | None = None  # the other regime's counterpart
+    verdict: Verdict | None = None
+    missing: tuple[Reason, ...] = ()
+    next_steps: tuple[Reason, ...] = ()
+    alternatives: tuple[str, ...] = ()
+
+    @property
+    def heading(self) -> str | None:
+        """``"Conditional caution: not suitable for this person"``."""
+        if self.disposal is None or self.verdict is None:
+            return None
+        return f"{DISPOSALS.get(self.disposal, self.disposal)}: {VERDICT_HEADINGS[self.verdict]}"
 
 
-def assess_disposal(profile: Profile, rules: OocdRules = RULES) -> DisposalAssessment:
-    """Can ``profile.disposal`` be given to this person, for this offence?"""
-    slug = profile.disposal
-    if slug is None:
-        return DisposalAssessment(disposal=None, available=True)
-    disposal = rules.disposal(slug)
-    if disposal is None:
-        return DisposalAssessment(
-            disposal=slug,
-            available=False,
-            reasons=(Reason("oocd_disposal", f"'{slug}' is not a known out-of-court disposal"),),
-        )
-
+def _rule_verdicts(
+    profile: Profile, disposal: Disposal, rules: OocdRules
+) -> tuple[list[Reason], list[Reason], list[Reason]]:
+    """(reasons it is forbidden, facts it needs, notes) for ``profile`` under ``disposal``'s rules."""
+    slug = disposal.slug
     reasons: list[Reason] = []
+    missing: list[Reason] = []
     notes: list[Reason] = []
-    regime = rules.regime(disposal.regime)
-    in_force = regime.in_force if regime is not None else None
-    name = DISPOSALS.get(slug, disposal.name.capitalize())
 
-    # In force?
-    counterpart = rules.disposal(disposal.corresponds_to)
-    if regime is not None and not regime.in_force:
-        text = f"{name}s are not yet in force. {regime.status}"
-        if counterpart is not None:
-            counterpart_regime = rules.regime(counterpart.regime)
-            if counterpart_regime is not None and counterpart_regime.in_force:
-                text += f" The corresponding disposal in force is the {counterpart.name}."
-        notes.append(Reason("oocd_in_force", text, regime.citation))
-
-    # Age.
     minimum = rules.minimum_age(slug)
     if minimum is not None:
         if profile.age is None:
-            notes.append(
+            missing.append(
                 Reason(
                     "oocd_age",
                     f"Age not given: {disposal.article_name} needs the person to be "
@@ -642,11 +755,11 @@ def assess_disposal(profile: Profile, rules: OocdRules = RULES) -> DisposalAsses
             )
         )
 
-    # Offence.
     offence_rules = rules.offence_rules_for(slug)
+    risk_rules = rules.risk_rules_for(slug)
     if profile.offence is None:
-        if any(o.effect == EXCLUDE for o in offence_rules):
-            notes.append(
+        if any(o.effect == EXCLUDE for o in offence_rules) or risk_rules:
+            missing.append(
                 Reason(
                     "oocd_offence",
                     f"Offence not given: some offences are excluded from {disposal.name}s",
@@ -658,20 +771,146 @@ def assess_disposal(profile: Profile, rules: OocdRules = RULES) -> DisposalAsses
                 continue
             reason = Reason("oocd_offence", rule.text, rule.citation)
             (reasons if rule.effect == EXCLUDE else notes).append(reason)
+        for risk in risk_rules:
+            if risk.offence != profile.offence:
+                continue
+            allowed = _join_or([DASH_LEVELS.get(level, level).lower() for level in _dash_order(risk.allowed)])
+            if profile.dash_risk is None:
+                missing.append(
+                    Reason(
+                        "oocd_dash",
+                        f"DASH risk level not given: {disposal.article_name} for "
+                        f"{offence_phrase(risk.offence)} needs the DASH level to be {allowed}. "
+                        f"{risk.text}",
+                        risk.citation,
+                    )
+                )
+            elif profile.dash_risk not in risk.allowed:
+                level = DASH_LEVELS.get(profile.dash_risk, profile.dash_risk).lower()
+                reasons.append(
+                    Reason(
+                        "oocd_dash",
+                        f"Not suitable at {level} DASH risk. {risk.text}",
+                        risk.citation,
+                    )
+                )
+            else:
+                notes.append(Reason("oocd_dash", risk.text, risk.citation))
+    return reasons, missing, notes
 
-    # What the finder cannot check.
+
+def _dash_order(levels: Iterable[str]) -> list[str]:
+    order = list(DASH_LEVELS)
+    return sorted(levels, key=lambda level: order.index(level) if level in order else len(order))
+
+
+def _join_or(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} or {items[-1]}"
+
+
+def assess_disposal(profile: Profile, rules: OocdRules = RULES) -> DisposalAssessment:
+    """Can ``profile.disposal`` be given to this person, for this offence?"""
+    slug = profile.disposal
+    if slug is None:
+        return DisposalAssessment(disposal=None, available=True)
+    disposal = rules.disposal(slug)
+    if disposal is None:
+        return DisposalAssessment(
+            disposal=slug,
+            available=False,
+            verdict=Verdict.NOT_SUITABLE,
+            reasons=(Reason("oocd_disposal", f"'{slug}' is not a known out-of-court disposal"),),
+        )
+
+    regime = rules.regime(disposal.regime)
+    in_force = regime.in_force if regime is not None else None
+    name = DISPOSALS.get(slug, disposal.name.capitalize())
+    reasons: list[Reason] = []
+    counterpart = rules.disposal(disposal.corresponds_to)
+    if regime is not None and not regime.in_force:
+        text = f"{name}s are not yet in force. {regime.status}"
+        if counterpart is not None and rules.in_force(counterpart):
+            text += f" The corresponding disposal in force is the {counterpart.name}."
+        reasons.append(Reason("oocd_in_force", text, regime.citation))
+
+    forbidden, missing, notes = _rule_verdicts(profile, disposal, rules)
+    reasons.extend(forbidden)
     for note in rules.notes_for(slug):
         notes.append(Reason(note.rule, note.text, note.citation))
 
+    if regime is not None and not regime.in_force:
+        verdict = Verdict.NOT_IN_FORCE
+    elif forbidden:
+        verdict = Verdict.NOT_SUITABLE
+    elif missing:
+        verdict = Verdict.NEEDS_INFORMATION
+    else:
+        verdict = Verdict.CAN_BE_CONSIDERED
+
+    alternatives: tuple[str, ...] = ()
+    next_steps: list[Reason] = []
+    if verdict in (Verdict.NOT_SUITABLE, Verdict.NOT_IN_FORCE):
+        alternatives = _alternatives(profile, disposal, rules)
+        next_steps.extend(_next_steps(profile, rules, alternatives))
+
     return DisposalAssessment(
         disposal=slug,
-        available=not reasons,
+        available=verdict in (Verdict.CAN_BE_CONSIDERED, Verdict.NEEDS_INFORMATION),
         reasons=tuple(reasons),
         notes=tuple(notes),
         regime=disposal.regime,
         in_force=in_force,
         corresponds_to=disposal.corresponds_to,
+        verdict=verdict,
+        missing=tuple(missing),
+        next_steps=tuple(next_steps),
+        alternatives=alternatives,
     )
+
+
+def _alternatives(profile: Profile, disposal: Disposal, rules: OocdRules) -> tuple[str, ...]:
+    """The other disposals in force that no rule forbids for this person and offence."""
+    found = []
+    for other in rules.disposals:
+        if other.slug == disposal.slug or not rules.in_force(other):
+            continue
+        forbidden, _, _ = _rule_verdicts(profile, other, rules)
+        if not forbidden:
+            found.append(other.slug)
+    counterpart = disposal.corresponds_to
+    return tuple(sorted(found, key=lambda slug: slug != counterpart))
+
+
+def _next_steps(profile: Profile, rules: OocdRules, alternatives: tuple[str, ...]) -> list[Reason]:
+    steps = []
+    for step in rules.next_steps:
+        if step.offence == profile.offence and (
+            not step.dash_levels or profile.dash_risk in step.dash_levels
+        ):
+            steps.append(Reason("oocd_next_step", step.text, step.citation))
+    if alternatives:
+        names = [rules.disposal(slug).name for slug in alternatives]
+        steps.append(
+            Reason(
+                "oocd_alternative",
+                f"Instead, {_join_or(['the ' + n for n in names])} can be considered: no rule "
+                "held here forbids it for this person and offence (check it below)",
+            )
+        )
+    elif profile.age is not None and profile.age < 18:
+        steps.append(Reason("oocd_youth", rules.youth_route.text, rules.youth_route.citation))
+    else:
+        steps.append(
+            Reason(
+                "oocd_charge",
+                "No out-of-court disposal in force is open to this person for this "
+                "offence: the case goes for a charging decision",
+                cite(CHARGING, INFERRED),
+            )
+        )
+    return steps
 
 
 def condition_kind_label(kind: str) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from .postcodes import InvalidPostcode, normalise
+from .postcodes import POSTCODE, InvalidPostcode, PlaceText, parse_place
 from .vocabulary import (
     CATEGORIES,
     COHORTS,
+    DASH_LEVELS,
     DISPOSALS,
     GENDERS,
     OFFENCES,
@@ -130,15 +131,17 @@ def parse_service_filters(
 class FinderQuery:
     """What an officer or practitioner asks the finder: where, what for, and who."""
 
-    postcode: str | None = None
+    postcode: str | None = None  # a full postcode, normalised
     borough: str | None = None
     needs: tuple[str, ...] = ()
+    place: PlaceText | None = None  # what was typed for where: postcode, sector, district or name
     age: int | None = None
     gender: str | None = None
     cohort: str | None = None
     risk_level: str | None = None
     disposal: str | None = None
     offence: str | None = None
+    dash_risk: str | None = None
     veteran: bool = False
     neurodivergent: bool = False
     language: str | None = None
@@ -161,12 +164,14 @@ def flag(args: Args, name: str) -> bool:
 
 def parse_finder_query(args: Args, borough_codes: Collection[str]) -> FinderQuery:
     """Raises InvalidInput naming the first field that cannot be used."""
-    postcode = first(args, "postcode")
-    if postcode is not None:
+    place = None
+    typed = first(args, "postcode")
+    if typed is not None:
         try:
-            postcode = normalise(postcode)
+            place = parse_place(typed)
         except InvalidPostcode as error:
             raise InvalidInput("postcode", str(error)) from error
+    postcode = place.text if place is not None and place.kind == POSTCODE else None
     borough = first(args, "borough")
     if borough is not None:
         borough = borough.upper()
@@ -174,11 +179,12 @@ def parse_finder_query(args: Args, borough_codes: Collection[str]) -> FinderQuer
             raise InvalidInput(
                 "borough", f"'{borough[:20]}' is not a London borough code.", sorted(borough_codes)
             )
-    if postcode is None and borough is None:
+    if place is None and borough is None:
         raise InvalidInput("postcode", "Enter a postcode or choose a borough.")
     language = text(args, "language")
     return FinderQuery(
         postcode=postcode,
+        place=place,
         borough=borough,
         needs=choices(args, "need", CATEGORIES, "need"),
         age=whole_number(args, "age", minimum=10, maximum=120),
@@ -187,6 +193,7 @@ def parse_finder_query(args: Args, borough_codes: Collection[str]) -> FinderQuer
         risk_level=choice(args, "risk", RISK_LEVELS, "risk level"),
         disposal=choice(args, "disposal", DISPOSALS, "disposal"),
         offence=choice(args, "offence", OFFENCES, "offence type"),
+        dash_risk=choice(args, "dash", DASH_LEVELS, "DASH risk level"),
         veteran=flag(args, "veteran"),
         neurodivergent=flag(args, "neurodivergent"),
         language=language.lower() if language else None,

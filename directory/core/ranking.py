@@ -12,7 +12,17 @@ from datetime import date
 from enum import IntEnum
 
 from .catalogue_index import CatalogueIndex, Deferred, Positions, positions
-from .eligibility import COVERAGE_FIELDS, DISPOSAL_RULE, decide, unmet_needs
+from .eligibility import (
+    BUILT_FOR_PROFILE_FIELDS,
+    BUILT_FOR_SERVICE_FIELDS,
+    COVERAGE_FIELDS,
+    DISPOSAL_RULE,
+    built_for,
+    decide,
+    person_cohorts,
+    selecting_categories,
+    unmet_needs_for,
+)
 from .oocd import RULES, DisposalAssessment, OocdRules, assess_disposal
 from .types import Decision, Profile, Reason, ServiceInfo, SiteInfo
 
@@ -57,6 +67,7 @@ class Match:
     distance_km: float | None
     nearest_site: SiteInfo | None
     tier: Tier
+    built_for_person: bool = False  # built for who the person is (women, veterans...)
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,10 @@ class FinderOutcome:
     # alone (``other_needs_reason``) and not weighed further. By name.
     for_other_needs: Sequence[ServiceInfo] = ()
     other_needs_reason: Reason | None = None
+    local_count: int = 0  # results delivered in the person's borough
+    pan_london_count: int = 0
+    built_for_count: int = 0  # results built for who the person is: they come first
+    order: str = ""  # how the results are ordered, in a sentence
 
 
 def _haversine(phi1: float, cos1: float, lon1: float, phi2: float, cos2: float, lon2: float) -> float:
@@ -117,17 +132,20 @@ def coverage_tier(profile: Profile, service: ServiceInfo) -> Tier:
 
 
 class _NearestFirst(Sequence[tuple]):
-    """Eligible services in the finder's order, placed a tier at a time as they are read.
+    """Eligible services in the finder's order, placed a group at a time as they are read.
 
-    Items are ``(no distance, distance or 0, position, nearest site, distance, tier)``. A
-    page of results seldom reads beyond the first tier or two, so distances to the sites of
-    services further down are worked out only if someone reads that far.
+    Groups are ``((built for the person: 0, else 1), tier)``, best first. Items are
+    ``(no distance, distance or 0, position, nearest site, distance, tier, built for)``. A
+    page of results seldom reads beyond the first group or two, so distances to the sites
+    of services further down are worked out only if someone reads that far.
     """
 
-    def __init__(self, profile: Profile, services: Sequence[ServiceInfo], tiers: list[tuple[Tier, int]]):
+    def __init__(
+        self, profile: Profile, services: Sequence[ServiceInfo], groups: list[tuple[tuple[int, Tier], int]]
+    ):
         self._profile = profile
         self._services = services
-        self._pending = [(tier, bits) for tier, bits in tiers if bits]
+        self._pending = [(key, bits) for key, bits in sorted(groups) if bits]
         self._count = sum(bits.bit_count() for _, bits in self._pending)
         self._placed: list[tuple] = []
 
@@ -136,15 +154,41 @@ class _NearestFirst(Sequence[tuple]):
 
     def __getitem__(self, index: int) -> tuple:  # Deferred reads one index at a time
         while index >= len(self._placed) and self._pending:
-            tier, bits = self._pending.pop(0)
+            (group, tier), bits = self._pending.pop(0)
             placed = []
             for pos in positions(bits):
                 site, km = nearest_site(self._profile, self._services[pos])
                 # Positions are in name order, so they break ties by name.
-                placed.append((km is None, km or 0.0, pos, site, km, tier))
+                placed.append((km is None, km or 0.0, pos, site, km, tier, group == 0))
             placed.sort(key=lambda p: p[:3])
             self._placed.extend(placed)
         return self._placed[index]
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def describe_order(profile: Profile, built_for_count: int, tiers_present: Iterable[Tier]) -> str:
+    """How the results are ordered, truthfully, for the line under their heading."""
+    parts = []
+    if built_for_count:
+        parts.append(f"Services built for {_join(person_cohorts(profile))} first")
+    present = sorted(set(tiers_present))
+    if len(present) > 1:
+        where = {
+            Tier.LOCAL: f"those delivered in {profile.borough_name or 'the borough'}",
+            Tier.PAN_LONDON: "pan-London ones",
+            Tier.LISTED: "those delivered in named boroughs",
+            Tier.UNCONFIRMED: "those whose coverage is not confirmed",
+        }
+        parts.append(", then ".join(where[t] for t in present))
+    within = "nearest delivery site first" if profile.lat is not None else "by name"
+    if not parts:
+        return f"{within[:1].upper()}{within[1:]}."
+    sentence = "; then ".join(parts) + f"; within each, {within}."
+    return sentence[:1].upper() + sentence[1:]
 
 
 def rank(
@@ -152,17 +196,19 @@ def rank(
     services: CatalogueIndex | Iterable[ServiceInfo],
     *,
     rules: OocdRules = RULES,
+    only_tiers: frozenset[Tier] | None = None,
 ) -> FinderOutcome:
     """Every service for ``profile``: eligible ones best first, the rest by name.
 
     ``services`` is best a :class:`CatalogueIndex` kept between requests: the index decides
     who is eligible in bulk, and each list decides its services (the reasons) as they are
     read. Distances are worked out for eligible services only, a tier at a time.
+    ``only_tiers`` keeps the results of those coverage tiers only.
     """
     index = services if isinstance(services, CatalogueIndex) else CatalogueIndex(services)
     catalogue = index.services
     assessment = assess_disposal(profile, rules)
-    candidates = index.sharing_needs(profile.needs)
+    candidates = index.sharing_needs(selecting_categories(profile))
     eligible = index.passing_screened_rules(profile, candidates)
     decisions: dict[int, Decision] = {}
     if profile.disposal is not None and not assessment.available:
@@ -182,13 +228,27 @@ def rank(
         return decisions[pos]
 
     tiers = index.classify("tier", coverage_tier, profile, TIER_FIELDS, COVERAGE_FIELDS)
-    order = _NearestFirst(
-        profile, catalogue, [(tier, eligible & bits) for tier, bits in sorted(tiers.items())]
-    )
+    local_count = (eligible & tiers.get(Tier.LOCAL, 0)).bit_count()
+    pan_london_count = (eligible & tiers.get(Tier.PAN_LONDON, 0)).bit_count()
+    cohort = index.classify(
+        "built_for",
+        lambda p, s: bool(built_for(p, s)),
+        profile,
+        BUILT_FOR_PROFILE_FIELDS,
+        BUILT_FOR_SERVICE_FIELDS,
+    ).get(True, 0)
+    shown = [
+        ((group, tier), eligible & bits & members)
+        for tier, bits in tiers.items()
+        if only_tiers is None or tier in only_tiers
+        for group, members in ((0, cohort), (1, ~cohort))
+    ]
+    order = _NearestFirst(profile, catalogue, shown)
+    built_for_count = (eligible & cohort).bit_count()
 
     def result(placing: tuple) -> Match:
-        _, _, pos, site, km, tier = placing
-        return Match(catalogue[pos], decision_for(pos), km, site, tier)
+        _, _, pos, site, km, tier, built = placing
+        return Match(catalogue[pos], decision_for(pos), km, site, tier, built)
 
     def excluded(pos: int) -> Match:
         service = catalogue[pos]
@@ -201,7 +261,13 @@ def rank(
         excluded=Deferred(Positions(not_eligible), excluded),
         assessment=assessment,
         for_other_needs=Deferred(Positions(other_needs), catalogue.__getitem__),
-        other_needs_reason=unmet_needs(profile.needs) if other_needs else None,
+        other_needs_reason=unmet_needs_for(profile) if other_needs else None,
+        local_count=local_count,
+        pan_london_count=pan_london_count,
+        built_for_count=built_for_count,
+        order=describe_order(
+            profile, built_for_count, [tier for (_, tier), bits in shown if bits]
+        ),
     )
 
 

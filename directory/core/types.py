@@ -125,6 +125,7 @@ class Profile:
     language: str | None = None
     disposal: str | None = None  # vocabulary.DISPOSALS
     offence: str | None = None  # vocabulary.OFFENCES
+    dash_risk: str | None = None  # vocabulary.DASH_LEVELS, for domestic abuse
     today: date | None = None
     borough_name: str | None = None  # for sentences: "Not delivered in Croydon"
 

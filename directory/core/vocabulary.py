@@ -59,11 +59,19 @@ RISK_LEVELS = _vocab(
     ("very_high", "Very high"),
 )
 
+# Those in force first; the 2022 Act's cautions (not yet in force) after them.
 DISPOSALS = _vocab(
-    ("diversionary_caution", "Diversionary caution"),
-    ("community_caution", "Community caution"),
     ("community_resolution", "Community resolution"),
     ("conditional_caution", "Conditional caution"),
+    ("diversionary_caution", "Diversionary caution"),
+    ("community_caution", "Community caution"),
+)
+
+# The DASH risk checklist's levels (domestic abuse, stalking and harassment).
+DASH_LEVELS = _vocab(
+    ("standard", "Standard"),
+    ("medium", "Medium"),
+    ("high", "High"),
 )
 
 CONDITION_KINDS = _vocab(
@@ -119,6 +127,7 @@ VOCABULARIES = {
     "gender": GENDERS,
     "risk_level": RISK_LEVELS,
     "disposal": DISPOSALS,
+    "dash_level": DASH_LEVELS,
     "condition_kind": CONDITION_KINDS,
     "offence": OFFENCES,
     "status": STATUSES,

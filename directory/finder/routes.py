@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
+from ..core.eligibility import CIRCUMSTANCE_CATEGORIES
+from ..core.oocd import disposal_choices, disposal_label
 from ..core.queries import InvalidInput, parse_finder_query
+from ..core.vocabulary import DASH_LEVELS
 from ..extensions import db
 from ..operations import catalogue, finder
 from ..operations.geography import UnknownPostcode
@@ -17,8 +20,14 @@ RESULTS_SHOWN = 20  # on a phone; "show all" lists the rest
 
 
 @bp.app_context_processor
-def takeaway_helpers():
-    return {"takeaway_item": takeaway_item}
+def finder_helpers():
+    return {
+        "takeaway_item": takeaway_item,
+        "disposal_label": disposal_label,
+        "DISPOSAL_CHOICES": disposal_choices(),
+        "DASH_LEVELS": DASH_LEVELS,
+        "CIRCUMSTANCE_CATEGORIES": CIRCUMSTANCE_CATEGORIES,
+    }
 
 
 @bp.get("/find")
@@ -30,6 +39,7 @@ def find():
         "args": request.args,
         "error": None,
         "result": None,
+        "choose": None,
         "show_all": request.args.get("show") == "all",
         "results_shown": RESULTS_SHOWN,
     }
@@ -39,14 +49,17 @@ def find():
     try:
         query = parse_finder_query(args, {b.code for b in boroughs})
         context["query"] = query
-        context["result"] = finder.find(db.session, postcode_directory(), query)
+        context["result"] = finder.find(
+            db.session, postcode_directory(), query, seed_dir=current_app.config["SEED_DIR"]
+        )
     except InvalidInput as error:
         context["error"], status = (error.field, error.message), 400
     except UnknownPostcode as error:
-        context["error"] = ("postcode", f"{error.postcode} is not in the ONS Postcode Directory. Check it, or choose a borough instead.")
-        status = 404
+        context["error"], status = ("postcode", error.message), 404
     except finder.OutsideLondon as error:
         context["error"], status = ("postcode", str(error)), 400
+    except finder.ChooseBorough as choice:
+        context["choose"] = choice.place
     return render_template("finder/find.html", **context), status
 
 

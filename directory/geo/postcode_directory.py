@@ -46,6 +46,7 @@ from directory.core.types import PostcodeRecord
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AreaPart",
     "BuildSummary",
     "DirectoryMissing",
     "PostcodeDirectory",
@@ -80,6 +81,16 @@ CREATE TABLE metadata (
 # Built after the bulk insert: lets coverage analysis read one authority's postcodes
 # without scanning the whole table.
 _INDEXES = "CREATE INDEX postcodes_by_la ON postcodes (la_code);"
+
+
+@dataclass(frozen=True)
+class AreaPart:
+    """The part of a postcode sector or district in one local authority."""
+
+    la_code: str
+    postcodes: int
+    lat: float | None  # the mean of its postcodes' points
+    lon: float | None
 
 
 class DirectoryMissing(FileNotFoundError):
@@ -314,6 +325,7 @@ class PostcodeDirectory:
             )
         self._lock = threading.Lock()
         self._idle: list[sqlite3.Connection] = []
+        self._middles: dict[str, tuple[float, float] | None] = {}
 
     # -- connections -------------------------------------------------------------------
 
@@ -415,6 +427,37 @@ class PostcodeDirectory:
                     yield from batch
             finally:
                 cursor.close()
+
+    def area(self, prefix: str, length: int) -> list[AreaPart]:
+        """The authorities a sector or district's postcodes lie in, most postcodes first.
+
+        ``prefix`` is the compact start they share ("SE115" for the sector SE11 5) and
+        ``length`` their compact length (the outward code's plus three), which keeps the
+        district SE1 apart from SE11. One range scan of the primary key.
+        """
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT la_code, count(*), avg(lat), avg(lon) FROM postcodes "
+                "WHERE postcode >= ? AND postcode < ? AND length(postcode) = ? "
+                "GROUP BY la_code ORDER BY count(*) DESC, la_code",
+                (prefix, prefix + "~", length),
+            ).fetchall()
+        return [AreaPart(la_code, n, lat, lon) for la_code, n, lat, lon in rows]
+
+    def middle(self, la_code: str) -> tuple[float, float] | None:
+        """The mean point of an authority's postcodes (kept once worked out), or None."""
+        with self._lock:
+            if la_code in self._middles:
+                return self._middles[la_code]
+        with self._conn() as conn:
+            lat, lon = conn.execute(
+                "SELECT avg(lat), avg(lon) FROM postcodes WHERE la_code = ? AND lat IS NOT NULL",
+                (la_code,),
+            ).fetchone()
+        point = None if lat is None else (lat, lon)
+        with self._lock:
+            self._middles[la_code] = point
+        return point
 
     def count(self, la_codes: Iterable[str] | None = None) -> int:
         """Number of postcodes, optionally only those in ``la_codes``."""

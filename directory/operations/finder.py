@@ -4,33 +4,45 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..core.catalogue_index import CatalogueIndex
+from ..core.postcodes import InvalidPostcode
 from ..core.queries import FinderQuery, InvalidInput
-from ..core.ranking import FinderOutcome, rank, warm
+from ..core.ranking import FinderOutcome, Match, Tier, rank, warm
 from ..core.types import PartialDate, Profile, ServiceInfo, SiteInfo
 from ..geo.postcode_directory import PostcodeDirectory
 from ..models import Borough, Service, Site
 from . import catalogue
 from .catalogue import ServiceCard
-from .geography import Place, postcode_record
+from .geography import ResolvedPlace, resolve_place
 from .versioning import LatestSnapshot, data_version
+from .youth_justice import YouthRoute, youth_route
+
+ELSEWHERE_SHOWN = 5
 
 
 class OutsideLondon(ValueError):
-    """A real postcode, but not in London: the finder covers London only."""
+    """A real place, but not in London: the finder covers London only."""
 
-    def __init__(self, place: Place):
-        name = place.authority_name or place.record.la_code
+    def __init__(self, label: str, la_code: str, authority_name: str | None):
         super().__init__(
-            f"{place.record.postcode} is outside London ({name}). "
+            f"{label} is outside London ({authority_name or la_code}). "
             "This directory covers London's 33 local authorities."
         )
+        self.la_code = la_code
+        self.authority_name = authority_name
+
+
+class ChooseBorough(LookupError):
+    """The place typed spans several boroughs: the person chooses one (``place.choices``)."""
+
+    def __init__(self, place: ResolvedPlace):
+        super().__init__(place.explanation)
         self.place = place
 
 
@@ -55,6 +67,27 @@ class Location:
     postcode: str | None
     lat: float | None
     lon: float | None
+    place: ResolvedPlace | None = None  # what was typed, and what was done with it
+
+
+@dataclass(frozen=True)
+class Commissioning:
+    """Who the directory records as commissioning services of the kinds asked about."""
+
+    categories: tuple[str, ...]
+    names: tuple[str, ...]  # empty: none recorded
+    in_borough: bool  # False: none in the borough, so these are elsewhere in London
+
+
+@dataclass(frozen=True)
+class NextSteps:
+    """What to do when the answer is no: who to reach, and where else to look."""
+
+    youth: YouthRoute | None = None  # the person is under 18
+    no_local_service: bool = False
+    elsewhere: tuple[Match, ...] = ()  # nearest services in other boroughs open to them
+    elsewhere_from: str | None = None  # where their distances are measured from
+    commissioning: Commissioning | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +95,9 @@ class FinderResult:
     location: Location
     outcome: FinderOutcome
     services: Mapping[int, ServiceCard]  # cards for (at least) the results, by service id
+    # When the disposal asked about cannot be given: the services for this person without it.
+    without_disposal: FinderOutcome | None = None
+    next_steps: NextSteps = NextSteps()
 
 
 def _partial(value: date | None, precision: str | None) -> PartialDate | None:
@@ -122,12 +158,20 @@ def service_info(service: Service, sites: tuple[SiteInfo, ...] | None = None) ->
 def locate(
     boroughs: Mapping[str, BoroughRef], directory: PostcodeDirectory, query: FinderQuery
 ) -> Location:
-    if query.postcode:
-        record = postcode_record(directory, query.postcode)
-        borough = boroughs.get(record.la_code)
-        if borough is None:
-            raise OutsideLondon(Place(record=record, borough=None))
-        return Location(borough, record.postcode, record.lat, record.lon)
+    """Where the person is. Raises UnknownPostcode, OutsideLondon, or ChooseBorough when
+    what was typed spans several boroughs and none of them was chosen (``query.borough``)."""
+    if query.place is not None:
+        names = {code: b.name for code, b in boroughs.items()}
+        try:
+            place = resolve_place(directory, query.place, names, chosen=query.borough)
+        except InvalidPostcode as error:
+            raise InvalidInput("postcode", str(error)) from error
+        if place.outside_london is not None:
+            code, name = place.outside_london
+            raise OutsideLondon(place.label, code, name)
+        if place.code is None:
+            raise ChooseBorough(place)
+        return Location(boroughs[place.code], place.postcode, place.lat, place.lon, place)
     borough = boroughs.get(query.borough or "")
     if borough is None:
         raise InvalidInput("borough", f"'{query.borough}' is not a London borough code.")
@@ -150,6 +194,7 @@ def profile_for(query: FinderQuery, location: Location, today: date) -> Profile:
         language=query.language,
         disposal=query.disposal,
         offence=query.offence,
+        dash_risk=query.dash_risk,
         today=today,
     )
 
@@ -168,6 +213,7 @@ def candidate_services(session: Session) -> list[Service]:
                 selectinload(Service.boroughs),
                 selectinload(Service.categories),
                 selectinload(Service.cohorts),
+                selectinload(Service.commissioners),
             )
             .order_by(Service.name)
         )
@@ -199,6 +245,7 @@ class CatalogueSnapshot:
     index: CatalogueIndex  # what the engine reads
     cards: dict[int, ServiceCard]  # what the results show, by service id
     boroughs: dict[str, BoroughRef]  # by ONS code
+    commissioners: dict[int, tuple[str, ...]]  # organisation names, by service id
 
 
 def borough_refs(session: Session) -> dict[str, BoroughRef]:
@@ -222,6 +269,7 @@ def catalogue_snapshot(session: Session) -> CatalogueSnapshot:
             index=index,
             cards={s.id: catalogue.service_card(s) for s in rows},
             boroughs=boroughs,
+            commissioners={s.id: tuple(o.name for o in s.commissioners) for s in rows},
         )
 
     return _catalogues.get(data_version(session), build)
@@ -233,16 +281,70 @@ def find(
     query: FinderQuery,
     today: date | None = None,
     snapshot: CatalogueSnapshot | None = None,
+    seed_dir: str | None = None,
 ) -> FinderResult:
-    """Rank the whole published catalogue for this person.
+    """Rank the whole published catalogue for this person, with the next steps for a no.
 
-    ``snapshot`` is :func:`catalogue_snapshot`, when the caller has it already.
+    ``snapshot`` is :func:`catalogue_snapshot`, when the caller has it already; ``seed_dir``
+    holds the youth justice contacts.
     """
     snapshot = snapshot or catalogue_snapshot(session)
     location = locate(snapshot.boroughs, directory, query)
     profile = profile_for(query, location, today or date.today())
     outcome = rank(profile, snapshot.index)
-    return FinderResult(location=location, outcome=outcome, services=snapshot.cards)
+    without = None
+    if profile.disposal is not None and not outcome.assessment.available:
+        without = rank(replace(profile, disposal=None), snapshot.index)
+    return FinderResult(
+        location=location,
+        outcome=outcome,
+        services=snapshot.cards,
+        without_disposal=without,
+        next_steps=next_steps(snapshot, directory, profile, without or outcome, location, seed_dir),
+    )
+
+
+def next_steps(
+    snapshot: CatalogueSnapshot,
+    directory: PostcodeDirectory,
+    profile: Profile,
+    shown: FinderOutcome,
+    location: Location,
+    seed_dir: str | None,
+) -> NextSteps:
+    youth = None
+    if profile.age is not None and profile.age < 18 and seed_dir is not None:
+        youth = youth_route(seed_dir, location.borough.code, location.borough.name)
+    if shown.local_count:
+        return NextSteps(youth=youth)
+    wider = replace(profile, borough_code=None, borough_name=None)
+    if location.lat is not None:
+        origin = f"from {location.postcode}" if location.postcode else f"from the middle of {location.place.label}"
+    else:
+        middle = directory.middle(location.borough.code)
+        origin = f"from the middle of {location.borough.name}'s postcodes" if middle else None
+        if middle:
+            wider = replace(wider, lat=middle[0], lon=middle[1])
+    elsewhere = rank(wider, snapshot.index, only_tiers=frozenset({Tier.LISTED})).results
+    return NextSteps(
+        youth=youth,
+        no_local_service=True,
+        elsewhere=tuple(elsewhere[:ELSEWHERE_SHOWN]),
+        elsewhere_from=origin,
+        commissioning=commissioning(snapshot, profile) if profile.needs else None,
+    )
+
+
+def commissioning(snapshot: CatalogueSnapshot, profile: Profile) -> Commissioning:
+    """Commissioners recorded for services of the kinds asked about: in the borough (or
+    pan-London) if any are, otherwise anywhere in London."""
+    kinds = [s for s in snapshot.index.services if s.categories & profile.needs and s.status != "ended"]
+    local = [s for s in kinds if profile.borough_code in s.borough_codes or s.pan_london]
+    for services, in_borough in ((local, True), (kinds, False)):
+        names = sorted({name for s in services for name in snapshot.commissioners.get(s.id, ())})
+        if names:
+            return Commissioning(tuple(sorted(profile.needs)), tuple(names), in_borough)
+    return Commissioning(tuple(sorted(profile.needs)), (), True)
 
 
 def services_by_slug(session: Session, slugs: list[str]) -> list[Service]:

@@ -30,13 +30,13 @@ from wtforms.fields import FloatField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..auth.forms import email_field
+from ..core.oocd import disposal_choices
 from ..core.postcodes import InvalidPostcode, normalise
 from ..core.service_rules import check_service
 from ..core.vocabulary import (
     CATEGORIES,
     COHORTS,
     CONDITION_KINDS,
-    DISPOSALS,
     GENDERS,
     OFFENCES,
     REFERRAL_ROUTES,
@@ -183,7 +183,7 @@ class ServiceForm(FlaskForm):
     eligibility_notes = TextAreaField("Other eligibility rules", filters=[_strip],
                                       validators=[Optional(), Length(max=2000)])
 
-    oocd_disposals = _multi("Out-of-court disposals it can be a condition of", DISPOSALS)
+    oocd_disposals = _multi("Out-of-court disposals it can be a condition of", disposal_choices())
     oocd_condition_kinds = _multi("Kinds of condition it provides", CONDITION_KINDS)
     oocd_hours = NumberField("Hours of the condition", validators=[Optional()])
     oocd_completion_weeks = NumberField("Weeks to complete", validators=[Optional()])

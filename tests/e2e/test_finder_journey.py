@@ -19,7 +19,7 @@ def test_officer_finds_services_and_makes_a_list(phone):
     assert_no_sideways_scroll(page)
     assert_accessible(page)
 
-    page.get_by_label("Postcode", exact=True).fill(POSTCODE)
+    page.get_by_label("Postcode, district or borough", exact=True).fill(POSTCODE)
     page.get_by_label("Accommodation").check()
     page.get_by_label("Personal wellbeing").check()
     page.get_by_label("Age", exact=True).fill("34")
@@ -33,7 +33,7 @@ def test_officer_finds_services_and_makes_a_list(phone):
     assert sorted(query["need"]) == ["accommodation", "wellbeing"]
     assert query["disposal"] == ["conditional_caution"]
     expect(page.locator(".results")).to_contain_text("Lambeth")
-    expect(page.locator(".results .notification-title")).to_contain_text("Conditional caution")
+    expect(page.locator("#disposal-assessment .notification-title")).to_contain_text("Conditional caution")
 
     results = page.locator("ol.results-list > li.card")
     excluded = page.locator("details.excluded")
@@ -47,7 +47,7 @@ def test_officer_finds_services_and_makes_a_list(phone):
         # changes the search, as the page invites, and looks without the disposal.
         expect(excluded).to_contain_text("Not recorded as a condition of a conditional caution")
         page.get_by_role("link", name="Change the search").click()
-        expect(page.get_by_label("Postcode", exact=True)).to_have_value(POSTCODE)
+        expect(page.get_by_label("Postcode, district or borough", exact=True)).to_have_value(POSTCODE)
         page.get_by_label("Disposal being considered").select_option("")
         page.get_by_role("button", name="Find services").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Services for this person")
@@ -99,7 +99,7 @@ def test_officer_finds_services_and_makes_a_list(phone):
 def test_bad_postcode_error_summary_focuses_the_field(phone):
     page = phone
     page.goto("/find")
-    page.get_by_label("Postcode", exact=True).fill("NOT A POSTCODE")
+    page.get_by_label("Postcode, district or borough", exact=True).fill("NOT A POSTCODE")
     page.get_by_label("Accommodation").check()
     page.get_by_role("button", name="Find services").click()
 
@@ -109,15 +109,15 @@ def test_bad_postcode_error_summary_focuses_the_field(phone):
     expect(page).to_have_title(re.compile(r"^Error: "))
     field_error = page.locator("#postcode-error")
     expect(field_error).to_be_visible()
-    expect(page.get_by_label("Postcode", exact=True)).to_have_attribute("aria-describedby", re.compile(r"postcode-error"))
-    expect(page.get_by_label("Postcode", exact=True)).to_have_value("NOT A POSTCODE")
+    expect(page.get_by_label("Postcode, district or borough", exact=True)).to_have_attribute("aria-describedby", re.compile(r"postcode-error"))
+    expect(page.get_by_label("Postcode, district or borough", exact=True)).to_have_value("NOT A POSTCODE")
     assert_no_sideways_scroll(page)
     assert_accessible(page)
 
     link = summary.get_by_role("link")
     expect(link).to_have_attribute("href", "#postcode")
     link.click()
-    expect(page.get_by_label("Postcode", exact=True)).to_be_focused()
+    expect(page.get_by_label("Postcode, district or borough", exact=True)).to_be_focused()
 
 
 def test_postcode_outside_london_is_explained(phone):

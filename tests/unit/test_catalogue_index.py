@@ -171,3 +171,18 @@ def test_positions_read_one_at_a_time_agree_with_the_whole_list(members, index):
         with pytest.raises(IndexError):
             found[index]
     assert found[2:7] == expected[2:7] and list(found) == expected
+
+
+@PROPERTY
+@given(profile=profiles, service=services, other_profile=profiles, other=services)
+def test_built_for_reads_only_its_declared_fields(profile, service, other_profile, other):
+    from directory.core.eligibility import BUILT_FOR_PROFILE_FIELDS, BUILT_FOR_SERVICE_FIELDS, built_for
+
+    lookalike = dataclasses.replace(
+        service,
+        **{f.name: getattr(other, f.name) for f in dataclasses.fields(ServiceInfo) if f.name not in BUILT_FOR_SERVICE_FIELDS},
+    )
+    probe = dataclasses.replace(
+        other_profile, **{name: getattr(profile, name) for name in BUILT_FOR_PROFILE_FIELDS}
+    )
+    assert built_for(profile, service) == built_for(probe, lookalike)

@@ -49,8 +49,8 @@ def texts(reasons):
     return [r.text for r in reasons]
 
 
-def failed(profile, svc):
-    return texts(decide(profile, svc).failed)
+def failed(profile, svc, rules=RULES):
+    return texts(decide(profile, svc, rules=rules).failed)
 
 
 def matched(profile, svc):
@@ -289,6 +289,10 @@ def test_neurodivergent_only():
 # --------------------------------------------------------------------------------------
 
 ADULT = dict(age=30, offence="theft")
+# The tables as they would be once Part 6 of the 2022 Act is in force, to check its caps.
+COMMENCED = dataclasses.replace(
+    RULES, regimes=tuple(dataclasses.replace(r, in_force=True) for r in RULES.regimes)
+)
 
 
 def oocd_service(**overrides):
@@ -307,7 +311,7 @@ def test_disposal_listed():
 
 
 def test_disposal_not_listed():
-    assert failed(Profile(disposal="community_caution", **ADULT), oocd_service()) == [
+    assert failed(Profile(disposal="community_caution", **ADULT), oocd_service(), COMMENCED) == [
         "Cannot be a condition of a community caution"
     ]
     assert failed(Profile(disposal="conditional_caution", **ADULT), service()) == [
@@ -354,7 +358,17 @@ def test_condition_kind_not_allowed_for_the_disposal():
 )
 def test_hour_caps_fail(disposal, kinds, hours, sentence):
     svc = service(oocd_disposals=frozenset({disposal}), oocd_condition_kinds=frozenset(kinds), oocd_hours=hours)
-    assert failed(Profile(disposal=disposal, **ADULT), svc) == [sentence]
+    assert failed(Profile(disposal=disposal, **ADULT), svc, COMMENCED) == [sentence]
+
+
+@pytest.mark.parametrize("disposal", ["diversionary_caution", "community_caution"])
+def test_a_disposal_not_in_force_excludes_every_service_saying_so(disposal):
+    svc = service(oocd_disposals=frozenset({disposal}), oocd_condition_kinds=frozenset({"rehabilitative"}))
+    d = decide(Profile(disposal=disposal, **ADULT), svc)
+    assert not d.eligible
+    assert [r.rule for r in d.failed] == ["oocd_in_force"]
+    assert "not yet in force" in d.failed[0].text
+    assert not any(r.text.startswith("Can be") for r in d.matched)
 
 
 def test_hour_caps_pass():
@@ -363,7 +377,7 @@ def test_hour_caps_pass():
         oocd_condition_kinds=frozenset({"unpaid_work"}),
         oocd_hours=20,
     )
-    d = decide(Profile(disposal="diversionary_caution", **ADULT), svc)
+    d = decide(Profile(disposal="diversionary_caution", **ADULT), svc, rules=COMMENCED)
     assert d.eligible
     assert "Takes 20 hours, within the 20-hour cap on unpaid work" in texts(d.matched)
 
@@ -374,7 +388,7 @@ def test_rehabilitative_attendance_is_not_capped():
         oocd_condition_kinds=frozenset({"rehabilitative", "attendance"}),
         oocd_hours=30,
     )
-    d = decide(Profile(disposal="community_caution", **ADULT), svc)
+    d = decide(Profile(disposal="community_caution", **ADULT), svc, rules=COMMENCED)
     assert d.eligible
     assert any("beyond 10 hours must be rehabilitative" in t for t in texts(d.notes))
 
@@ -385,7 +399,7 @@ def test_uncounted_cap_is_a_note():
         oocd_condition_kinds=frozenset({"reparative", "attendance"}),
         oocd_hours=30,
     )
-    d = decide(Profile(disposal="diversionary_caution", **ADULT), svc)
+    d = decide(Profile(disposal="diversionary_caution", **ADULT), svc, rules=COMMENCED)
     assert d.eligible
     assert any("check the hours against the cap" in t for t in texts(d.notes))
 
@@ -433,13 +447,13 @@ def test_caps_are_read_from_the_tables():
     )
     profile = Profile(disposal="community_caution", **ADULT)
     amended = dataclasses.replace(
-        RULES,
+        COMMENCED,
         hour_caps=tuple(
             dataclasses.replace(c, max_hours=15) if (c.disposal, c.kind) == ("community_caution", "unpaid_work") else c
             for c in RULES.hour_caps
         ),
     )
-    assert not decide(profile, svc).eligible
+    assert not decide(profile, svc, rules=COMMENCED).eligible
     assert decide(profile, svc, rules=amended).eligible
 
 

@@ -15,6 +15,7 @@ from directory.core.oocd import (
     MARKERS,
     RULES,
     VERIFIED,
+    Verdict,
     assess_disposal,
     offence_phrase,
 )
@@ -148,8 +149,10 @@ def test_met_exclusions_for_community_resolution():
     }
 
 
-def test_conditional_caution_hate_crime_excluded_domestic_abuse_only_noted():
-    assert _effects("conditional_caution") == {"hate_crime": EXCLUDE, "domestic_abuse": CAUTION}
+def test_conditional_caution_hate_crime_excluded_domestic_abuse_turns_on_the_dash_level():
+    assert _effects("conditional_caution") == {"hate_crime": EXCLUDE}
+    (risk,) = RULES.risk_rules_for("conditional_caution")
+    assert (risk.offence, risk.allowed) == ("domestic_abuse", {"standard"})
 
 
 @pytest.mark.parametrize("disposal", ["diversionary_caution", "community_caution"])
@@ -195,7 +198,7 @@ def test_unknown_disposal_is_not_available():
 def test_under_18_adult_cautions_do_not_apply_and_the_youth_route_is_named(disposal):
     result = assess_disposal(Profile(disposal=disposal, age=17))
     assert not result.available
-    (reason,) = result.reasons
+    (reason,) = [r for r in result.reasons if r.rule != "oocd_in_force"]
     assert reason.rule == "oocd_age"
     assert "aged 18 or over" in reason.text
     assert "youth caution, youth conditional caution or community resolution" in reason.text
@@ -206,14 +209,14 @@ def test_under_18_adult_cautions_do_not_apply_and_the_youth_route_is_named(dispo
 @pytest.mark.parametrize("disposal", ["conditional_caution", "diversionary_caution", "community_caution"])
 def test_18_is_old_enough(disposal):
     result = assess_disposal(Profile(disposal=disposal, age=18, offence="theft"))
-    assert result.available
-    assert not any(r.rule == "oocd_age" for r in result.notes)
+    assert not any(r.rule == "oocd_age" for r in (*result.notes, *result.reasons, *result.missing))
 
 
-def test_age_not_given_is_a_note():
-    result = assess_disposal(Profile(disposal="conditional_caution"))
-    assert result.available
-    assert any(r.rule == "oocd_age" and "Age not given" in r.text for r in result.notes)
+def test_age_not_given_means_it_cannot_be_assessed_yet():
+    result = assess_disposal(Profile(disposal="conditional_caution", offence="theft"))
+    assert result.verdict is Verdict.NEEDS_INFORMATION
+    assert result.heading == "Conditional caution: cannot be assessed yet"
+    assert any(r.rule == "oocd_age" and "Age not given" in r.text for r in result.missing)
 
 
 def test_community_resolution_at_any_age_with_a_youth_note():
@@ -228,8 +231,11 @@ def test_community_resolution_at_any_age_with_a_youth_note():
 )
 def test_prospective_disposal_is_noted_with_the_current_counterpart(disposal, counterpart):
     result = assess_disposal(Profile(disposal=disposal, age=30, offence="theft"))
-    assert result.available and result.in_force is False and result.regime == "pcsc"
-    (note,) = [r for r in result.notes if r.rule == "oocd_in_force"]
+    assert not result.available and result.in_force is False and result.regime == "pcsc"
+    assert result.verdict is Verdict.NOT_IN_FORCE
+    assert "can be considered" not in result.heading
+    assert result.alternatives[0] == RULES.disposal(disposal).corresponds_to
+    (note,) = [r for r in result.reasons if r.rule == "oocd_in_force"]
     assert "not yet in force" in note.text
     assert f"corresponding disposal in force is the {counterpart}" in note.text
     assert "Part 6" in note.source
@@ -239,7 +245,7 @@ def test_prospective_disposal_is_noted_with_the_current_counterpart(disposal, co
 def test_current_disposals_have_no_in_force_note(disposal):
     result = assess_disposal(Profile(disposal=disposal, age=30, offence="theft"))
     assert result.in_force is True
-    assert not any(r.rule == "oocd_in_force" for r in result.notes)
+    assert not any(r.rule == "oocd_in_force" for r in (*result.notes, *result.reasons))
 
 
 def test_commencing_part_6_is_a_data_change():
@@ -253,9 +259,9 @@ def test_commencing_part_6_is_a_data_change():
         ),
     )
     profile = Profile(disposal="diversionary_caution", age=30, offence="theft")
-    assert not any(r.rule == "oocd_in_force" for r in assess_disposal(profile, commenced).notes)
+    assert assess_disposal(profile, commenced).verdict is Verdict.CAN_BE_CONSIDERED
     old = assess_disposal(dataclasses.replace(profile, disposal="conditional_caution"), commenced)
-    (note,) = [r for r in old.notes if r.rule == "oocd_in_force"]
+    (note,) = [r for r in old.reasons if r.rule == "oocd_in_force"]
     assert "diversionary caution" in note.text
 
 
@@ -289,10 +295,47 @@ def test_conditional_caution_hate_crime_not_available_with_source():
     assert "CPS" in result.reasons[0].source
 
 
-def test_conditional_caution_domestic_abuse_is_a_note_not_an_exclusion():
+def test_conditional_caution_domestic_abuse_needs_the_dash_level():
     result = assess_disposal(Profile(disposal="conditional_caution", age=40, offence="domestic_abuse"))
-    assert result.available
-    assert any("standard-risk" in r.text for r in result.notes if r.rule == "oocd_offence")
+    assert result.verdict is Verdict.NEEDS_INFORMATION
+    (missing,) = result.missing
+    assert missing.rule == "oocd_dash" and "DASH risk level not given" in missing.text
+    assert "DPP" in missing.source
+
+
+@pytest.mark.parametrize("level", ["medium", "high"])
+def test_conditional_caution_domestic_abuse_above_standard_risk_is_not_suitable(level):
+    result = assess_disposal(
+        Profile(disposal="conditional_caution", age=40, offence="domestic_abuse", dash_risk=level)
+    )
+    assert result.verdict is Verdict.NOT_SUITABLE and not result.available
+    assert result.heading == "Conditional caution: not suitable for this person"
+    (reason,) = result.reasons
+    assert f"Not suitable at {level} DASH risk" in reason.text
+    assert "standard-risk" in reason.text and "DPP" in reason.source
+    # The Met does not use community resolutions for domestic abuse either: a charge decision.
+    assert result.alternatives == ()
+    assert any(s.rule == "oocd_charge" for s in result.next_steps)
+    assert any("MARAC" in s.text for s in result.next_steps) == (level == "high")
+
+
+def test_conditional_caution_domestic_abuse_at_standard_risk_can_be_considered_with_the_rule():
+    result = assess_disposal(
+        Profile(disposal="conditional_caution", age=40, offence="domestic_abuse", dash_risk="standard")
+    )
+    assert result.verdict is Verdict.CAN_BE_CONSIDERED and result.available
+    assert any("standard-risk" in r.text for r in result.notes if r.rule == "oocd_dash")
+
+
+def test_an_excluded_offence_names_what_the_guidance_allows_instead():
+    result = assess_disposal(Profile(disposal="community_resolution", age=30, offence="hate_crime"))
+    assert result.verdict is Verdict.NOT_SUITABLE
+    # Hate crime: the Met excludes community resolutions and the CPS conditional cautions.
+    assert result.alternatives == ()
+    assert [s.rule for s in result.next_steps] == ["oocd_charge"]
+    weapons = assess_disposal(Profile(disposal="community_resolution", age=30, offence="weapons"))
+    assert weapons.alternatives == ("conditional_caution",)
+    assert "conditional caution can be considered" in weapons.next_steps[-1].text
 
 
 @pytest.mark.parametrize("offence", ["class_a_drugs", "child_cruelty", "indecent_images"])
@@ -300,18 +343,18 @@ def test_conditional_caution_domestic_abuse_is_a_note_not_an_exclusion():
 def test_draft_code_excludes_offences(disposal, offence):
     result = assess_disposal(Profile(disposal=disposal, age=30, offence=offence))
     assert not result.available
-    assert "draft Code" in result.reasons[0].text
+    assert "draft Code" in result.reasons[-1].text
 
 
-def test_offence_not_given_is_a_note():
+def test_offence_not_given_means_it_cannot_be_assessed_yet():
     result = assess_disposal(Profile(disposal="community_resolution"))
-    assert result.available
-    assert any(r.rule == "oocd_offence" and "Offence not given" in r.text for r in result.notes)
+    assert result.available and result.verdict is Verdict.NEEDS_INFORMATION
+    assert any(r.rule == "oocd_offence" and "Offence not given" in r.text for r in result.missing)
 
 
 def test_under_18_and_excluded_offence_gives_both_reasons():
     result = assess_disposal(Profile(disposal="community_caution", age=16, offence="weapons"))
-    assert [r.rule for r in result.reasons] == ["oocd_age", "oocd_offence"]
+    assert [r.rule for r in result.reasons] == ["oocd_in_force", "oocd_age", "oocd_offence"]
 
 
 def test_changing_an_exclusion_is_a_data_change():
@@ -334,4 +377,7 @@ def test_changing_an_exclusion_is_a_data_change():
 def test_available_iff_no_reasons(disposal, age, offence):
     result = assess_disposal(Profile(disposal=disposal, age=age, offence=offence))
     assert result.available == (not result.reasons)
+    assert result.available == (
+        result.verdict in (Verdict.CAN_BE_CONSIDERED, Verdict.NEEDS_INFORMATION)
+    )
     assert all(r.text for r in (*result.reasons, *result.notes))

@@ -148,3 +148,47 @@ def test_normalise_either_returns_canonical_or_raises(raw: str) -> None:
         assert str(exc)
     else:
         assert normalise(result) == result
+
+
+# --------------------------------------------------------------------------------------
+# Places: a postcode, a sector, a district or a borough's name
+# --------------------------------------------------------------------------------------
+
+from directory.core.postcodes import DISTRICT, NAME, POSTCODE, SECTOR, borough_key, parse_place  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind", "text"),
+    [
+        ("se115he", POSTCODE, "SE11 5HE"),
+        ("SE11 5", SECTOR, "SE11 5"),
+        ("se11  5", SECTOR, "SE11 5"),
+        ("SE115", SECTOR, "SE11 5"),
+        ("SE1 5", SECTOR, "SE1 5"),
+        ("SE15", DISTRICT, "SE15"),
+        ("sw1a", DISTRICT, "SW1A"),
+        ("Lambeth", NAME, "Lambeth"),
+        ("  kensington   & chelsea ", NAME, "kensington & chelsea"),
+    ],
+)
+def test_a_place_is_read_as_one_kind(typed, kind, text):
+    place = parse_place(typed)
+    assert (place.kind, place.text) == (kind, text)
+
+
+def test_a_sector_and_its_postcodes_share_a_prefix():
+    assert parse_place("SE11 5").prefix == "SE115"
+    assert parse_place("SE11 5HE").sector == "SE11 5"
+    assert parse_place("SE11").sector is None
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "12345", "SE1 7TPX", "x" * 61, "<script>"])
+def test_what_cannot_be_a_place_is_refused_with_a_message(typed):
+    with pytest.raises(InvalidPostcode) as error:
+        parse_place(typed)
+    assert str(error.value)
+
+
+def test_borough_names_compare_without_punctuation_or_titles():
+    assert borough_key("Royal Borough of Kensington & Chelsea") == "kensington and chelsea"
+    assert borough_key("City of London") == "city of london"

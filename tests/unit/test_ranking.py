@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from datetime import date
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from directory.core.eligibility import built_for
 from directory.core.ranking import (
     FinderOutcome,
     Tier,
@@ -247,11 +249,13 @@ def test_results_and_excluded_are_a_permutation_of_the_input(profile, services):
 
 @PROPERTY
 @given(profile=profiles_st, services=st.lists(services_st, max_size=8))
-def test_results_are_sorted_by_tier_then_distance(profile, services):
+def test_results_are_sorted_by_built_for_the_person_then_tier_then_distance(profile, services):
     results = rank(profile, services).results
+    for m in results:
+        assert m.built_for_person == bool(built_for(profile, m.service))
     for a, b in zip(results, results[1:]):
-        assert a.tier <= b.tier
-        if a.tier == b.tier:
+        assert (not a.built_for_person, a.tier) <= (not b.built_for_person, b.tier)
+        if (a.built_for_person, a.tier) == (b.built_for_person, b.tier):
             if a.distance_km is None:
                 assert b.distance_km is None
                 assert a.service.name.casefold() <= b.service.name.casefold()
@@ -311,3 +315,47 @@ def test_set_aside_services_are_those_decide_excludes_for_needs_alone(profile, s
         decision = decide(profile, service)
         assert not decision.eligible
         assert decision.failed == (outcome.other_needs_reason,)
+
+
+def _svc(id, name, **kw):
+    return ServiceInfo(id=id, slug=name.lower().replace(" ", "-"), name=name, status="commissioned", **kw)
+
+
+def test_a_cohort_service_ranks_above_a_general_one_and_the_order_is_said():
+    da = [_svc(i, f"DA programme {i}", categories=frozenset({"domestic_abuse_perpetrators"}), pan_london=True) for i in range(1, 4)]
+    veterans = _svc(9, "Op Veterans", categories=frozenset({"veterans"}), borough_codes=frozenset({"E09000022"}))
+    outcome = rank(Profile(borough_code="E09000022", borough_name="Lambeth", veteran=True), [*da, veterans])
+    assert outcome.results[0].service.name == "Op Veterans"
+    assert outcome.results[0].built_for_person
+    assert "Built for veterans" in [r.text for r in outcome.results[0].decision.matched]
+    assert outcome.order == (
+        "Services built for veterans first; then those delivered in Lambeth, then pan-London ones; "
+        "within each, by name."
+    )
+    plain = rank(Profile(borough_code="E09000022", borough_name="Lambeth"), [*da, veterans])
+    assert plain.results[0].service.name == "Op Veterans"  # local first
+    assert not plain.results[0].built_for_person
+    assert plain.order == "Those delivered in Lambeth, then pan-London ones; within each, by name."
+
+
+def test_a_womans_need_keeps_the_womens_services_without_ticking_women():
+    women = _svc(1, "Women's centre", categories=frozenset({"women"}), pan_london=True)
+    housing = _svc(2, "Housing", categories=frozenset({"accommodation"}), pan_london=True)
+    drugs = _svc(3, "Drugs", categories=frozenset({"substance_misuse"}), pan_london=True)
+    profile = Profile(needs=frozenset({"accommodation"}), gender="female", cohort="probation")
+    outcome = rank(profile, [women, housing, drugs])
+    assert [m.service.name for m in outcome.results] == ["Women's centre", "Housing"]
+    notes = [r.text for r in outcome.results[0].decision.notes]
+    assert "Not recorded as helping with: Accommodation" in notes
+    assert [s.name for s in outcome.for_other_needs] == ["Drugs"]
+    assert outcome.other_needs_reason.text == "Does not help with: Accommodation; not built for women"
+    man = rank(dataclasses.replace(profile, gender="male"), [women, housing, drugs])
+    assert [m.service.name for m in man.results] == ["Housing"]
+
+
+def test_probation_services_rank_first_for_a_person_on_probation():
+    general = _svc(1, "A general service", pan_london=True, cohorts=frozenset({"general_public", "probation"}))
+    probation = _svc(2, "Probation service", pan_london=True, cohorts=frozenset({"probation"}))
+    outcome = rank(Profile(cohort="probation"), [general, probation])
+    assert [m.service.name for m in outcome.results] == ["Probation service", "A general service"]
+    assert outcome.order.startswith("Services built for people on probation first")
