@@ -15,6 +15,7 @@ BENCHES = [
     ("postcode API over HTTP, and server memory (werkzeug, as `make run`)", ["bench_postcodes_http.py"]),
     ("postcode API over HTTP, and server memory (gunicorn gthread)", ["bench_postcodes_http.py", "--server", "gunicorn"]),
     ("finder API over HTTP, real seed and + SYNTHETIC 5,000 services", ["bench_finder.py"]),
+    ("concurrent writers on one SQLite file, over HTTP", ["bench_writes.py"]),
 ]
 
 

@@ -44,7 +44,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     track_changes()
 
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     from .web import errors, health, layout, security
 
     layout.init_app(app)

@@ -39,6 +39,9 @@ class Config:
         INSTANCE_DIR / "directory.sqlite"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # How long a write waits for other writers before its request answers 503 (well inside
+    # gunicorn's 30 s worker timeout).
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "10000"))
     POSTCODE_DIRECTORY = os.environ.get("POSTCODE_DIRECTORY") or str(
         INSTANCE_DIR / "postcodes.sqlite"
     )

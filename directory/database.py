@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event, insert, update
+import os
+import sqlite3
+
+from flask import has_request_context, request
+from sqlalchemy import event, exc, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, object_mapper
 
@@ -36,23 +40,125 @@ def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
     return not (type_ == "table" and reflected and compare_to is None and name in EXTENSION_TABLES)
 
 
-def configure_engine(engine: Engine) -> None:
-    """SQLite: enforce foreign keys and let SQLAlchemy own transactions (so savepoints work)."""
+# Requests that cannot write: their transactions stay deferred, so they run side by side.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def writes_expected() -> bool:
+    """Whether a transaction begun now should take the write lock at once.
+
+    In SQLite a deferred transaction that reads and then writes cannot wait for another
+    writer: it fails with "database is locked" (or, in WAL mode, because its snapshot is
+    stale). Taking the lock at BEGIN makes writers queue (up to the busy timeout) instead.
+    Only read-only requests begin deferred; anything else (forms, commands) may write.
+    """
+    return not (has_request_context() and request.method in READ_ONLY_METHODS)
+
+
+def sqlite_file(engine: Engine) -> str | None:
+    """The database file's absolute path, or None for an in-memory or URI database."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    return os.path.abspath(database)
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def configure_engine(engine: Engine, busy_timeout_ms: int = 10_000) -> None:
+    """SQLite: foreign keys, WAL, a busy timeout, write transactions that take the lock at BEGIN,
+    and connections that follow the database file if it is deleted or replaced.
+
+    SQLAlchemy owns the transactions (so savepoints work). A connection keeps the file it
+    opened even after that file is deleted or replaced; each checkout compares the file's
+    identity with the one the connection opened and reopens the pool if they differ. Once
+    a database has been opened, a missing file is an error, never a new empty database.
+    """
     if engine.dialect.name != "sqlite" or getattr(engine, "_directory_configured", False):
         return
+    path = sqlite_file(engine)
+    opened = {"before": False}
+
+    @event.listens_for(engine, "do_connect")
+    def refuse_missing_file(_dialect, _record, _cargs, _cparams):
+        if path and opened["before"] and not os.path.exists(path):
+            raise sqlite3.OperationalError(f"unable to open database file: {path} is missing")
 
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record):
+    def on_connect(dbapi_connection, record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if path:
+            record.info["file"] = _file_identity(path)
+            opened["before"] = True
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")  # kept in the file; readers never wait
+                cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL
+            except sqlite3.DatabaseError:
+                pass  # not a database (or locked) right now: the request's own query says so
         cursor.close()
+
+    @event.listens_for(engine, "checkout")
+    def follow_the_file(_dbapi_connection, record, _proxy):
+        if path and record.info.get("file") != _file_identity(path):
+            raise exc.InvalidatePoolError(f"the database file {path} was deleted or replaced")
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes_expected() else "BEGIN")
 
     engine._directory_configured = True
+
+
+_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def is_busy(error: BaseException) -> bool:
+    """Another connection holds the lock for longer than the busy timeout."""
+    return isinstance(error, exc.OperationalError) and any(b in str(error.orig) for b in _BUSY)
+
+
+UNDEFINED_TABLE = "42P01"  # PostgreSQL's SQLSTATE
+
+
+def missing_table(error: BaseException) -> bool:
+    """The schema is not there: a database that was never migrated, or the wrong one."""
+    orig = getattr(error, "orig", None)
+    return "no such table" in str(orig) or UNDEFINED_TABLE in (
+        getattr(orig, "sqlstate", None), getattr(orig, "pgcode", None)
+    )
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """A fault of the database rather than of the request: missing, replaced, not a
+    database, without its tables, locked, or no connection to be had."""
+    return (
+        isinstance(error, (exc.OperationalError, exc.InterfaceError, exc.TimeoutError))
+        or type(error) is exc.DatabaseError
+        or (isinstance(error, exc.DBAPIError) and error.connection_invalidated)
+        or missing_table(error)
+    )
+
+
+def recover(session: Session, engine: Engine, error: BaseException) -> None:
+    """After such a fault: end the request's transaction and, unless another writer merely
+    held the lock, drop every pooled connection so the next request opens the file afresh."""
+    try:
+        session.rollback()
+    except exc.SQLAlchemyError:
+        session.close()
+    if not is_busy(error):
+        engine.dispose()
 
 
 def touch_changed_records(session: Session, _context, _instances) -> None:

@@ -180,21 +180,23 @@ def authenticate(session: Session, email: str, password: str, address: str | Non
     by typing someone's address is a way to shut them out. Guessing is throttled per
     email and address instead (``auth.routes``), with one answer for every failure."""
     email = normalise_email(email)
+    found = session.execute(select(User.id, User.password_hash).where(User.email == email)).one_or_none()
+    # The slow hash check runs between transactions (this one has written nothing): on
+    # SQLite a writing request holds the write lock from its first query, and sign-ins at
+    # once would queue behind each other's hashing.
+    session.commit()
+    try:
+        ok = hasher.verify(found.password_hash if found else _DUMMY_HASH, password or "x")
+    except (VerificationError, InvalidHashError):
+        ok = False
     now = utcnow()
-    user = session.scalar(select(User).where(User.email == email))
+    user = session.get(User, found.id) if found else None
     if user is None:
-        try:
-            hasher.verify(_DUMMY_HASH, password or "x")
-        except VerificationError:
-            pass
         audit.record(session, email or "anonymous", "login.failure", "user", None,
                      {"email": email[:254], "why": "unknown email"}, address)
         session.commit()
         raise LoginFailed()
-    try:
-        ok = hasher.verify(user.password_hash, password or "")
-    except (VerificationError, InvalidHashError):
-        ok = False
+    ok = ok and user.password_hash == found.password_hash  # not changed meanwhile
     if not ok or not user.active:
         user.failed_logins = (user.failed_logins or 0) + 1
         why = "inactive" if ok else "wrong password"

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from ..core.queries import InvalidInput
+from ..database import database_unavailable, recover
+from ..extensions import db, login_manager
 from ..operations.catalogue import NotFound
+
+UNAVAILABLE = (
+    "The directory's database is unavailable for a moment. Try again in a few minutes."
+)
 
 
 def wants_json() -> bool:
@@ -59,7 +67,42 @@ def init_app(app: Flask) -> None:
         code = (error.name or "error").lower().replace(" ", "_")
         return _error(error.code or 500, code, error.description or error.name)
 
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def database_error(error: Exception):
+        if not database_unavailable(error):
+            return unexpected(error)
+        recover(db.session, db.engine, error)
+        app.logger.error("Database unavailable on %s %s: %s", request.method, request.path, error)
+        if wants_json():
+            response, status = _error(503, "database_unavailable", UNAVAILABLE)
+        else:
+            g.setdefault("_login_user", login_manager.anonymous_user())  # not from the database now
+            response = render_template(
+                "unavailable.html", message=UNAVAILABLE, resend=_resend(),
+                catalogue_last_updated=lambda: None,
+            )
+            status = 503
+        return response, status, {"Retry-After": "30"}
+
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         app.logger.exception("Unhandled error on %s", request.path)
+        db.session.rollback()  # whatever the request left half-done, before the page reads
         return _error(500, "server_error", "Something went wrong on our side. Please try again.")
+
+
+def _resend() -> dict | None:
+    """A form post that could not be saved: what was typed, to send again (never a password)."""
+    if request.method != "POST" or wants_json():
+        return None
+    fields, withheld = [], False
+    for name, values in request.form.lists():
+        if name == "csrf_token":
+            continue
+        if "password" in name.lower():
+            withheld = True
+            continue
+        fields.extend((name, value) for value in values)
+    return {"action": request.full_path if request.query_string else request.path,
+            "fields": fields, "withheld": withheld}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from directory.models import Service
 
@@ -44,7 +44,23 @@ def test_boroughs_and_one_borough(client):
 
 
 def test_health(client):
-    assert client.get("/health").get_json() == {"status": "ok"}
+    body = client.get("/health").get_json()
+    assert body["status"] == "ok" and body["schema"] and isinstance(body["data_version"], int)
+
+
+@pytest.mark.parametrize("table, url", [("borough", "/api/boroughs"), ("borough", "/boroughs"),
+                                        ("alembic_version", "/health")])
+def test_a_missing_table_is_a_503_not_a_500(client, session, table, url):
+    """On any database: pages, API and health say the service is unavailable, and come back."""
+    session.execute(text(f"ALTER TABLE {table} RENAME TO {table}_aside"))
+    response = client.get(url)
+    assert response.status_code == 503
+    if url.startswith("/api/") or url == "/health":
+        assert response.get_json()["message"]
+    else:
+        assert "Try again in a few minutes" in response.get_data(as_text=True)
+    # the failed request rolled its transaction back, renaming included
+    assert client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize(
