@@ -32,20 +32,20 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.httpbench import Server, build_database  # noqa: E402
+from bench.httpbench import Server, build_database, database_url  # noqa: E402
 
 PASSWORD = "a long bench passphrase"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 VERSION = re.compile(r'name="version"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="version"')
 
 
-def add_providers(db: Path, count: int) -> list[str]:
+def add_providers(db: Path | str, count: int) -> list[str]:
     from directory import create_app
     from directory.extensions import db as database
     from directory.models import Organisation
     from directory.operations.accounts import create_user
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db}"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(db)})
     emails = []
     with app.app_context():
         for n in range(count):
