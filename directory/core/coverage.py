@@ -4,9 +4,10 @@ Pure functions over frozen dataclasses and numpy arrays; no Flask, no SQLAlchemy
 operations layer loads the rows and calls :func:`analyse`.
 
 What counts
-    A service counts in a borough when it is *running*: any status but ``ended`` and
-    ``planned`` (``pilot``, ``commissioned`` and ``unknown`` all count, because an unknown
-    status is not evidence that a service has stopped). It is delivered in a borough when
+    A service counts in a borough when the one status rule (:mod:`.status`), read on the
+    analysis's day, does not say it has ended or is only planned: confirmed running, not
+    confirmed since a date, and not known all count, because none is evidence that a
+    service has stopped. It is delivered in a borough when
     it is pan-London, names the borough, or has a delivery site there.
 
 Cohorts and ages
@@ -47,14 +48,16 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 import numpy as np
 
 from .queries import Args, InvalidInput, choice, first
+from .status import StatusEvidence, read_status
+from .types import PartialDate
 from .vocabulary import CATEGORIES, COHORTS
 
-NOT_RUNNING = frozenset({"ended", "planned"})
 DEFAULT_DISTANCE_KM = 3.0
 MIN_DISTANCE_KM = 0.5
 MAX_DISTANCE_KM = 20.0
@@ -98,6 +101,18 @@ class CoverageService:
     min_age: int | None = None
     max_age: int | None = None
     sites: tuple[SitePoint, ...] = ()
+    starts_on: PartialDate | None = None
+    ends_on: PartialDate | None = None
+    funded_until: PartialDate | None = None
+    status_as_of: date | None = None
+    status_source: str | None = None
+
+    @property
+    def status_evidence(self) -> StatusEvidence:
+        return StatusEvidence(
+            self.status, self.status_as_of, self.status_source,
+            self.starts_on, self.ends_on, self.funded_until,
+        )
 
 
 @dataclass(frozen=True)
@@ -166,9 +181,10 @@ class PostcodePoints:
 # -- rules -------------------------------------------------------------------------------
 
 
-def is_running(service: CoverageService) -> bool:
-    """Ended and planned (not yet running) services never count."""
-    return service.status not in NOT_RUNNING
+def is_running(service: CoverageService, today: date | None = None) -> bool:
+    """Counts as present on ``today`` by the one status rule (:mod:`.status`): ended and
+    planned (not yet running) services never count."""
+    return read_status(service.status_evidence, today).counts_as_present
 
 
 def serves_cohort(service: CoverageService, cohort: str | None) -> bool:
@@ -199,10 +215,16 @@ def delivered_in(service: CoverageService, all_codes: Iterable[str]) -> frozense
 
 
 def counting(
-    services: Iterable[CoverageService], cohort: str | None = None, band: AgeBand | None = None
+    services: Iterable[CoverageService],
+    cohort: str | None = None,
+    band: AgeBand | None = None,
+    today: date | None = None,
 ) -> list[CoverageService]:
-    """The services that count for this cohort and age band."""
-    return [s for s in services if is_running(s) and serves_cohort(s, cohort) and serves_band(s, band)]
+    """The services that count for this cohort and age band on ``today``."""
+    return [
+        s for s in services
+        if is_running(s, today) and serves_cohort(s, cohort) and serves_band(s, band)
+    ]
 
 
 # -- inequality --------------------------------------------------------------------------
@@ -436,6 +458,7 @@ def analyse(
     cohort: str | None = None,
     band: AgeBand | None = None,
     categories: Sequence[str] = tuple(CATEGORIES),
+    today: date | None = None,
 ) -> GapAnalysis:
     """The gap analysis for every borough and category.
 
@@ -448,7 +471,7 @@ def analyse(
     offer_items = tuple(
         item for item in dict.fromkeys(offer) if cohort is None or item.cohort in (None, cohort)
     )
-    counted = counting(services, cohort, band)
+    counted = counting(services, cohort, band, today)
 
     # services delivered in each (borough, category), and per offer item
     by_cell: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -585,6 +608,7 @@ def by_age_band(
     *,
     categories: Sequence[str] = tuple(CATEGORIES),
     cohort: str | None = None,
+    today: date | None = None,
 ) -> MissingMiddle:
     """The same borough-by-category count for each age band (18 to 25, 26 to 29, 30+).
 
@@ -594,7 +618,7 @@ def by_age_band(
     services = list(services)
     codes = [a.code for a in areas]
     code_set = frozenset(codes)
-    running = counting(services, cohort)
+    running = counting(services, cohort, today=today)
     summaries = []
     boroughs_with: dict[tuple[str, str], int] = {}
     for band in AGE_BANDS:

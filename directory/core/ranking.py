@@ -1,4 +1,5 @@
-"""Ranking the finder's results: local first, then pan-London, then unconfirmed; nearest first.
+"""Ranking the finder's results: confirmed running first; local, then pan-London, then
+unconfirmed coverage; nearest first.
 
 Pure and deterministic: the same profile and services always give the same order.
 """
@@ -12,8 +13,9 @@ from datetime import date
 from enum import IntEnum
 
 from .catalogue_index import CatalogueIndex, Deferred, Positions, positions
-from .eligibility import COVERAGE_FIELDS, DISPOSAL_RULE, decide, unmet_needs
+from .eligibility import COVERAGE_FIELDS, DISPOSAL_RULE, STATUS_FIELDS, decide, unmet_needs
 from .oocd import RULES, DisposalAssessment, OocdRules, assess_disposal
+from .status import Standing, read_status
 from .types import Decision, Profile, Reason, ServiceInfo, SiteInfo
 
 __all__ = [
@@ -116,6 +118,11 @@ def coverage_tier(profile: Profile, service: ServiceInfo) -> Tier:
     return Tier.UNCONFIRMED
 
 
+def is_confirmed(profile: Profile, service: ServiceInfo) -> bool:
+    """Confirmed running on the profile's day: ranked above services that are not."""
+    return read_status(service.status_evidence, profile.today).standing is Standing.CONFIRMED
+
+
 class _NearestFirst(Sequence[tuple]):
     """Eligible services in the finder's order, placed a tier at a time as they are read.
 
@@ -182,8 +189,14 @@ def rank(
         return decisions[pos]
 
     tiers = index.classify("tier", coverage_tier, profile, TIER_FIELDS, COVERAGE_FIELDS)
+    confirmed = index.classify(
+        "confirmed", is_confirmed, profile, ("today",), STATUS_FIELDS
+    ).get(True, 0)
     order = _NearestFirst(
-        profile, catalogue, [(tier, eligible & bits) for tier, bits in sorted(tiers.items())]
+        profile,
+        catalogue,
+        [(tier, eligible & bits & confirmed) for tier, bits in sorted(tiers.items())]
+        + [(tier, eligible & bits & ~confirmed) for tier, bits in sorted(tiers.items())],
     )
 
     def result(placing: tuple) -> Match:

@@ -67,6 +67,9 @@ class ServiceInfo:
     status: str  # vocabulary.STATUSES
     ends_on: PartialDate | None = None
     starts_on: PartialDate | None = None
+    funded_until: PartialDate | None = None
+    status_as_of: date | None = None  # the date of the source the status comes from
+    status_source: str | None = None  # that source, in words
     pan_london: bool = False
     borough_codes: frozenset[str] = frozenset()
     categories: frozenset[str] = frozenset()
@@ -90,6 +93,19 @@ class ServiceInfo:
     # confirmed at all. Either way the engine notes it and never excludes on it.
     unnamed_borough_count: int | None = None
     coverage_confirmed: bool = True
+
+    @property
+    def status_evidence(self):
+        from .status import StatusEvidence
+
+        return StatusEvidence(
+            status=self.status,
+            as_of=self.status_as_of,
+            source=self.status_source,
+            starts_on=self.starts_on,
+            ends_on=self.ends_on,
+            funded_until=self.funded_until,
+        )
 
     @cached_property
     def name_key(self) -> tuple[str, str, int]:

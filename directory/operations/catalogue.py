@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..core.queries import InvalidInput, ServiceFilters
+from ..core.status import StatusEvidence, StatusReading, read_status
+from ..core.types import PartialDate
 from ..core.vocabulary import CATEGORIES
 from ..models import (
     BCU,
@@ -40,6 +42,42 @@ class Page:
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
+
+
+APP_STATEMENT = "Stated in this directory by the provider or a commissioner"
+
+
+def status_as_of(
+    as_of: date | None, source: str | None, confirmed: datetime | None, updated: datetime | None
+) -> tuple[date | None, str | None]:
+    """The date and source of a status: the cited one, else the last statement in the app."""
+    if as_of is not None:
+        return as_of, source
+    stated = confirmed or updated
+    return (stated.date(), APP_STATEMENT) if stated else (None, source)
+
+
+def _partial(value: date | None, precision: str | None) -> PartialDate | None:
+    return PartialDate(value, precision or "day") if value else None
+
+
+def status_evidence(service: Service) -> StatusEvidence:
+    as_of, source = status_as_of(
+        service.status_as_of, service.status_source, service.last_confirmed_at, service.updated_at
+    )
+    return StatusEvidence(
+        status=service.status,
+        as_of=as_of,
+        source=source,
+        starts_on=_partial(service.starts_on, service.starts_on_precision),
+        ends_on=_partial(service.ends_on, service.ends_on_precision),
+        funded_until=_partial(service.funded_until, service.funded_until_precision),
+    )
+
+
+def status_reading(service: Service, today: date | None = None) -> StatusReading:
+    """The one status rule, read for this record on ``today`` (default: the clock's day)."""
+    return read_status(status_evidence(service), today or date.today())
 
 
 def published_services():
@@ -177,7 +215,7 @@ class BoroughProfile:
     services: list[Service]
 
 
-def borough_profile(session: Session, code: str) -> BoroughProfile:
+def borough_profile(session: Session, code: str, today: date | None = None) -> BoroughProfile:
     borough = session.scalar(
         select(Borough)
         .options(selectinload(Borough.bcu), selectinload(Borough.pdu))
@@ -198,7 +236,7 @@ def borough_profile(session: Session, code: str) -> BoroughProfile:
     running = {
         c.slug
         for s in services
-        if s.status not in ("ended", "planned")
+        if status_reading(s, today).counts_as_present
         for c in s.categories
     }
     missing = [slug for slug in CATEGORIES if slug not in running]

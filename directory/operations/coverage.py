@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -45,7 +45,8 @@ from ..models import (
     Site,
 )
 from ..models.catalogue import service_borough, service_category, service_cohort
-from .catalogue import PUBLISHED, NotFound
+from ..core.types import PartialDate
+from .catalogue import PUBLISHED, NotFound, status_as_of
 from .versioning import VersionedCache, data_version
 
 
@@ -114,7 +115,10 @@ def _load_services(session: Session) -> tuple[tuple[CoverageService, ...], dict[
     base = session.execute(
         select(
             Service.id, Service.slug, Service.name, Service.status, Service.pan_london,
-            Service.min_age, Service.max_age,
+            Service.min_age, Service.max_age, Service.starts_on, Service.starts_on_precision,
+            Service.ends_on, Service.ends_on_precision, Service.funded_until,
+            Service.funded_until_precision, Service.status_as_of, Service.status_source,
+            Service.last_confirmed_at, Service.updated_at,
         ).where(Service.moderation == PUBLISHED)
     ).all()
 
@@ -147,11 +151,25 @@ def _load_services(session: Session) -> tuple[tuple[CoverageService, ...], dict[
         x, y = points.get(id(r), (None, None))
         sites[r.service_id].append(SitePoint(r.service_id, r.code, x, y))
 
+    def partial(value, precision):
+        return PartialDate(value, precision or "day") if value else None
+
+    def evidence(r) -> dict:
+        as_of, source = status_as_of(r.status_as_of, r.status_source, r.last_confirmed_at, r.updated_at)
+        return dict(
+            starts_on=partial(r.starts_on, r.starts_on_precision),
+            ends_on=partial(r.ends_on, r.ends_on_precision),
+            funded_until=partial(r.funded_until, r.funded_until_precision),
+            status_as_of=as_of,
+            status_source=source,
+        )
+
     services = tuple(
         CoverageService(
             id=r.id,
             name=r.name,
             status=r.status,
+            **evidence(r),
             pan_london=bool(r.pan_london),
             borough_codes=frozenset(boroughs.get(r.id, ())),
             categories=frozenset(categories.get(r.id, ())),
@@ -231,12 +249,17 @@ class GapReport:
 
 
 def gap_report(
-    session: Session, directory: PostcodeDirectory | None, query: MapQuery
+    session: Session,
+    directory: PostcodeDirectory | None,
+    query: MapQuery,
+    today: date | None = None,
 ) -> GapReport:
-    """The gap analysis for the query's distance, cohort and age band (cached by version)."""
+    """The gap analysis for the query's distance, cohort and age band on ``today`` (cached
+    by version and day)."""
     version = data_version(session)
     snap = snapshot(session, version)
-    key = (version, query.distance_km, query.cohort, query.band, directory is not None)
+    today = today or date.today()
+    key = (version, today, query.distance_km, query.cohort, query.band, directory is not None)
 
     def compute() -> GapAnalysis:
         codes = tuple(sorted(a.code for a in snap.areas))
@@ -249,20 +272,25 @@ def gap_report(
             distance_km=query.distance_km,
             cohort=query.cohort,
             band=query.age_band,
+            today=today,
         )
 
     return GapReport(version, snap, _analyses.get_or_compute(key, compute))
 
 
 def missing_middle(
-    session: Session, cohort: str | None = None, version: tuple | None = None
+    session: Session,
+    cohort: str | None = None,
+    version: tuple | None = None,
+    today: date | None = None,
 ) -> MissingMiddle:
     """The age-band comparison; pass ``version`` if the caller already has it."""
     version = version or data_version(session)
     snap = snapshot(session, version)
+    today = today or date.today()
     return _analyses.get_or_compute(
-        (version, "age-bands", cohort),
-        lambda: by_age_band(snap.areas, snap.services, cohort=cohort),
+        (version, today, "age-bands", cohort),
+        lambda: by_age_band(snap.areas, snap.services, cohort=cohort, today=today),
     )
 
 
@@ -296,13 +324,16 @@ def site_markers(
     borough: str | None = None,
     limit: int = 1000,
     version: tuple | None = None,
+    today: date | None = None,
 ) -> SiteList:
-    """Delivery sites of running published services, optionally one category or borough."""
+    """Delivery sites of published services that count as present on ``today`` (the one
+    status rule), optionally one category or borough."""
     version = version or data_version(session)
     snap = snapshot(session, version)
+    today = today or date.today()
 
     def load() -> SiteList:
-        services = {s.id: s for s in snap.services if is_running(s)}
+        services = {s.id: s for s in snap.services if is_running(s, today)}
         if category:
             services = {i: s for i, s in services.items() if category in s.categories}
         stmt = (
@@ -334,7 +365,7 @@ def site_markers(
         )
         return SiteList(markers, len(located), len(rows) - len(located), version)
 
-    return _analyses.get_or_compute((version, "sites", category, borough, limit), load)
+    return _analyses.get_or_compute((version, today, "sites", category, borough, limit), load)
 
 
 @dataclass(frozen=True)

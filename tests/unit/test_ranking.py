@@ -14,6 +14,7 @@ from directory.core.ranking import (
     FinderOutcome,
     Tier,
     coverage_tier,
+    is_confirmed,
     distance_km,
     nearest_site,
     rank,
@@ -247,9 +248,13 @@ def test_results_and_excluded_are_a_permutation_of_the_input(profile, services):
 
 @PROPERTY
 @given(profile=profiles_st, services=st.lists(services_st, max_size=8))
-def test_results_are_sorted_by_tier_then_distance(profile, services):
+def test_results_are_sorted_by_confirmed_then_tier_then_distance(profile, services):
     results = rank(profile, services).results
     for a, b in zip(results, results[1:]):
+        confirmed_a, confirmed_b = is_confirmed(profile, a.service), is_confirmed(profile, b.service)
+        assert confirmed_a >= confirmed_b  # confirmed running ranks above the rest
+        if confirmed_a != confirmed_b:
+            continue
         assert a.tier <= b.tier
         if a.tier == b.tier:
             if a.distance_km is None:
