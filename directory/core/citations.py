@@ -65,6 +65,12 @@ class Source:
         return self.source_date.value if self.source_date else None
 
     @property
+    def dated_precision(self) -> str:
+        if self.kind == "board_note" or self.source_date is None:
+            return "day"
+        return self.source_date.precision
+
+    @property
     def date_text(self) -> str:
         if self.kind == "board_note":
             return _day(self.meeting_date) if self.meeting_date else "date not recorded"
@@ -93,7 +99,7 @@ class Source:
         if self.kind == "web_page":
             return f"{self.publisher}, {self.title!r}"
         if self.kind == "dataset_record":
-            return f"{self.publisher} dataset {self.file}"
+            return f"{self.publisher}, {self.title!r}" if self.title else f"{self.publisher}, {self.file}"
         return f"Stated by {self.stated_by}"
 
 
@@ -102,6 +108,9 @@ def _day(value: date) -> str:
 
 
 def latest_for(sources: list[Source], fact: str) -> Source | None:
-    """The most recent dated source that supports ``fact``."""
-    backing = [s for s in sources if fact in s.facts and s.dated is not None]
-    return max(backing, key=lambda s: s.dated) if backing else None
+    """The most recent dated source that supports ``fact``; else the first undated one."""
+    backing = [s for s in sources if fact in s.facts]
+    dated = [s for s in backing if s.dated is not None]
+    if dated:
+        return max(dated, key=lambda s: s.dated)
+    return backing[0] if backing else None

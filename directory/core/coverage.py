@@ -106,12 +106,13 @@ class CoverageService:
     funded_until: PartialDate | None = None
     status_as_of: date | None = None
     status_source: str | None = None
+    status_as_of_precision: str = "day"
 
     @property
     def status_evidence(self) -> StatusEvidence:
         return StatusEvidence(
             self.status, self.status_as_of, self.status_source,
-            self.starts_on, self.ends_on, self.funded_until,
+            self.starts_on, self.ends_on, self.funded_until, self.status_as_of_precision,
         )
 
 

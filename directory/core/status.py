@@ -90,6 +90,11 @@ class StatusEvidence:
     starts_on: PartialDate | None = None
     ends_on: PartialDate | None = None
     funded_until: PartialDate | None = None
+    as_of_precision: str = "day"  # a page dated "November 2021" is as of that month
+
+    @property
+    def as_of_text(self) -> str | None:
+        return PartialDate(self.as_of, self.as_of_precision).describe() if self.as_of else None
 
 
 @dataclass(frozen=True)
@@ -117,14 +122,14 @@ class StatusReading:
     @property
     def label(self) -> str:
         if self.standing is Standing.NOT_CONFIRMED:
-            return f"Not confirmed since {describe_day(self.since)}" if self.since else "Not confirmed"
+            return f"Not confirmed since {self.evidence.as_of_text}" if self.since else "Not confirmed"
         return STANDING_LABELS[self.standing]
 
     @property
     def attribution(self) -> str:
         """Where and when the status was said: "Reported to the board, 30 May 2023"."""
         e = self.evidence
-        return ", ".join(p for p in (e.source, describe_day(e.as_of) if e.as_of else None) if p)
+        return ", ".join(p for p in (e.source, e.as_of_text) if p)
 
     def _cited(self, text: str) -> str:
         return f"{text} ({self.attribution})" if self.attribution else text
@@ -137,7 +142,7 @@ class StatusReading:
         if self.standing is Standing.CONFIRMED:
             if e.as_of is None:
                 return f"{recorded.capitalize()} ({e.source or 'no dated source'})"
-            return f"{recorded.capitalize()} as of {describe_day(e.as_of)}" + (
+            return f"{recorded.capitalize()} as of {e.as_of_text}" + (
                 f" ({e.source})" if e.source else ""
             )
         if self.standing is Standing.ENDED:
@@ -172,8 +177,9 @@ def read_status(evidence: StatusEvidence, today: date | None) -> StatusReading:
         return not_confirmed(
             f"It was planned to start {on_or_in(e.starts_on)}; no newer source says it started."
         )
-    stale = e.as_of is None or e.as_of + FRESH_FOR < today
-    if stale:
+    if e.as_of is None:
+        return not_confirmed("No dated source says it is running now.")
+    if e.as_of + FRESH_FOR < today:
         return not_confirmed(
             "No source since then says it is still running." if e.status != "planned"
             else "No source since then says it started."

@@ -69,6 +69,7 @@ class ServiceInfo:
     starts_on: PartialDate | None = None
     funded_until: PartialDate | None = None
     status_as_of: date | None = None  # the date of the source the status comes from
+    status_as_of_precision: str = "day"
     status_source: str | None = None  # that source, in words
     pan_london: bool = False
     borough_codes: frozenset[str] = frozenset()
@@ -105,6 +106,7 @@ class ServiceInfo:
             starts_on=self.starts_on,
             ends_on=self.ends_on,
             funded_until=self.funded_until,
+            as_of_precision=self.status_as_of_precision,
         )
 
     @cached_property

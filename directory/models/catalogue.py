@@ -119,6 +119,7 @@ class Service(Record, db.Model):
     funded_until_precision: Mapped[str | None] = mapped_column(String(5))
     # The status is true as of this date, on this source ("Reported to the board").
     status_as_of: Mapped[date | None] = mapped_column(Date)
+    status_as_of_precision: Mapped[str | None] = mapped_column(String(5))
     status_source: Mapped[str | None] = mapped_column(Text)
 
     pan_london: Mapped[bool] = mapped_column(Boolean, default=False)

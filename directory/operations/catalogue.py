@@ -48,13 +48,18 @@ APP_STATEMENT = "Stated in this directory by the provider or a commissioner"
 
 
 def status_as_of(
-    as_of: date | None, source: str | None, confirmed: datetime | None, updated: datetime | None
-) -> tuple[date | None, str | None]:
-    """The date and source of a status: the cited one, else the last statement in the app."""
-    if as_of is not None:
-        return as_of, source
+    as_of: date | None,
+    precision: str | None,
+    source: str | None,
+    confirmed: datetime | None,
+    updated: datetime | None,
+) -> tuple[date | None, str, str | None]:
+    """The date (and its precision) and source of a status: the cited one (perhaps undated),
+    else, for a record made in the app, the last statement there."""
+    if as_of is not None or source is not None:
+        return as_of, precision or "day", source
     stated = confirmed or updated
-    return (stated.date(), APP_STATEMENT) if stated else (None, source)
+    return (stated.date(), "day", APP_STATEMENT) if stated else (None, "day", source)
 
 
 def _partial(value: date | None, precision: str | None) -> PartialDate | None:
@@ -62,12 +67,14 @@ def _partial(value: date | None, precision: str | None) -> PartialDate | None:
 
 
 def status_evidence(service: Service) -> StatusEvidence:
-    as_of, source = status_as_of(
-        service.status_as_of, service.status_source, service.last_confirmed_at, service.updated_at
+    as_of, precision, source = status_as_of(
+        service.status_as_of, service.status_as_of_precision, service.status_source,
+        service.last_confirmed_at, service.updated_at,
     )
     return StatusEvidence(
         status=service.status,
         as_of=as_of,
+        as_of_precision=precision,
         source=source,
         starts_on=_partial(service.starts_on, service.starts_on_precision),
         ends_on=_partial(service.ends_on, service.ends_on_precision),

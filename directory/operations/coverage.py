@@ -118,6 +118,7 @@ def _load_services(session: Session) -> tuple[tuple[CoverageService, ...], dict[
             Service.min_age, Service.max_age, Service.starts_on, Service.starts_on_precision,
             Service.ends_on, Service.ends_on_precision, Service.funded_until,
             Service.funded_until_precision, Service.status_as_of, Service.status_source,
+            Service.status_as_of_precision,
             Service.last_confirmed_at, Service.updated_at,
         ).where(Service.moderation == PUBLISHED)
     ).all()
@@ -155,12 +156,15 @@ def _load_services(session: Session) -> tuple[tuple[CoverageService, ...], dict[
         return PartialDate(value, precision or "day") if value else None
 
     def evidence(r) -> dict:
-        as_of, source = status_as_of(r.status_as_of, r.status_source, r.last_confirmed_at, r.updated_at)
+        as_of, precision, source = status_as_of(
+            r.status_as_of, r.status_as_of_precision, r.status_source, r.last_confirmed_at, r.updated_at
+        )
         return dict(
             starts_on=partial(r.starts_on, r.starts_on_precision),
             ends_on=partial(r.ends_on, r.ends_on_precision),
             funded_until=partial(r.funded_until, r.funded_until_precision),
             status_as_of=as_of,
+            status_as_of_precision=precision,
             status_source=source,
         )
 

@@ -75,8 +75,9 @@ def service_info(service: Service, sites: tuple[SiteInfo, ...] | None = None) ->
     without them they are read from ``service.sites``.
     """
     borough_codes = frozenset(b.code for b in service.boroughs)
-    as_of, source = catalogue.status_as_of(
-        service.status_as_of, service.status_source, service.last_confirmed_at, service.updated_at
+    as_of, precision, source = catalogue.status_as_of(
+        service.status_as_of, service.status_as_of_precision, service.status_source,
+        service.last_confirmed_at, service.updated_at,
     )
     if sites is None:
         sites = tuple(
@@ -98,6 +99,7 @@ def service_info(service: Service, sites: tuple[SiteInfo, ...] | None = None) ->
         ends_on=_partial(service.ends_on, service.ends_on_precision),
         funded_until=_partial(service.funded_until, service.funded_until_precision),
         status_as_of=as_of,
+        status_as_of_precision=precision,
         status_source=source,
         pan_london=service.pan_london,
         borough_codes=borough_codes,

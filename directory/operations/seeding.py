@@ -39,6 +39,7 @@ from ..models import (
 )
 from .geocoding import Geocoder, SiteLocationError
 
+NO_STATUS_SOURCE = "no source found states its status"
 RECORD_NAMESPACE = uuid.UUID("6f1c1d2e-8a53-4d0b-9a57-2b8f0f1c7e11")
 CITY_OF_LONDON = "E09000001"
 
@@ -251,12 +252,13 @@ def _citations(items: list[dict] | None, registry: SourceRegistry) -> list[Citat
     return [citation_row(seed_source(c, registry)) for c in items or []]
 
 
-def status_provenance(record: dict, registry: SourceRegistry) -> tuple[date | None, str | None]:
-    """The date and source of a seeded status: given, or the latest citation backing it."""
+def status_provenance(record: dict, registry: SourceRegistry) -> tuple[date | None, str, str | None]:
+    """The date (and its precision) and source of a seeded status: the latest dated citation
+    that backs it (else an undated one)."""
     backing = latest_for([seed_source(c, registry) for c in record.get("citations") or []], "status")
-    as_of = _day(record.get("status_as_of")) or (backing.dated if backing else None)
-    source = record.get("status_source") or (backing.status_source if backing else None)
-    return as_of, source
+    if backing is None:
+        return None, "day", NO_STATUS_SOURCE
+    return backing.dated, backing.dated_precision, backing.status_source
 
 
 def _row_to_write(session: Session, existing: dict, model, kind: str, slug: str, refresh: bool):
@@ -316,7 +318,9 @@ def _apply_service(
     row.description = record.get("description")
     row.status = record.get("status") or "unknown"
     row.moderation = "published"
-    row.status_as_of, row.status_source = status_provenance(record, registry)
+    row.status_as_of, row.status_as_of_precision, row.status_source = status_provenance(
+        record, registry
+    )
     for attr in ("starts_on", "ends_on", "funded_until"):
         when = parse_partial_date(record.get(attr))
         setattr(row, attr, when.value if when else None)

@@ -558,7 +558,9 @@ def test_an_ended_service_is_never_eligible_nor_a_lapsed_one_called_running(prof
 @PROPERTY
 @given(profile=profiles, svc=services, data=st.data())
 def test_adding_a_restriction_to_a_profile_never_adds_eligibility(profile, svc, data):
-    field = data.draw(st.sampled_from(sorted(PROFILE_RESTRICTIONS)))
+    # The day is not a restriction: read on a day, a plan whose source has aged becomes
+    # "not confirmed" (shown, ranked below confirmed services) rather than "planned".
+    field = data.draw(st.sampled_from(sorted(set(PROFILE_RESTRICTIONS) - {"today"})))
     loose = dataclasses.replace(profile, **{field: None})
     tight = dataclasses.replace(profile, **{field: data.draw(PROFILE_RESTRICTIONS[field])})
     if decide(tight, svc).eligible:
