@@ -9,6 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from ..core.citations import Source
+from ..core.contacts import Party, Reach
 from ..core.queries import InvalidInput, ServiceFilters
 from ..core.status import StatusEvidence, StatusReading, read_status
 from ..core.types import PartialDate
@@ -17,6 +19,7 @@ from ..models import (
     BCU,
     Borough,
     Category,
+    Citation,
     Cohort,
     Dataset,
     Organisation,
@@ -94,6 +97,7 @@ def published_services():
 def service_options():
     return (
         selectinload(Service.organisation),
+        selectinload(Service.commissioners),
         selectinload(Service.boroughs),
         selectinload(Service.categories),
         selectinload(Service.cohorts),
@@ -183,6 +187,45 @@ def get_service(session: Session, key: str | int) -> Service:
     return service
 
 
+def source_of(citation: Citation) -> Source:
+    return Source(
+        kind=citation.kind or "board_note",
+        quote=citation.quote or "",
+        facts=tuple(citation.facts or ()),
+        note=citation.note,
+        meeting_date=citation.meeting_date,
+        url=citation.url,
+        title=citation.title,
+        publisher=citation.publisher,
+        source_date=_partial(citation.source_date, citation.source_date_precision),
+        read_on=citation.read_on,
+        file=citation.file,
+        version=citation.version,
+        record_id=citation.record_id,
+        licence=citation.licence,
+        stated_by=citation.stated_by,
+    )
+
+
+@dataclass(frozen=True)
+class ServicePage:
+    service: Service
+    reading: StatusReading
+    reach: Reach
+    sources: tuple[Source, ...]
+
+
+def service_page(session: Session, key: str | int, today: date | None = None) -> ServicePage:
+    """A published service with its status read on ``today``, how to reach it, its sources."""
+    service = get_service(session, key)
+    return ServicePage(
+        service=service,
+        reading=status_reading(service, today),
+        reach=reach(service),
+        sources=tuple(source_of(c) for c in service.citations),
+    )
+
+
 def borough_codes(session: Session) -> set[str]:
     return set(session.scalars(select(Borough.code)))
 
@@ -269,6 +312,36 @@ def datasets(session: Session) -> list[Dataset]:
     return list(session.scalars(select(Dataset).order_by(Dataset.key)))
 
 
+def _party(organisation: Organisation, role: str) -> Party:
+    return Party(organisation.name, role, organisation.website, organisation.email, organisation.phone)
+
+
+def reach(service: Service, sites: bool = True) -> Reach:
+    """How to reach ``service``, and who can tell when nothing is published.
+
+    ``sites`` False leaves delivery sites and cited pages out (lists that have not loaded
+    them)."""
+    parties = tuple(
+        [_party(service.organisation, "provider")] if service.organisation else []
+    ) + tuple(_party(o, "commissioner") for o in service.commissioners)
+    return Reach(
+        website=service.website,
+        email=service.email,
+        phone=service.phone,
+        how_to_refer=service.how_to_refer,
+        where=service.referral_where,
+        routes=tuple(service.referral_routes or ()),
+        sites=tuple(
+            ", ".join(p for p in (site.name, site.address, site.postcode) if p)
+            for site in service.sites
+        ) if sites else (),
+        parties=parties,
+        sources=tuple(
+            dict.fromkeys(c.url for c in service.citations if c.kind == "web_page" and c.url)
+        ) if sites else (),
+    )
+
+
 @dataclass(frozen=True)
 class ServiceCard:
     """What a list of services shows about one, as plain values (cacheable, no session)."""
@@ -287,6 +360,8 @@ class ServiceCard:
     cohorts: tuple[str, ...]
     how_to_refer: str | None
     last_modified: str | None
+    status_evidence: StatusEvidence | None = None
+    reach: Reach | None = None
 
 
 def service_card(service: Service) -> ServiceCard:
@@ -308,4 +383,6 @@ def service_card(service: Service) -> ServiceCard:
         cohorts=tuple(c.slug for c in service.cohorts),
         how_to_refer=service.how_to_refer,
         last_modified=service.updated_at.isoformat() if service.updated_at else None,
+        status_evidence=status_evidence(service),
+        reach=reach(service, sites=False),
     )

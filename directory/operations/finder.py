@@ -10,12 +10,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ..core.absences import Absence, applying
 from ..core.catalogue_index import CatalogueIndex
 from ..core.queries import FinderQuery, InvalidInput
 from ..core.ranking import FinderOutcome, rank, warm
 from ..core.types import PartialDate, Profile, ServiceInfo, SiteInfo
 from ..geo.postcode_directory import PostcodeDirectory
-from ..models import Borough, Service, Site
+from ..models import Borough, KnownAbsence, Service, Site
 from . import catalogue
 from .catalogue import ServiceCard
 from .geography import Place, postcode_record
@@ -62,6 +63,27 @@ class FinderResult:
     location: Location
     outcome: FinderOutcome
     services: Mapping[int, ServiceCard]  # cards for (at least) the results, by service id
+    absences: tuple[Absence, ...] = ()  # known gaps that answer this search
+    today: date | None = None
+
+
+def known_absences(session: Session) -> tuple[Absence, ...]:
+    rows = session.scalars(
+        select(KnownAbsence).options(selectinload(KnownAbsence.citations)).order_by(KnownAbsence.slug)
+    )
+    return tuple(
+        Absence(
+            slug=row.slug,
+            statement=row.statement,
+            categories=frozenset(row.categories or ()),
+            disposal=row.disposal,
+            offence=row.offence,
+            next_step=row.next_step,
+            as_of=row.as_of,
+            sources=tuple(catalogue.source_of(c) for c in row.citations),
+        )
+        for row in rows
+    )
 
 
 def _partial(value: date | None, precision: str | None) -> PartialDate | None:
@@ -173,6 +195,7 @@ def candidate_services(session: Session) -> list[Service]:
             catalogue.published_services()
             .options(
                 selectinload(Service.organisation),
+                selectinload(Service.commissioners),
                 selectinload(Service.boroughs),
                 selectinload(Service.categories),
                 selectinload(Service.cohorts),
@@ -207,6 +230,7 @@ class CatalogueSnapshot:
     index: CatalogueIndex  # what the engine reads
     cards: dict[int, ServiceCard]  # what the results show, by service id
     boroughs: dict[str, BoroughRef]  # by ONS code
+    absences: tuple[Absence, ...] = ()
 
 
 def borough_refs(session: Session) -> dict[str, BoroughRef]:
@@ -230,6 +254,7 @@ def catalogue_snapshot(session: Session) -> CatalogueSnapshot:
             index=index,
             cards={s.id: catalogue.service_card(s) for s in rows},
             boroughs=boroughs,
+            absences=known_absences(session),
         )
 
     return _catalogues.get_or_compute(data_version(session), build)
@@ -248,9 +273,16 @@ def find(
     """
     snapshot = snapshot or catalogue_snapshot(session)
     location = locate(snapshot.boroughs, directory, query)
-    profile = profile_for(query, location, today or date.today())
+    today = today or date.today()
+    profile = profile_for(query, location, today)
     outcome = rank(profile, snapshot.index)
-    return FinderResult(location=location, outcome=outcome, services=snapshot.cards)
+    return FinderResult(
+        location=location,
+        outcome=outcome,
+        services=snapshot.cards,
+        absences=applying(snapshot.absences, profile),
+        today=today,
+    )
 
 
 def services_by_slug(session: Session, slugs: list[str]) -> list[Service]:
