@@ -54,8 +54,8 @@ from functools import lru_cache
 import numpy as np
 
 from .queries import Args, InvalidInput, choice, first
-from .status import StatusEvidence, read_status
-from .types import PartialDate
+from .status import read_status
+from .types import Area, ServiceInfo, SiteInfo
 from .vocabulary import CATEGORIES, COHORTS
 
 DEFAULT_DISTANCE_KM = 3.0
@@ -65,55 +65,6 @@ GROUPS = ("borough", "bcu", "pdu")
 
 
 # -- inputs ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Area:
-    """One of the 33 London authorities, with its police and probation areas."""
-
-    code: str
-    name: str
-    bcu_code: str | None = None
-    bcu_name: str | None = None
-    pdu_code: str | None = None
-    pdu_name: str | None = None
-
-
-@dataclass(frozen=True)
-class SitePoint:
-    """A delivery site: its borough (if known) and its point in BNG metres (if known)."""
-
-    service_id: int
-    borough_code: str | None
-    easting: float | None
-    northing: float | None
-
-
-@dataclass(frozen=True)
-class CoverageService:
-    id: int
-    name: str
-    status: str
-    pan_london: bool = False
-    borough_codes: frozenset[str] = frozenset()
-    categories: frozenset[str] = frozenset()
-    cohorts: frozenset[str] = frozenset()  # empty: not stated, counts for every cohort
-    min_age: int | None = None
-    max_age: int | None = None
-    sites: tuple[SitePoint, ...] = ()
-    starts_on: PartialDate | None = None
-    ends_on: PartialDate | None = None
-    funded_until: PartialDate | None = None
-    status_as_of: date | None = None
-    status_source: str | None = None
-    status_as_of_precision: str = "day"
-
-    @property
-    def status_evidence(self) -> StatusEvidence:
-        return StatusEvidence(
-            self.status, self.status_as_of, self.status_source,
-            self.starts_on, self.ends_on, self.funded_until, self.status_as_of_precision,
-        )
 
 
 @dataclass(frozen=True)
@@ -182,17 +133,17 @@ class PostcodePoints:
 # -- rules -------------------------------------------------------------------------------
 
 
-def is_running(service: CoverageService, today: date | None = None) -> bool:
+def is_running(service: ServiceInfo, today: date | None = None) -> bool:
     """Counts as present on ``today`` by the one status rule (:mod:`.status`): ended and
     planned (not yet running) services never count."""
     return read_status(service.status_evidence, today).counts_as_present
 
 
-def serves_cohort(service: CoverageService, cohort: str | None) -> bool:
+def serves_cohort(service: ServiceInfo, cohort: str | None) -> bool:
     return cohort is None or not service.cohorts or cohort in service.cohorts
 
 
-def serves_band(service: CoverageService, band: AgeBand | None) -> bool:
+def serves_band(service: ServiceInfo, band: AgeBand | None) -> bool:
     """The service's age range overlaps the band; an unknown bound is open-ended."""
     if band is None:
         return True
@@ -203,11 +154,11 @@ def serves_band(service: CoverageService, band: AgeBand | None) -> bool:
     return True
 
 
-def has_age_range(service: CoverageService) -> bool:
+def has_age_range(service: ServiceInfo) -> bool:
     return service.min_age is not None or service.max_age is not None
 
 
-def delivered_in(service: CoverageService, all_codes: Iterable[str]) -> frozenset[str]:
+def delivered_in(service: ServiceInfo, all_codes: Iterable[str]) -> frozenset[str]:
     """The boroughs a service is delivered in: all if pan-London, named ones, site ones."""
     if service.pan_london:
         return frozenset(all_codes)
@@ -216,11 +167,11 @@ def delivered_in(service: CoverageService, all_codes: Iterable[str]) -> frozense
 
 
 def counting(
-    services: Iterable[CoverageService],
+    services: Iterable[ServiceInfo],
     cohort: str | None = None,
     band: AgeBand | None = None,
     today: date | None = None,
-) -> list[CoverageService]:
+) -> list[ServiceInfo]:
     """The services that count for this cohort and age band on ``today``."""
     return [
         s for s in services
@@ -451,7 +402,7 @@ class GapAnalysis:
 
 def analyse(
     areas: Sequence[Area],
-    services: Iterable[CoverageService],
+    services: Iterable[ServiceInfo],
     offer: Iterable[OfferItem],
     postcodes: PostcodePoints | None = None,
     *,
@@ -605,7 +556,7 @@ class MissingMiddle:
 
 def by_age_band(
     areas: Sequence[Area],
-    services: Iterable[CoverageService],
+    services: Iterable[ServiceInfo],
     *,
     categories: Sequence[str] = tuple(CATEGORIES),
     cohort: str | None = None,
@@ -762,7 +713,7 @@ __all__ = [
     "AgeBand",
     "Area",
     "BoroughGaps",
-    "CoverageService",
+    "ServiceInfo",
     "GapAnalysis",
     "GapCell",
     "LotteryIndex",
@@ -770,7 +721,7 @@ __all__ = [
     "MissingMiddle",
     "OfferItem",
     "PostcodePoints",
-    "SitePoint",
+    "SiteInfo",
     "analyse",
     "by_age_band",
     "coverage_within",

@@ -45,12 +45,34 @@ def _describe(value: date, precision: str) -> str:
 
 
 @dataclass(frozen=True)
+class Area:
+    """One of the 33 London authorities, with its police and probation areas; or, read
+    through :attr:`bcu`, a police BCU."""
+
+    code: str
+    name: str
+    bcu_code: str | None = None
+    bcu_name: str | None = None
+    pdu_code: str | None = None
+    pdu_name: str | None = None
+
+    @property
+    def bcu(self) -> Area | None:
+        return Area(self.bcu_code, self.bcu_name or self.bcu_code) if self.bcu_code else None
+
+
+@dataclass(frozen=True)
 class SiteInfo:
+    """A delivery site: its borough (if known) and its point in degrees and in British
+    National Grid metres (if known)."""
+
     name: str
     postcode: str | None
     borough_code: str | None
     lat: float | None
     lon: float | None
+    easting: float | None = None
+    northing: float | None = None
 
 
 @dataclass(frozen=True)

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from ..core.absences import Absence, applying
-from ..core.catalogue_index import CatalogueIndex
 from ..core.queries import FinderQuery, InvalidInput
-from ..core.ranking import FinderOutcome, rank, warm
-from ..core.types import PartialDate, Profile, ServiceInfo, SiteInfo
+from ..core.ranking import FinderOutcome, rank
+from ..core.types import Area, PartialDate, Profile, ServiceInfo, SiteInfo
 from ..geo.postcode_directory import PostcodeDirectory
-from ..models import Borough, KnownAbsence, Service, Site
-from . import catalogue
+from ..models import Service
+from . import catalogue, read_model
 from .catalogue import ServiceCard
 from .geography import Place, postcode_record
-from .versioning import VersionedCache, data_version
+from .read_model import PublishedCatalogue
 
 
 class OutsideLondon(ValueError):
@@ -36,23 +33,8 @@ class OutsideLondon(ValueError):
 
 
 @dataclass(frozen=True)
-class Area:
-    code: str
-    name: str
-
-
-@dataclass(frozen=True)
-class BoroughRef:
-    """A borough as the finder shows it: its name, and its police BCU when it has one."""
-
-    code: str
-    name: str
-    bcu: Area | None
-
-
-@dataclass(frozen=True)
 class Location:
-    borough: BoroughRef
+    borough: Area  # with its police BCU, when it has one
     postcode: str | None
     lat: float | None
     lon: float | None
@@ -67,25 +49,6 @@ class FinderResult:
     today: date | None = None
 
 
-def known_absences(session: Session) -> tuple[Absence, ...]:
-    rows = session.scalars(
-        select(KnownAbsence).options(selectinload(KnownAbsence.citations)).order_by(KnownAbsence.slug)
-    )
-    return tuple(
-        Absence(
-            slug=row.slug,
-            statement=row.statement,
-            categories=frozenset(row.categories or ()),
-            disposal=row.disposal,
-            offence=row.offence,
-            next_step=row.next_step,
-            as_of=row.as_of,
-            sources=tuple(catalogue.source_of(c) for c in row.citations),
-        )
-        for row in rows
-    )
-
-
 def _partial(value: date | None, precision: str | None) -> PartialDate | None:
     return PartialDate(value, precision or "day") if value else None
 
@@ -93,7 +56,7 @@ def _partial(value: date | None, precision: str | None) -> PartialDate | None:
 def service_info(service: Service, sites: tuple[SiteInfo, ...] | None = None) -> ServiceInfo:
     """A catalogue row as the plain value the eligibility engine reads.
 
-    ``sites`` are the service's sites already read as values (see :func:`site_infos`);
+    ``sites`` are the service's sites already read as values (see :mod:`.read_model`);
     without them they are read from ``service.sites``.
     """
     borough_codes = frozenset(b.code for b in service.boroughs)
@@ -150,7 +113,7 @@ def service_info(service: Service, sites: tuple[SiteInfo, ...] | None = None) ->
 
 
 def locate(
-    boroughs: Mapping[str, BoroughRef], directory: PostcodeDirectory, query: FinderQuery
+    boroughs: Mapping[str, Area], directory: PostcodeDirectory, query: FinderQuery
 ) -> Location:
     if query.postcode:
         record = postcode_record(directory, query.postcode)
@@ -184,94 +147,18 @@ def profile_for(query: FinderQuery, location: Location, today: date) -> Profile:
     )
 
 
-def candidate_services(session: Session) -> list[Service]:
-    """Every published service: the engine, not the query, decides and explains.
-
-    Sites are not loaded as records (they are the bulk of the rows): :func:`site_infos`
-    reads them as values.
-    """
-    return list(
-        session.scalars(
-            catalogue.published_services()
-            .options(
-                selectinload(Service.organisation),
-                selectinload(Service.commissioners),
-                selectinload(Service.boroughs),
-                selectinload(Service.categories),
-                selectinload(Service.cohorts),
-            )
-            .order_by(Service.name)
-        )
-    )
-
-
-def site_infos(session: Session) -> dict[int, tuple[SiteInfo, ...]]:
-    """Every published service's sites as values, keyed by service id, in Site.name order."""
-    rows = session.execute(
-        select(Site.service_id, Site.name, Site.postcode, Borough.code, Site.lat, Site.lon)
-        .join(Service, Service.id == Site.service_id)
-        .outerjoin(Borough, Borough.id == Site.borough_id)
-        .where(Service.moderation == catalogue.PUBLISHED)
-        .order_by(Site.service_id, Site.name, Site.id)
-    )
-    by_service: dict[int, list[SiteInfo]] = defaultdict(list)
-    for service_id, name, postcode, borough_code, lat, lon in rows:
-        by_service[service_id].append(
-            SiteInfo(name=name, postcode=postcode, borough_code=borough_code, lat=lat, lon=lon)
-        )
-    return {k: tuple(v) for k, v in by_service.items()}
-
-
-_catalogues = VersionedCache(2)
-
-
-@dataclass(frozen=True)
-class CatalogueSnapshot:
-    index: CatalogueIndex  # what the engine reads
-    cards: dict[int, ServiceCard]  # what the results show, by service id
-    boroughs: dict[str, BoroughRef]  # by ONS code
-    absences: tuple[Absence, ...] = ()
-
-
-def borough_refs(session: Session) -> dict[str, BoroughRef]:
-    rows = session.scalars(select(Borough).options(selectinload(Borough.bcu)))
-    return {
-        b.code: BoroughRef(b.code, b.name, Area(b.bcu.code, b.bcu.name) if b.bcu else None)
-        for b in rows
-    }
-
-
-def catalogue_snapshot(session: Session) -> CatalogueSnapshot:
-    """Every published service as plain values, built once per data version and process."""
-
-    def build() -> CatalogueSnapshot:
-        sites = site_infos(session)
-        rows = candidate_services(session)
-        index = CatalogueIndex(service_info(s, sites.get(s.id, ())) for s in rows)
-        boroughs = borough_refs(session)
-        warm(index, boroughs, date.today())
-        return CatalogueSnapshot(
-            index=index,
-            cards={s.id: catalogue.service_card(s) for s in rows},
-            boroughs=boroughs,
-            absences=known_absences(session),
-        )
-
-    return _catalogues.get_or_compute(data_version(session), build)
-
-
 def find(
     session: Session,
     directory: PostcodeDirectory,
     query: FinderQuery,
     today: date | None = None,
-    snapshot: CatalogueSnapshot | None = None,
+    snapshot: PublishedCatalogue | None = None,
 ) -> FinderResult:
     """Rank the whole published catalogue for this person.
 
-    ``snapshot`` is :func:`catalogue_snapshot`, when the caller has it already.
+    ``snapshot`` is :func:`.read_model.published`, when the caller has it already.
     """
-    snapshot = snapshot or catalogue_snapshot(session)
+    snapshot = snapshot or read_model.published(session)
     location = locate(snapshot.boroughs, directory, query)
     today = today or date.today()
     profile = profile_for(query, location, today)
