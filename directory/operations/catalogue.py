@@ -48,6 +48,7 @@ class Page:
 
 
 APP_STATEMENT = "Stated in this directory by the provider or a commissioner"
+CONFIRMED_IN_APP = "Confirmed current in this directory by the provider"
 
 
 def status_as_of(
@@ -57,12 +58,14 @@ def status_as_of(
     confirmed: datetime | None,
     updated: datetime | None,
 ) -> tuple[date | None, str, str | None]:
-    """The date (and its precision) and source of a status: the cited one (perhaps undated),
-    else, for a record made in the app, the last statement there."""
+    """The date (and its precision) and source of a status: a person's confirmation in the
+    app when it is newer than the cited source; else the cited one (perhaps undated); else,
+    for a status stated in the app, that statement."""
+    if confirmed is not None and (as_of is None or confirmed.date() > as_of):
+        return confirmed.date(), "day", CONFIRMED_IN_APP
     if as_of is not None or source is not None:
         return as_of, precision or "day", source
-    stated = confirmed or updated
-    return (stated.date(), "day", APP_STATEMENT) if stated else (None, "day", source)
+    return (updated.date(), "day", APP_STATEMENT) if updated else (None, "day", source)
 
 
 def _partial(value: date | None, precision: str | None) -> PartialDate | None:

@@ -160,3 +160,19 @@ def test_the_review_flag_counts_seeded_records_as_never_confirmed(session):
     assert is_stale(confirmation_reference(service), None, utcnow())
     service.last_confirmed_at = utcnow()
     assert not is_stale(confirmation_reference(service), None, utcnow())
+
+
+def test_a_provider_confirming_a_service_makes_its_status_current_as_of_that_day(client, session):
+    from directory.models import Service
+    from directory.models._base import utcnow
+    from directory.operations import catalogue
+
+    service = session.query(Service).filter_by(slug="opd-hass").one()
+    assert catalogue.status_reading(service).label.startswith("Not confirmed since")
+    service.last_confirmed_at = utcnow()
+    session.flush()
+    reading = catalogue.status_reading(service)
+    assert reading.label == "Confirmed running"
+    assert reading.evidence.source == catalogue.CONFIRMED_IN_APP
+    page = text(client.get("/services/opd-hass"))
+    assert "Confirmed current in this directory by the provider" in page
