@@ -4,8 +4,13 @@ Revision ID: 0005_catalogue_truth
 Revises: 0004_data_version
 """
 
+import json
+
 import sqlalchemy as sa
 from alembic import op
+
+BOARD = "Reported to the London Reducing Reoffending Board"
+NO_STATUS_SOURCE = "no source found states its status"
 
 revision = "0005_catalogue_truth"
 down_revision = "0004_data_version"
@@ -31,6 +36,7 @@ def upgrade():
         batch.add_column(sa.Column("funded_until", sa.Date(), nullable=True))
         batch.add_column(sa.Column("funded_until_precision", sa.String(length=5), nullable=True))
         batch.add_column(sa.Column("status_as_of", sa.Date(), nullable=True))
+        batch.add_column(sa.Column("status_as_of_precision", sa.String(length=5), nullable=True))
         batch.add_column(sa.Column("status_source", sa.Text(), nullable=True))
         batch.add_column(sa.Column("referral_where", sa.Text(), nullable=True))
     with op.batch_alter_table("citation") as batch:
@@ -54,6 +60,36 @@ def upgrade():
             op.f("fk_citation_absence_id_known_absence"), "known_absence", ["absence_id"], ["id"],
             ondelete="CASCADE",
         )
+    _date_existing_statuses()
+
+
+def _date_existing_statuses():
+    """Records seeded before this revision cite only board notes: their status is as of the
+    latest note that states it (never of the day they were loaded)."""
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.text("SELECT service_id, meeting_date, facts FROM citation WHERE service_id IS NOT NULL")
+    ).all()
+    latest, cited = {}, set()
+    for service_id, meeting, facts in rows:
+        cited.add(service_id)
+        facts = json.loads(facts) if isinstance(facts, str) else (facts or [])
+        if "status" in facts and meeting is not None:
+            latest[service_id] = max(latest.get(service_id, meeting), meeting)
+    for service_id in cited:
+        if service_id in latest:
+            bind.execute(
+                sa.text(
+                    "UPDATE service SET status_as_of = :as_of, status_as_of_precision = 'day', "
+                    "status_source = :source WHERE id = :id"
+                ),
+                {"as_of": latest[service_id], "source": BOARD, "id": service_id},
+            )
+        else:
+            bind.execute(
+                sa.text("UPDATE service SET status_source = :source WHERE id = :id"),
+                {"source": NO_STATUS_SOURCE, "id": service_id},
+            )
 
 
 def downgrade():
@@ -68,7 +104,8 @@ def downgrade():
             batch.drop_column(name)
     with op.batch_alter_table("service") as batch:
         for name in (
-            "referral_where", "status_source", "status_as_of", "funded_until_precision",
+            "referral_where", "status_source", "status_as_of_precision", "status_as_of",
+            "funded_until_precision",
             "funded_until",
         ):
             batch.drop_column(name)
