@@ -76,10 +76,6 @@ def on_or_in(when: PartialDate) -> str:
     return f"on {when.describe()}" if when.precision == "day" else f"in {when.describe()}"
 
 
-def describe_day(value: date) -> str:
-    return f"{value.day} {value.strftime('%B %Y')}"
-
-
 @dataclass(frozen=True)
 class StatusEvidence:
     """What a record says about its status, and when and where that was said."""
