@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify, request
 from ..core.postcodes import InvalidPostcode
 from ..core.queries import flag, parse_finder_query, parse_service_filters, whole_number
 from ..extensions import db
-from ..operations import catalogue, finder, geography
+from ..operations import catalogue, finder, geography, read_model
 from ..web.postcodes import postcode_directory
 from . import serialise
 
@@ -100,7 +100,7 @@ def _geojson(collection: dict):
 @bp.get("/find")
 def find():
     args = request.args.to_dict(flat=False)
-    snapshot = finder.catalogue_snapshot(db.session)
+    snapshot = read_model.published(db.session)
     query = parse_finder_query(args, snapshot.boroughs)
     all_excluded = flag(args, "all_excluded")
     limit = whole_number(args, "limit", minimum=1, maximum=1000, default=FIND_LIMIT)

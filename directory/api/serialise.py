@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 
 from flask import url_for
 
+from ..core.citations import Source
+from ..core.contacts import Reach
 from ..core.oocd import disposal_label
+from ..core.status import StatusReading, read_status
 from ..models import Borough, Organisation, Service, Site
-from ..operations.catalogue import ServiceCard, service_card
+from ..operations.catalogue import ServiceCard, reach, service_card, source_of
 
 
 def _partial(value, precision) -> dict | None:
@@ -52,8 +56,62 @@ def site(site: Site) -> dict:
     }
 
 
-def service_summary(service: Service | ServiceCard, url_pattern: str | None = None) -> dict:
-    """``url_pattern`` (a service URL with ``__slug__`` for the slug) saves building each URL."""
+def status_reading(reading: StatusReading) -> dict:
+    e = reading.evidence
+    return {
+        "standing": reading.standing.value,
+        "label": reading.label,
+        "sentence": reading.sentence,
+        "recorded": e.status,
+        "as_of": _partial(e.as_of, e.as_of_precision),
+        "source": e.source,
+        "not_confirmed_since": _partial(reading.since, e.as_of_precision) if reading.since else None,
+    }
+
+
+def contact(r: Reach) -> dict:
+    """How to reach the service, and who can tell when nothing is published."""
+    return {
+        "website": r.website,
+        "email": r.email,
+        "phone": r.phone,
+        "known": r.known,
+        "who_can_tell": None if r.known else r.who_can_tell,
+        "organisations": [
+            {"name": p.name, "role": p.role, "website": p.website, "email": p.email, "phone": p.phone}
+            for p in r.parties
+        ],
+    }
+
+
+def referral(r: Reach) -> dict:
+    return {"routes": list(r.routes), "how_to_refer": r.how_to_refer, "where": r.where}
+
+
+def citation(source: Source) -> dict:
+    body = {"kind": source.kind, "quote": source.quote or None, "facts": list(source.facts),
+            "label": source.label, "date": source.date_text}
+    if source.kind == "board_note":
+        body.update(note=source.note, meeting_date=source.meeting_date.isoformat() if source.meeting_date else None)
+    elif source.kind == "web_page":
+        body.update(url=source.url, title=source.title, publisher=source.publisher,
+                    page_date=_partial(source.source_date.value, source.source_date.precision) if source.source_date else None,
+                    read_on=source.read_on.isoformat() if source.read_on else None)
+    elif source.kind == "dataset_record":
+        body.update(url=source.url, publisher=source.publisher, file=source.file, version=source.version,
+                    record_id=source.record_id, licence=source.licence,
+                    dataset_date=_partial(source.source_date.value, source.source_date.precision) if source.source_date else None)
+    else:
+        body.update(stated_by=source.stated_by,
+                    stated_on=_partial(source.source_date.value, source.source_date.precision) if source.source_date else None)
+    return body
+
+
+def service_summary(
+    service: Service | ServiceCard, url_pattern: str | None = None, today: date | None = None
+) -> dict:
+    """``url_pattern`` (a service URL with ``__slug__`` for the slug) saves building each URL.
+    The status is read on ``today`` (the clock's day by default)."""
     card = service if isinstance(service, ServiceCard) else service_card(service)
     return {
         "id": card.id,
@@ -65,6 +123,9 @@ def service_summary(service: Service | ServiceCard, url_pattern: str | None = No
         if card.organisation
         else None,
         "status": card.status,
+        "status_reading": status_reading(read_status(card.status_evidence, today or date.today())),
+        "contact": contact(card.reach),
+        "referral": referral(card.reach),
         "pan_london": card.pan_london,
         "boroughs": [{"code": code, "name": name} for code, name in card.boroughs],
         "unnamed_borough_count": card.unnamed_borough_count,
@@ -77,14 +138,16 @@ def service_summary(service: Service | ServiceCard, url_pattern: str | None = No
     }
 
 
-def service_detail(service: Service) -> dict:
-    body = service_summary(service)
+def service_detail(service: Service, today: date | None = None) -> dict:
+    body = service_summary(service, today=today)
+    full = reach(service)
     body.update(
         {
             "description": service.description,
             "commissioners": [organisation_ref(o) for o in service.commissioners],
             "starts_on": _partial(service.starts_on, service.starts_on_precision),
             "ends_on": _partial(service.ends_on, service.ends_on_precision),
+            "funded_until": _partial(service.funded_until, service.funded_until_precision),
             "coverage_note": service.coverage_note,
             "eligibility": {
                 "min_age": service.min_age,
@@ -105,24 +168,17 @@ def service_detail(service: Service) -> dict:
                 "completion_weeks": service.oocd_completion_weeks,
                 "notes": service.oocd_notes,
             },
-            "referral": {"routes": service.referral_routes, "how_to_refer": service.how_to_refer},
+            "referral": referral(full),
             "capacity": service.capacity,
             "cost": service.cost,
             "funder": service.funder,
-            "contact": {"website": service.website, "email": service.email, "phone": service.phone},
+            "contact": contact(full),
             "sites": [site(s) for s in service.sites],
-            "citations": [
-                {
-                    "note": c.note,
-                    "meeting_date": c.meeting_date.isoformat() if c.meeting_date else None,
-                    "quote": c.quote,
-                    "facts": c.facts,
-                }
-                for c in service.citations
-            ],
+            "citations": [citation(source_of(c)) for c in service.citations],
             "last_confirmed_at": service.last_confirmed_at.isoformat()
             if service.last_confirmed_at
             else None,
+            "record_last_changed": service.updated_at.isoformat() if service.updated_at else None,
         }
     )
     return body
@@ -282,9 +338,11 @@ def finder_result(result, all_excluded: bool = False, limit: int | None = None) 
     other_reasons = _reasons((outcome.other_needs_reason,)) if other else []
     assessment = result.outcome.assessment
 
+    today = getattr(result, "today", None)
+
     def match(m) -> dict:
         body = {
-            "service": service_summary(result.services[m.service.id], service_url),
+            "service": service_summary(result.services[m.service.id], service_url, today),
             "distance_km": round(m.distance_km, 2) if m.distance_km is not None else None,
             "nearest_site": m.nearest_site.name if m.nearest_site else None,
             "tier": m.tier.name.lower(),
@@ -331,6 +389,15 @@ def finder_result(result, all_excluded: bool = False, limit: int | None = None) 
         else None,
         "next_steps": _next_steps(result, match),
         "order": result.outcome.order,
+        "known_absences": [
+            {
+                "statement": a.statement,
+                "next_step": a.next_step,
+                "as_of": a.as_of.isoformat() if a.as_of else None,
+                "citations": [citation(s) for s in a.sources],
+            }
+            for a in result.absences
+        ],
         "results_total": len(result.outcome.results),
         "results": [match(m) for m in result.outcome.results[:limit]],
         "excluded_total": len(outcome.excluded) + (len(other) if all_excluded else 0),

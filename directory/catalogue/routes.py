@@ -39,8 +39,14 @@ def services():
 
 @bp.get("/services/<slug>")
 def service(slug: str):
-    record = catalogue.get_service(db.session, slug)
-    return render_template("catalogue/service.html", service=record)
+    page = catalogue.service_page(db.session, slug)
+    return render_template(
+        "catalogue/service.html",
+        service=page.service,
+        reading=page.reading,
+        reach=page.reach,
+        sources=page.sources,
+    )
 
 
 @bp.get("/boroughs")

@@ -4,9 +4,10 @@ Pure functions over frozen dataclasses and numpy arrays; no Flask, no SQLAlchemy
 operations layer loads the rows and calls :func:`analyse`.
 
 What counts
-    A service counts in a borough when it is *running*: any status but ``ended`` and
-    ``planned`` (``pilot``, ``commissioned`` and ``unknown`` all count, because an unknown
-    status is not evidence that a service has stopped). It is delivered in a borough when
+    A service counts in a borough when the one status rule (:mod:`.status`), read on the
+    analysis's day, does not say it has ended or is only planned: confirmed running, not
+    confirmed since a date, and not known all count, because none is evidence that a
+    service has stopped. It is delivered in a borough when
     it is pan-London, names the borough, or has a delivery site there.
 
 Cohorts and ages
@@ -47,14 +48,16 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 import numpy as np
 
 from .queries import Args, InvalidInput, choice, first
+from .status import read_status
+from .types import Area, ServiceInfo, SiteInfo
 from .vocabulary import CATEGORIES, COHORTS
 
-NOT_RUNNING = frozenset({"ended", "planned"})
 DEFAULT_DISTANCE_KM = 3.0
 MIN_DISTANCE_KM = 0.5
 MAX_DISTANCE_KM = 20.0
@@ -62,42 +65,6 @@ GROUPS = ("borough", "bcu", "pdu")
 
 
 # -- inputs ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Area:
-    """One of the 33 London authorities, with its police and probation areas."""
-
-    code: str
-    name: str
-    bcu_code: str | None = None
-    bcu_name: str | None = None
-    pdu_code: str | None = None
-    pdu_name: str | None = None
-
-
-@dataclass(frozen=True)
-class SitePoint:
-    """A delivery site: its borough (if known) and its point in BNG metres (if known)."""
-
-    service_id: int
-    borough_code: str | None
-    easting: float | None
-    northing: float | None
-
-
-@dataclass(frozen=True)
-class CoverageService:
-    id: int
-    name: str
-    status: str
-    pan_london: bool = False
-    borough_codes: frozenset[str] = frozenset()
-    categories: frozenset[str] = frozenset()
-    cohorts: frozenset[str] = frozenset()  # empty: not stated, counts for every cohort
-    min_age: int | None = None
-    max_age: int | None = None
-    sites: tuple[SitePoint, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -166,16 +133,17 @@ class PostcodePoints:
 # -- rules -------------------------------------------------------------------------------
 
 
-def is_running(service: CoverageService) -> bool:
-    """Ended and planned (not yet running) services never count."""
-    return service.status not in NOT_RUNNING
+def is_running(service: ServiceInfo, today: date | None = None) -> bool:
+    """Counts as present on ``today`` by the one status rule (:mod:`.status`): ended and
+    planned (not yet running) services never count."""
+    return read_status(service.status_evidence, today).counts_as_present
 
 
-def serves_cohort(service: CoverageService, cohort: str | None) -> bool:
+def serves_cohort(service: ServiceInfo, cohort: str | None) -> bool:
     return cohort is None or not service.cohorts or cohort in service.cohorts
 
 
-def serves_band(service: CoverageService, band: AgeBand | None) -> bool:
+def serves_band(service: ServiceInfo, band: AgeBand | None) -> bool:
     """The service's age range overlaps the band; an unknown bound is open-ended."""
     if band is None:
         return True
@@ -186,11 +154,11 @@ def serves_band(service: CoverageService, band: AgeBand | None) -> bool:
     return True
 
 
-def has_age_range(service: CoverageService) -> bool:
+def has_age_range(service: ServiceInfo) -> bool:
     return service.min_age is not None or service.max_age is not None
 
 
-def delivered_in(service: CoverageService, all_codes: Iterable[str]) -> frozenset[str]:
+def delivered_in(service: ServiceInfo, all_codes: Iterable[str]) -> frozenset[str]:
     """The boroughs a service is delivered in: all if pan-London, named ones, site ones."""
     if service.pan_london:
         return frozenset(all_codes)
@@ -199,10 +167,16 @@ def delivered_in(service: CoverageService, all_codes: Iterable[str]) -> frozense
 
 
 def counting(
-    services: Iterable[CoverageService], cohort: str | None = None, band: AgeBand | None = None
-) -> list[CoverageService]:
-    """The services that count for this cohort and age band."""
-    return [s for s in services if is_running(s) and serves_cohort(s, cohort) and serves_band(s, band)]
+    services: Iterable[ServiceInfo],
+    cohort: str | None = None,
+    band: AgeBand | None = None,
+    today: date | None = None,
+) -> list[ServiceInfo]:
+    """The services that count for this cohort and age band on ``today``."""
+    return [
+        s for s in services
+        if is_running(s, today) and serves_cohort(s, cohort) and serves_band(s, band)
+    ]
 
 
 # -- inequality --------------------------------------------------------------------------
@@ -428,7 +402,7 @@ class GapAnalysis:
 
 def analyse(
     areas: Sequence[Area],
-    services: Iterable[CoverageService],
+    services: Iterable[ServiceInfo],
     offer: Iterable[OfferItem],
     postcodes: PostcodePoints | None = None,
     *,
@@ -436,6 +410,7 @@ def analyse(
     cohort: str | None = None,
     band: AgeBand | None = None,
     categories: Sequence[str] = tuple(CATEGORIES),
+    today: date | None = None,
 ) -> GapAnalysis:
     """The gap analysis for every borough and category.
 
@@ -448,7 +423,7 @@ def analyse(
     offer_items = tuple(
         item for item in dict.fromkeys(offer) if cohort is None or item.cohort in (None, cohort)
     )
-    counted = counting(services, cohort, band)
+    counted = counting(services, cohort, band, today)
 
     # services delivered in each (borough, category), and per offer item
     by_cell: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -581,10 +556,11 @@ class MissingMiddle:
 
 def by_age_band(
     areas: Sequence[Area],
-    services: Iterable[CoverageService],
+    services: Iterable[ServiceInfo],
     *,
     categories: Sequence[str] = tuple(CATEGORIES),
     cohort: str | None = None,
+    today: date | None = None,
 ) -> MissingMiddle:
     """The same borough-by-category count for each age band (18 to 25, 26 to 29, 30+).
 
@@ -594,7 +570,7 @@ def by_age_band(
     services = list(services)
     codes = [a.code for a in areas]
     code_set = frozenset(codes)
-    running = counting(services, cohort)
+    running = counting(services, cohort, today=today)
     summaries = []
     boroughs_with: dict[tuple[str, str], int] = {}
     for band in AGE_BANDS:
@@ -737,7 +713,7 @@ __all__ = [
     "AgeBand",
     "Area",
     "BoroughGaps",
-    "CoverageService",
+    "ServiceInfo",
     "GapAnalysis",
     "GapCell",
     "LotteryIndex",
@@ -745,7 +721,7 @@ __all__ = [
     "MissingMiddle",
     "OfferItem",
     "PostcodePoints",
-    "SitePoint",
+    "SiteInfo",
     "analyse",
     "by_age_band",
     "coverage_within",

@@ -6,8 +6,9 @@ Principles:
 
 - a rule the service does not state (``None`` or empty) never excludes anyone;
 - a profile field left empty (``None``) never excludes;
-- an ended service (status ``ended``, or ``ends_on`` before ``profile.today``) is never
-  eligible;
+- a service is read on ``profile.today`` by :func:`directory.core.status.read_status`:
+  ended or not yet started is never eligible; "not confirmed since" is eligible, with a
+  note, and ranked below confirmed services;
 - eligible if and only if nothing failed.
 
 The out-of-court disposal rules are read from :mod:`directory.core.oocd`'s tables.
@@ -16,10 +17,8 @@ Pure: no I/O, no framework imports.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 
 from .oocd import (
@@ -30,7 +29,8 @@ from .oocd import (
     condition_kind_label,
     offence_phrase,
 )
-from .types import Decision, PartialDate, Profile, Reason, ServiceInfo
+from .status import Standing, on_or_in, period_end, period_start, read_status
+from .types import Decision, Profile, Reason, ServiceInfo
 from .vocabulary import CATEGORIES, CONDITION_KINDS, COHORTS, GENDERS, RISK_LEVELS
 
 __all__ = [
@@ -70,27 +70,7 @@ _GENDER_NOT_KNOWN = "unknown"
 # --------------------------------------------------------------------------------------
 
 
-def period_start(when: PartialDate) -> date:
-    """The first day a partial date can mean: 1 March for "March 2025"."""
-    if when.precision == "year":
-        return date(when.value.year, 1, 1)
-    if when.precision == "month":
-        return date(when.value.year, when.value.month, 1)
-    return when.value
-
-
-def period_end(when: PartialDate) -> date:
-    """The last day a partial date can mean: 31 January for "January 2023"."""
-    if when.precision == "year":
-        return date(when.value.year, 12, 31)
-    if when.precision == "month":
-        last = calendar.monthrange(when.value.year, when.value.month)[1]
-        return date(when.value.year, when.value.month, last)
-    return when.value
-
-
-def _on_or_in(when: PartialDate) -> str:
-    return f"on {when.describe()}" if when.precision == "day" else f"in {when.describe()}"
+_on_or_in = on_or_in
 
 
 def _ordered(slugs: Iterable[str], vocabulary: Mapping[str, str]) -> list[str]:
@@ -147,35 +127,18 @@ class _Verdicts:
 
 
 def _status(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
-    ended_by_date = (
-        s.ends_on is not None and p.today is not None and period_end(s.ends_on) < p.today
-    )
-    if s.status == "ended" or ended_by_date:
-        v.fail("ended", f"Ended {_on_or_in(s.ends_on)}" if s.ends_on else "Ended")
-        return
-    not_started = (
-        s.starts_on is not None and p.today is not None and period_start(s.starts_on) > p.today
-    )
-    if s.status == "planned":
-        if s.starts_on is not None:
-            v.fail("not_running", f"Not yet running (planned to start {_on_or_in(s.starts_on)})")
-        else:
-            v.fail("not_running", "Not yet running (planned)")
-        return
-    if not_started:
-        v.fail("not_running", f"Not yet running (starts {_on_or_in(s.starts_on)})")
-        return
-    if s.status == "pilot":
-        v.match("status", "Running as a pilot")
-    elif s.status == "commissioned":
-        v.match("status", "Commissioned and running")
+    reading = read_status(s.status_evidence, p.today)
+    e = reading.evidence
+    if reading.standing is Standing.ENDED:
+        v.fail("ended", reading.sentence)
+    elif reading.standing is Standing.PLANNED:
+        v.fail("not_running", reading.sentence)
+    elif reading.standing is Standing.CONFIRMED:
+        v.match("status", reading.sentence)
+        if e.ends_on is not None:
+            v.note("ends_on", f"Due to end {on_or_in(e.ends_on)}")
     else:
-        v.note("status", "Status not known")
-    if s.ends_on is not None:
-        if p.today is None:
-            v.note("ends_on", f"Recorded as ending {_on_or_in(s.ends_on)}: check it is still running")
-        else:
-            v.note("ends_on", f"Due to end {_on_or_in(s.ends_on)}")
+        v.note("status", reading.sentence)
 
 
 def _coverage_unconfirmed_notes(s: ServiceInfo, v: _Verdicts) -> bool:
@@ -555,13 +518,16 @@ class Rule:
     reads: tuple[str, ...]
 
 
+# What a service records about its status, and when and where that was said.
+STATUS_FIELDS = ("status", "starts_on", "ends_on", "funded_until", "status_as_of")
+
 # What a service records about where it is delivered.
 COVERAGE_FIELDS = ("borough_codes", "pan_london", "unnamed_borough_count", "coverage_confirmed")
 
 # In the order their reasons are listed. The out-of-court disposal rules (``_oocd``) come
 # last and read the disposal assessment as well, so they are not in this table.
 ELIGIBILITY_RULES = (
-    Rule("status", _status, ("today",), ("status", "starts_on", "ends_on")),
+    Rule("status", _status, ("today",), STATUS_FIELDS),
     Rule("borough", _borough, ("borough_code",), COVERAGE_FIELDS),
     Rule("needs", _needs, (), ("categories",)),
     Rule("built_for", _built_for, (), BUILT_FOR_SERVICE_FIELDS),

@@ -1,4 +1,5 @@
-"""Ranking the finder's results: local first, then pan-London, then unconfirmed; nearest first.
+"""Ranking the finder's results: confirmed running first; local, then pan-London, then
+unconfirmed coverage; nearest first.
 
 Pure and deterministic: the same profile and services always give the same order.
 """
@@ -17,6 +18,7 @@ from .eligibility import (
     BUILT_FOR_SERVICE_FIELDS,
     COVERAGE_FIELDS,
     DISPOSAL_RULE,
+    STATUS_FIELDS,
     built_for,
     decide,
     person_cohorts,
@@ -24,6 +26,7 @@ from .eligibility import (
     unmet_needs_for,
 )
 from .oocd import RULES, DisposalAssessment, OocdRules, assess_disposal
+from .status import Standing, read_status
 from .types import Decision, Profile, Reason, ServiceInfo, SiteInfo
 
 __all__ = [
@@ -131,17 +134,26 @@ def coverage_tier(profile: Profile, service: ServiceInfo) -> Tier:
     return Tier.UNCONFIRMED
 
 
+def is_confirmed(profile: Profile, service: ServiceInfo) -> bool:
+    """Confirmed running on the profile's day: ranked above services that are not."""
+    return read_status(service.status_evidence, profile.today).standing is Standing.CONFIRMED
+
+
 class _NearestFirst(Sequence[tuple]):
     """Eligible services in the finder's order, placed a group at a time as they are read.
 
-    Groups are ``((built for the person: 0, else 1), tier)``, best first. Items are
+    Groups are ``((confirmed running: 0, else 1), (built for the person: 0, else 1)), tier)``,
+    best first. Items are
     ``(no distance, distance or 0, position, nearest site, distance, tier, built for)``. A
     page of results seldom reads beyond the first group or two, so distances to the sites
     of services further down are worked out only if someone reads that far.
     """
 
     def __init__(
-        self, profile: Profile, services: Sequence[ServiceInfo], groups: list[tuple[tuple[int, Tier], int]]
+        self,
+        profile: Profile,
+        services: Sequence[ServiceInfo],
+        groups: list[tuple[tuple[tuple[int, int], Tier], int]],
     ):
         self._profile = profile
         self._services = services
@@ -154,7 +166,7 @@ class _NearestFirst(Sequence[tuple]):
 
     def __getitem__(self, index: int) -> tuple:  # Deferred reads one index at a time
         while index >= len(self._placed) and self._pending:
-            (group, tier), bits = self._pending.pop(0)
+            ((_standing, group), tier), bits = self._pending.pop(0)
             placed = []
             for pos in positions(bits):
                 site, km = nearest_site(self._profile, self._services[pos])
@@ -170,11 +182,19 @@ def _join(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def describe_order(profile: Profile, built_for_count: int, tiers_present: Iterable[Tier]) -> str:
+def describe_order(
+    profile: Profile,
+    built_for_count: int,
+    tiers_present: Iterable[Tier],
+    unconfirmed_count: int = 0,
+    total: int = 0,
+) -> str:
     """How the results are ordered, truthfully, for the line under their heading."""
     parts = []
+    if 0 < unconfirmed_count < total:
+        parts.append("services confirmed running first")
     if built_for_count:
-        parts.append(f"Services built for {_join(person_cohorts(profile))} first")
+        parts.append(f"services built for {_join(person_cohorts(profile))} first")
     present = sorted(set(tiers_present))
     if len(present) > 1:
         where = {
@@ -237,14 +257,20 @@ def rank(
         BUILT_FOR_PROFILE_FIELDS,
         BUILT_FOR_SERVICE_FIELDS,
     ).get(True, 0)
+    confirmed = index.classify(
+        "confirmed", is_confirmed, profile, ("today",), STATUS_FIELDS
+    ).get(True, 0)
+    # Confirmed running first; within that, services built for the person; then the tier.
     shown = [
-        ((group, tier), eligible & bits & members)
+        (((standing, group), tier), eligible & bits & members & standing_bits)
         for tier, bits in tiers.items()
         if only_tiers is None or tier in only_tiers
         for group, members in ((0, cohort), (1, ~cohort))
+        for standing, standing_bits in ((0, confirmed), (1, ~confirmed))
     ]
     order = _NearestFirst(profile, catalogue, shown)
     built_for_count = (eligible & cohort).bit_count()
+    unconfirmed_count = (eligible & ~confirmed).bit_count()
 
     def result(placing: tuple) -> Match:
         _, _, pos, site, km, tier, built = placing
@@ -266,7 +292,11 @@ def rank(
         pan_london_count=pan_london_count,
         built_for_count=built_for_count,
         order=describe_order(
-            profile, built_for_count, [tier for (_, tier), bits in shown if bits]
+            profile,
+            built_for_count,
+            [tier for (_, tier), bits in shown if bits],
+            unconfirmed_count,
+            eligible.bit_count(),
         ),
     )
 

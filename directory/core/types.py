@@ -45,12 +45,34 @@ def _describe(value: date, precision: str) -> str:
 
 
 @dataclass(frozen=True)
+class Area:
+    """One of the 33 London authorities, with its police and probation areas; or, read
+    through :attr:`bcu`, a police BCU."""
+
+    code: str
+    name: str
+    bcu_code: str | None = None
+    bcu_name: str | None = None
+    pdu_code: str | None = None
+    pdu_name: str | None = None
+
+    @property
+    def bcu(self) -> Area | None:
+        return Area(self.bcu_code, self.bcu_name or self.bcu_code) if self.bcu_code else None
+
+
+@dataclass(frozen=True)
 class SiteInfo:
+    """A delivery site: its borough (if known) and its point in degrees and in British
+    National Grid metres (if known)."""
+
     name: str
     postcode: str | None
     borough_code: str | None
     lat: float | None
     lon: float | None
+    easting: float | None = None
+    northing: float | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +89,10 @@ class ServiceInfo:
     status: str  # vocabulary.STATUSES
     ends_on: PartialDate | None = None
     starts_on: PartialDate | None = None
+    funded_until: PartialDate | None = None
+    status_as_of: date | None = None  # the date of the source the status comes from
+    status_as_of_precision: str = "day"
+    status_source: str | None = None  # that source, in words
     pan_london: bool = False
     borough_codes: frozenset[str] = frozenset()
     categories: frozenset[str] = frozenset()
@@ -90,6 +116,20 @@ class ServiceInfo:
     # confirmed at all. Either way the engine notes it and never excludes on it.
     unnamed_borough_count: int | None = None
     coverage_confirmed: bool = True
+
+    @property
+    def status_evidence(self):
+        from .status import StatusEvidence
+
+        return StatusEvidence(
+            status=self.status,
+            as_of=self.status_as_of,
+            source=self.status_source,
+            starts_on=self.starts_on,
+            ends_on=self.ends_on,
+            funded_until=self.funded_until,
+            as_of_precision=self.status_as_of_precision,
+        )
 
     @cached_property
     def name_key(self) -> tuple[str, str, int]:

@@ -1,7 +1,7 @@
 """Every model, imported here so Alembic sees the whole schema."""
 
 from .area import BCU, PDU, Borough
-from .catalogue import Category, Citation, Cohort, Organisation, Service, Site
+from .catalogue import Category, Citation, Cohort, KnownAbsence, Organisation, Service, Site
 from .data_version import DataVersion
 from .dataset import Dataset
 from .moderation import AuditEvent, Revision, ServiceVersion
@@ -18,6 +18,7 @@ __all__ = [
     "Citation",
     "Cohort",
     "DataVersion",
+    "KnownAbsence",
     "Dataset",
     "MinimumOfferItem",
     "Organisation",

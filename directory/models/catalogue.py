@@ -115,6 +115,12 @@ class Service(Record, db.Model):
     starts_on_precision: Mapped[str | None] = mapped_column(String(5))
     ends_on: Mapped[date | None] = mapped_column(Date)
     ends_on_precision: Mapped[str | None] = mapped_column(String(5))
+    funded_until: Mapped[date | None] = mapped_column(Date)
+    funded_until_precision: Mapped[str | None] = mapped_column(String(5))
+    # The status is true as of this date, on this source ("Reported to the board").
+    status_as_of: Mapped[date | None] = mapped_column(Date)
+    status_as_of_precision: Mapped[str | None] = mapped_column(String(5))
+    status_source: Mapped[str | None] = mapped_column(Text)
 
     pan_london: Mapped[bool] = mapped_column(Boolean, default=False)
     unnamed_borough_count: Mapped[int | None] = mapped_column(Integer)
@@ -139,6 +145,7 @@ class Service(Record, db.Model):
 
     referral_routes: Mapped[list[str]] = mapped_column(JSON, default=list)
     how_to_refer: Mapped[str | None] = mapped_column(Text)
+    referral_where: Mapped[str | None] = mapped_column(Text)  # the address, inbox or form referrals go to
     capacity: Mapped[str | None] = mapped_column(Text)
     cost: Mapped[str | None] = mapped_column(Text)
     funder: Mapped[str | None] = mapped_column(Text)
@@ -146,6 +153,8 @@ class Service(Record, db.Model):
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(60))
 
+    # Confirmed current by a person (a provider or commissioner in the app); the record's
+    # last change is ``updated_at``. The six-month review flag reads this one.
     last_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
@@ -192,7 +201,14 @@ class Site(Record, db.Model):
 
 
 class Citation(db.Model):
-    """Where a seeded fact comes from: a board note, its date, the words it used."""
+    """Where a fact comes from, and the date it was true (core.citations.CITATION_KINDS).
+
+    A board note (``note``, ``meeting_date``); a public web page (``url``, ``title``,
+    ``publisher``, ``source_date`` the page shows, ``read_on``); a record in a published
+    dataset (``publisher``, ``file``, ``version``, ``record_id``, ``licence``); or a
+    statement made in the app (``stated_by``, ``source_date``). ``quote`` holds the exact
+    words, when there are any.
+    """
 
     __tablename__ = "citation"
 
@@ -201,10 +217,47 @@ class Citation(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="CASCADE")
     )
-    note: Mapped[str] = mapped_column(String(120))
+    absence_id: Mapped[int | None] = mapped_column(ForeignKey("known_absence.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20), default="board_note", server_default="board_note")
+    note: Mapped[str | None] = mapped_column(String(120))
     meeting_date: Mapped[date | None] = mapped_column(Date)
     quote: Mapped[str] = mapped_column(Text)
     facts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    url: Mapped[str | None] = mapped_column(String(500))
+    title: Mapped[str | None] = mapped_column(Text)
+    publisher: Mapped[str | None] = mapped_column(String(200))
+    source_date: Mapped[date | None] = mapped_column(Date)
+    source_date_precision: Mapped[str | None] = mapped_column(String(5))
+    read_on: Mapped[date | None] = mapped_column(Date)
+    file: Mapped[str | None] = mapped_column(String(300))
+    version: Mapped[str | None] = mapped_column(String(120))
+    record_id: Mapped[str | None] = mapped_column(String(120))
+    licence: Mapped[str | None] = mapped_column(String(200))
+    stated_by: Mapped[str | None] = mapped_column(String(200))
 
     service: Mapped[Service | None] = relationship(back_populates="citations")
     organisation: Mapped[Organisation | None] = relationship(back_populates="citations")
+    absence: Mapped[KnownAbsence | None] = relationship(back_populates="citations")
+
+
+class KnownAbsence(db.Model):
+    """A gap the sources establish: "no London course for ... was found", with its sources.
+
+    It applies to a need (category), and optionally to one out-of-court disposal and one
+    offence, so the finder can show it beside an empty or short list.
+    """
+
+    __tablename__ = "known_absence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    statement: Mapped[str] = mapped_column(Text)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    disposal: Mapped[str | None] = mapped_column(String(40))
+    offence: Mapped[str | None] = mapped_column(String(40))
+    next_step: Mapped[str | None] = mapped_column(Text)
+    as_of: Mapped[date | None] = mapped_column(Date)
+
+    citations: Mapped[list[Citation]] = relationship(
+        back_populates="absence", cascade="all, delete-orphan", order_by="Citation.id"
+    )

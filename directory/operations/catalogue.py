@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from ..core.citations import Source
+from ..core.contacts import Party, Reach
 from ..core.queries import InvalidInput, ServiceFilters
+from ..core.status import StatusEvidence, StatusReading, read_status
+from ..core.types import PartialDate
 from ..core.vocabulary import CATEGORIES
 from ..models import (
     BCU,
     Borough,
     Category,
+    Citation,
     Cohort,
     Dataset,
     Organisation,
@@ -42,6 +47,52 @@ class Page:
         return max(1, math.ceil(self.total / self.per_page))
 
 
+APP_STATEMENT = "Stated in this directory by the provider or a commissioner"
+CONFIRMED_IN_APP = "Confirmed current in this directory by the provider"
+
+
+def status_as_of(
+    as_of: date | None,
+    precision: str | None,
+    source: str | None,
+    confirmed: datetime | None,
+    updated: datetime | None,
+) -> tuple[date | None, str, str | None]:
+    """The date (and its precision) and source of a status: a person's confirmation in the
+    app when it is newer than the cited source; else the cited one (perhaps undated); else,
+    for a status stated in the app, that statement."""
+    if confirmed is not None and (as_of is None or confirmed.date() > as_of):
+        return confirmed.date(), "day", CONFIRMED_IN_APP
+    if as_of is not None or source is not None:
+        return as_of, precision or "day", source
+    return (updated.date(), "day", APP_STATEMENT) if updated else (None, "day", source)
+
+
+def _partial(value: date | None, precision: str | None) -> PartialDate | None:
+    return PartialDate(value, precision or "day") if value else None
+
+
+def status_evidence(service: Service) -> StatusEvidence:
+    as_of, precision, source = status_as_of(
+        service.status_as_of, service.status_as_of_precision, service.status_source,
+        service.last_confirmed_at, service.updated_at,
+    )
+    return StatusEvidence(
+        status=service.status,
+        as_of=as_of,
+        as_of_precision=precision,
+        source=source,
+        starts_on=_partial(service.starts_on, service.starts_on_precision),
+        ends_on=_partial(service.ends_on, service.ends_on_precision),
+        funded_until=_partial(service.funded_until, service.funded_until_precision),
+    )
+
+
+def status_reading(service: Service, today: date | None = None) -> StatusReading:
+    """The one status rule, read for this record on ``today`` (default: the clock's day)."""
+    return read_status(status_evidence(service), today or date.today())
+
+
 def published_services():
     return select(Service).where(Service.moderation == PUBLISHED)
 
@@ -49,6 +100,7 @@ def published_services():
 def service_options():
     return (
         selectinload(Service.organisation),
+        selectinload(Service.commissioners),
         selectinload(Service.boroughs),
         selectinload(Service.categories),
         selectinload(Service.cohorts),
@@ -138,6 +190,45 @@ def get_service(session: Session, key: str | int) -> Service:
     return service
 
 
+def source_of(citation: Citation) -> Source:
+    return Source(
+        kind=citation.kind or "board_note",
+        quote=citation.quote or "",
+        facts=tuple(citation.facts or ()),
+        note=citation.note,
+        meeting_date=citation.meeting_date,
+        url=citation.url,
+        title=citation.title,
+        publisher=citation.publisher,
+        source_date=_partial(citation.source_date, citation.source_date_precision),
+        read_on=citation.read_on,
+        file=citation.file,
+        version=citation.version,
+        record_id=citation.record_id,
+        licence=citation.licence,
+        stated_by=citation.stated_by,
+    )
+
+
+@dataclass(frozen=True)
+class ServicePage:
+    service: Service
+    reading: StatusReading
+    reach: Reach
+    sources: tuple[Source, ...]
+
+
+def service_page(session: Session, key: str | int, today: date | None = None) -> ServicePage:
+    """A published service with its status read on ``today``, how to reach it, its sources."""
+    service = get_service(session, key)
+    return ServicePage(
+        service=service,
+        reading=status_reading(service, today),
+        reach=reach(service),
+        sources=tuple(source_of(c) for c in service.citations),
+    )
+
+
 def borough_codes(session: Session) -> set[str]:
     return set(session.scalars(select(Borough.code)))
 
@@ -177,7 +268,7 @@ class BoroughProfile:
     services: list[Service]
 
 
-def borough_profile(session: Session, code: str) -> BoroughProfile:
+def borough_profile(session: Session, code: str, today: date | None = None) -> BoroughProfile:
     borough = session.scalar(
         select(Borough)
         .options(selectinload(Borough.bcu), selectinload(Borough.pdu))
@@ -198,7 +289,7 @@ def borough_profile(session: Session, code: str) -> BoroughProfile:
     running = {
         c.slug
         for s in services
-        if s.status not in ("ended", "planned")
+        if status_reading(s, today).counts_as_present
         for c in s.categories
     }
     missing = [slug for slug in CATEGORIES if slug not in running]
@@ -224,6 +315,36 @@ def datasets(session: Session) -> list[Dataset]:
     return list(session.scalars(select(Dataset).order_by(Dataset.key)))
 
 
+def _party(organisation: Organisation, role: str) -> Party:
+    return Party(organisation.name, role, organisation.website, organisation.email, organisation.phone)
+
+
+def reach(service: Service, sites: bool = True) -> Reach:
+    """How to reach ``service``, and who can tell when nothing is published.
+
+    ``sites`` False leaves delivery sites and cited pages out (lists that have not loaded
+    them)."""
+    parties = tuple(
+        [_party(service.organisation, "provider")] if service.organisation else []
+    ) + tuple(_party(o, "commissioner") for o in service.commissioners)
+    return Reach(
+        website=service.website,
+        email=service.email,
+        phone=service.phone,
+        how_to_refer=service.how_to_refer,
+        where=service.referral_where,
+        routes=tuple(service.referral_routes or ()),
+        sites=tuple(
+            ", ".join(p for p in (site.name, site.address, site.postcode) if p)
+            for site in service.sites
+        ) if sites else (),
+        parties=parties,
+        sources=tuple(
+            dict.fromkeys(c.url for c in service.citations if c.kind == "web_page" and c.url)
+        ) if sites else (),
+    )
+
+
 @dataclass(frozen=True)
 class ServiceCard:
     """What a list of services shows about one, as plain values (cacheable, no session)."""
@@ -242,6 +363,8 @@ class ServiceCard:
     cohorts: tuple[str, ...]
     how_to_refer: str | None
     last_modified: str | None
+    status_evidence: StatusEvidence | None = None
+    reach: Reach | None = None
 
 
 def service_card(service: Service) -> ServiceCard:
@@ -263,4 +386,6 @@ def service_card(service: Service) -> ServiceCard:
         cohorts=tuple(c.slug for c in service.cohorts),
         how_to_refer=service.how_to_refer,
         last_modified=service.updated_at.isoformat() if service.updated_at else None,
+        status_evidence=status_evidence(service),
+        reach=reach(service, sites=False),
     )

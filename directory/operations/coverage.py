@@ -1,18 +1,17 @@
-"""Gap analysis over the published catalogue: load rows, convert, call the core, cache.
+"""Gap analysis over the published catalogue: read the one read model, call the core, cache.
 
-Everything here is cached in-process and keyed on a *data version*: the latest change
-time and row counts of services, sites, their borough/category/cohort links and the
-minimum offer, plus the database URL. When the catalogue changes, the version changes
+The catalogue comes from :mod:`.read_model` (the same values the finder reads). Analyses
+are cached in-process and keyed on the *data version* (see :mod:`.versioning`) and the day
+the status rule is read on. When the catalogue changes, the version changes
 and the next request recomputes; until then maps and exports are served from memory.
 Postcode points (which only change when the lookup file is rebuilt) are cached per file.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,36 +19,22 @@ from sqlalchemy.orm import Session
 from ..core.coverage import (
     AgeBand,
     Area,
-    CoverageService,
     GapAnalysis,
     MapQuery,
     MissingMiddle,
-    OfferItem,
     PostcodePoints,
-    SitePoint,
     analyse,
     by_age_band,
     is_running,
-    to_bng,
 )
 from ..geo.postcode_directory import PostcodeDirectory
-from ..models import (
-    BCU,
-    PDU,
-    Borough,
-    Category,
-    Cohort,
-    Dataset,
-    MinimumOfferItem,
-    Service,
-    Site,
-)
-from ..models.catalogue import service_borough, service_category, service_cohort
-from .catalogue import PUBLISHED, NotFound
+from ..models import Borough, Dataset, Service, Site
+from . import read_model
+from .catalogue import NotFound, ServiceCard
+from .read_model import PublishedCatalogue
 from .versioning import VersionedCache, data_version
 
 
-_snapshots = VersionedCache(8)
 _analyses = VersionedCache(64)
 _rendered = VersionedCache(128)
 _postcodes = VersionedCache(4)
@@ -57,7 +42,8 @@ _postcodes = VersionedCache(4)
 
 def clear_caches(keep_postcodes: bool = False) -> None:
     """Forget everything cached (the postcode points too, unless ``keep_postcodes``)."""
-    for cache in (_snapshots, _analyses, _rendered) + (() if keep_postcodes else (_postcodes,)):
+    read_model.clear()
+    for cache in (_analyses, _rendered) + (() if keep_postcodes else (_postcodes,)):
         cache.clear()
 
 
@@ -71,138 +57,13 @@ def memo(version: tuple, key: Hashable, compute: Callable[[], object]):
 
 # -- loading -----------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class ServiceLabel:
-    id: int
-    slug: str
-    name: str
-    status: str
+# The catalogue as the gap analysis reads it: the one published read model.
+Snapshot = PublishedCatalogue
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """The catalogue as the core sees it, at one data version."""
-
-    version: tuple
-    areas: tuple[Area, ...]
-    services: tuple[CoverageService, ...]
-    offer: tuple[OfferItem, ...]
-    labels: dict[int, ServiceLabel]
-    borough_shapes: dict[str, str]  # code -> GeoJSON geometry text
-    bcu_shapes: dict[str, tuple[str, str]]  # code -> (name, GeoJSON geometry text)
-    last_updated: datetime | None
-
-
-def _load_areas(session: Session) -> tuple[tuple[Area, ...], dict[str, str]]:
-    rows = session.execute(
-        select(
-            Borough.code, Borough.name, BCU.code, BCU.name, PDU.code, PDU.name,
-            Borough.boundary_geojson,
-        )
-        .outerjoin(BCU, BCU.id == Borough.bcu_id)
-        .outerjoin(PDU, PDU.id == Borough.pdu_id)
-        .order_by(Borough.name)
-    ).all()
-    areas = tuple(Area(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows)
-    shapes = {r[0]: r[6] for r in rows if r[6]}
-    return areas, shapes
-
-
-def _load_services(session: Session) -> tuple[tuple[CoverageService, ...], dict[int, ServiceLabel]]:
-    published = select(Service.id).where(Service.moderation == PUBLISHED)
-    base = session.execute(
-        select(
-            Service.id, Service.slug, Service.name, Service.status, Service.pan_london,
-            Service.min_age, Service.max_age,
-        ).where(Service.moderation == PUBLISHED)
-    ).all()
-
-    def links(table, model, column):
-        out: dict[int, set[str]] = defaultdict(set)
-        stmt = (
-            select(table.c.service_id, model.slug if model is not Borough else model.code)
-            .join(model, model.id == column)
-            .where(table.c.service_id.in_(published))
-        )
-        for service_id, value in session.execute(stmt):
-            out[service_id].add(value)
-        return out
-
-    boroughs = links(service_borough, Borough, service_borough.c.borough_id)
-    categories = links(service_category, Category, service_category.c.category_id)
-    cohorts = links(service_cohort, Cohort, service_cohort.c.cohort_id)
-
-    site_rows = session.execute(
-        select(Site.service_id, Borough.code, Site.lat, Site.lon)
-        .outerjoin(Borough, Borough.id == Site.borough_id)
-        .where(Site.service_id.in_(published))
-        .order_by(Site.id)
-    ).all()
-    located = [r for r in site_rows if r.lat is not None and r.lon is not None]
-    xs, ys = to_bng([r.lon for r in located], [r.lat for r in located])
-    points = {id(r): (float(x), float(y)) for r, x, y in zip(located, xs, ys)}
-    sites: dict[int, list[SitePoint]] = defaultdict(list)
-    for r in site_rows:
-        x, y = points.get(id(r), (None, None))
-        sites[r.service_id].append(SitePoint(r.service_id, r.code, x, y))
-
-    services = tuple(
-        CoverageService(
-            id=r.id,
-            name=r.name,
-            status=r.status,
-            pan_london=bool(r.pan_london),
-            borough_codes=frozenset(boroughs.get(r.id, ())),
-            categories=frozenset(categories.get(r.id, ())),
-            cohorts=frozenset(cohorts.get(r.id, ())),
-            min_age=r.min_age,
-            max_age=r.max_age,
-            sites=tuple(sites.get(r.id, ())),
-        )
-        for r in base
-    )
-    labels = {r.id: ServiceLabel(r.id, r.slug, r.name, r.status) for r in base}
-    return services, labels
-
-
-def _load_offer(session: Session) -> tuple[OfferItem, ...]:
-    rows = session.execute(
-        select(Category.slug, Cohort.slug)
-        .select_from(MinimumOfferItem)
-        .join(Category, Category.id == MinimumOfferItem.category_id)
-        .outerjoin(Cohort, Cohort.id == MinimumOfferItem.cohort_id)
-        .order_by(Category.position, Cohort.position)
-    ).all()
-    return tuple(OfferItem(category, cohort) for category, cohort in rows)
-
-
-def snapshot(session: Session, version: tuple | None = None) -> Snapshot:
-    """The catalogue at its current version (loaded once per version)."""
-    version = version or data_version(session)
-
-    def load() -> Snapshot:
-        areas, shapes = _load_areas(session)
-        services, labels = _load_services(session)
-        bcus = {
-            code: (name, shape)
-            for code, name, shape in session.execute(
-                select(BCU.code, BCU.name, BCU.boundary_geojson).order_by(BCU.name)
-            )
-            if shape
-        }
-        return Snapshot(
-            version=version,
-            areas=areas,
-            services=services,
-            offer=_load_offer(session),
-            labels=labels,
-            borough_shapes=shapes,
-            bcu_shapes=bcus,
-            last_updated=session.scalar(select(func.max(Service.updated_at))),
-        )
-
-    return _snapshots.get_or_compute(version, load)
+def snapshot(session: Session, version: tuple | None = None) -> PublishedCatalogue:
+    """The published catalogue at its current version (see :mod:`.read_model`)."""
+    return read_model.published(session, version)
 
 
 def postcode_points(directory: PostcodeDirectory, codes: tuple[str, ...]) -> PostcodePoints:
@@ -231,12 +92,17 @@ class GapReport:
 
 
 def gap_report(
-    session: Session, directory: PostcodeDirectory | None, query: MapQuery
+    session: Session,
+    directory: PostcodeDirectory | None,
+    query: MapQuery,
+    today: date | None = None,
 ) -> GapReport:
-    """The gap analysis for the query's distance, cohort and age band (cached by version)."""
+    """The gap analysis for the query's distance, cohort and age band on ``today`` (cached
+    by version and day)."""
     version = data_version(session)
     snap = snapshot(session, version)
-    key = (version, query.distance_km, query.cohort, query.band, directory is not None)
+    today = today or date.today()
+    key = (version, today, query.distance_km, query.cohort, query.band, directory is not None)
 
     def compute() -> GapAnalysis:
         codes = tuple(sorted(a.code for a in snap.areas))
@@ -249,20 +115,25 @@ def gap_report(
             distance_km=query.distance_km,
             cohort=query.cohort,
             band=query.age_band,
+            today=today,
         )
 
     return GapReport(version, snap, _analyses.get_or_compute(key, compute))
 
 
 def missing_middle(
-    session: Session, cohort: str | None = None, version: tuple | None = None
+    session: Session,
+    cohort: str | None = None,
+    version: tuple | None = None,
+    today: date | None = None,
 ) -> MissingMiddle:
     """The age-band comparison; pass ``version`` if the caller already has it."""
     version = version or data_version(session)
     snap = snapshot(session, version)
+    today = today or date.today()
     return _analyses.get_or_compute(
-        (version, "age-bands", cohort),
-        lambda: by_age_band(snap.areas, snap.services, cohort=cohort),
+        (version, today, "age-bands", cohort),
+        lambda: by_age_band(snap.areas, snap.services, cohort=cohort, today=today),
     )
 
 
@@ -278,7 +149,7 @@ class SiteMarker:
     lat: float
     lon: float
     borough: str | None
-    service: ServiceLabel
+    service: ServiceCard
     categories: tuple[str, ...]
 
 
@@ -296,13 +167,16 @@ def site_markers(
     borough: str | None = None,
     limit: int = 1000,
     version: tuple | None = None,
+    today: date | None = None,
 ) -> SiteList:
-    """Delivery sites of running published services, optionally one category or borough."""
+    """Delivery sites of published services that count as present on ``today`` (the one
+    status rule), optionally one category or borough."""
     version = version or data_version(session)
     snap = snapshot(session, version)
+    today = today or date.today()
 
     def load() -> SiteList:
-        services = {s.id: s for s in snap.services if is_running(s)}
+        services = {s.id: s for s in snap.services if is_running(s, today)}
         if category:
             services = {i: s for i, s in services.items() if category in s.categories}
         stmt = (
@@ -327,21 +201,21 @@ def site_markers(
                 lat=r.lat,
                 lon=r.lon,
                 borough=r.code,
-                service=snap.labels[r.service_id],
+                service=snap.cards[r.service_id],
                 categories=tuple(c for c in CATEGORIES if c in services[r.service_id].categories),
             )
             for r in located[:limit]
         )
         return SiteList(markers, len(located), len(rows) - len(located), version)
 
-    return _analyses.get_or_compute((version, "sites", category, borough, limit), load)
+    return _analyses.get_or_compute((version, today, "sites", category, borough, limit), load)
 
 
 @dataclass(frozen=True)
 class BoroughGapProfile:
     report: GapReport
     area: Area
-    services_by_category: dict[str, list[ServiceLabel]]
+    services_by_category: dict[str, list[ServiceCard]]
 
 
 def borough_gap_profile(
@@ -352,7 +226,7 @@ def borough_gap_profile(
     area = next((a for a in report.analysis.areas if a.code == code), None)
     if area is None:
         raise NotFound(code)
-    labels = report.snapshot.labels
+    labels = report.snapshot.cards
     by_category = {
         category: sorted(
             (labels[i] for i in report.analysis.cell(code, category).service_ids),
@@ -386,12 +260,14 @@ def provenance(session: Session, directory: PostcodeDirectory | None) -> Provena
 
 __all__ = [
     "AgeBand",
+    "Area",
     "BoroughGapProfile",
     "GapReport",
     "Provenance",
     "SiteList",
     "SiteMarker",
     "Snapshot",
+    "ServiceCard",
     "borough_gap_profile",
     "clear_caches",
     "data_version",

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from ..core.catalogue_index import CatalogueIndex
+from ..core.absences import Absence, applying
 from ..core.postcodes import InvalidPostcode
 from ..core.queries import FinderQuery, InvalidInput
-from ..core.ranking import FinderOutcome, Match, Tier, rank, warm
-from ..core.types import PartialDate, Profile, ServiceInfo, SiteInfo
+from ..core.ranking import FinderOutcome, Match, Tier, rank
+from ..core.types import Area, PartialDate, Profile, ServiceInfo, SiteInfo
 from ..geo.postcode_directory import PostcodeDirectory
-from ..models import Borough, Service, Site
-from . import catalogue
+from ..models import Service
+from . import catalogue, read_model
 from .catalogue import ServiceCard
 from .geography import ResolvedPlace, resolve_place
-from .versioning import LatestSnapshot, data_version
+from .read_model import PublishedCatalogue
 from .youth_justice import YouthRoute, youth_route
 
 ELSEWHERE_SHOWN = 5
@@ -47,23 +45,8 @@ class ChooseBorough(LookupError):
 
 
 @dataclass(frozen=True)
-class Area:
-    code: str
-    name: str
-
-
-@dataclass(frozen=True)
-class BoroughRef:
-    """A borough as the finder shows it: its name, and its police BCU when it has one."""
-
-    code: str
-    name: str
-    bcu: Area | None
-
-
-@dataclass(frozen=True)
 class Location:
-    borough: BoroughRef
+    borough: Area  # with its police BCU, when it has one
     postcode: str | None
     lat: float | None
     lon: float | None
@@ -95,6 +78,8 @@ class FinderResult:
     location: Location
     outcome: FinderOutcome
     services: Mapping[int, ServiceCard]  # cards for (at least) the results, by service id
+    absences: tuple[Absence, ...] = ()  # known gaps that answer this search
+    today: date | None = None
     # When the disposal asked about cannot be given: the services for this person without it.
     without_disposal: FinderOutcome | None = None
     next_steps: NextSteps = NextSteps()
@@ -107,10 +92,14 @@ def _partial(value: date | None, precision: str | None) -> PartialDate | None:
 def service_info(service: Service, sites: tuple[SiteInfo, ...] | None = None) -> ServiceInfo:
     """A catalogue row as the plain value the eligibility engine reads.
 
-    ``sites`` are the service's sites already read as values (see :func:`site_infos`);
+    ``sites`` are the service's sites already read as values (see :mod:`.read_model`);
     without them they are read from ``service.sites``.
     """
     borough_codes = frozenset(b.code for b in service.boroughs)
+    as_of, precision, source = catalogue.status_as_of(
+        service.status_as_of, service.status_as_of_precision, service.status_source,
+        service.last_confirmed_at, service.updated_at,
+    )
     if sites is None:
         sites = tuple(
             SiteInfo(
@@ -129,6 +118,10 @@ def service_info(service: Service, sites: tuple[SiteInfo, ...] | None = None) ->
         status=service.status,
         starts_on=_partial(service.starts_on, service.starts_on_precision),
         ends_on=_partial(service.ends_on, service.ends_on_precision),
+        funded_until=_partial(service.funded_until, service.funded_until_precision),
+        status_as_of=as_of,
+        status_as_of_precision=precision,
+        status_source=source,
         pan_london=service.pan_london,
         borough_codes=borough_codes,
         categories=frozenset(c.slug for c in service.categories),
@@ -156,7 +149,7 @@ def service_info(service: Service, sites: tuple[SiteInfo, ...] | None = None) ->
 
 
 def locate(
-    boroughs: Mapping[str, BoroughRef], directory: PostcodeDirectory, query: FinderQuery
+    boroughs: Mapping[str, Area], directory: PostcodeDirectory, query: FinderQuery
 ) -> Location:
     """Where the person is. Raises UnknownPostcode, OutsideLondon, or ChooseBorough when
     what was typed spans several boroughs and none of them was chosen (``query.borough``)."""
@@ -199,98 +192,23 @@ def profile_for(query: FinderQuery, location: Location, today: date) -> Profile:
     )
 
 
-def candidate_services(session: Session) -> list[Service]:
-    """Every published service: the engine, not the query, decides and explains.
-
-    Sites are not loaded as records (they are the bulk of the rows): :func:`site_infos`
-    reads them as values.
-    """
-    return list(
-        session.scalars(
-            catalogue.published_services()
-            .options(
-                selectinload(Service.organisation),
-                selectinload(Service.boroughs),
-                selectinload(Service.categories),
-                selectinload(Service.cohorts),
-                selectinload(Service.commissioners),
-            )
-            .order_by(Service.name)
-        )
-    )
-
-
-def site_infos(session: Session) -> dict[int, tuple[SiteInfo, ...]]:
-    """Every published service's sites as values, keyed by service id, in Site.name order."""
-    rows = session.execute(
-        select(Site.service_id, Site.name, Site.postcode, Borough.code, Site.lat, Site.lon)
-        .join(Service, Service.id == Site.service_id)
-        .outerjoin(Borough, Borough.id == Site.borough_id)
-        .where(Service.moderation == catalogue.PUBLISHED)
-        .order_by(Site.service_id, Site.name, Site.id)
-    )
-    by_service: dict[int, list[SiteInfo]] = defaultdict(list)
-    for service_id, name, postcode, borough_code, lat, lon in rows:
-        by_service[service_id].append(
-            SiteInfo(name=name, postcode=postcode, borough_code=borough_code, lat=lat, lon=lon)
-        )
-    return {k: tuple(v) for k, v in by_service.items()}
-
-
-_catalogues = LatestSnapshot()
-
-
-@dataclass(frozen=True)
-class CatalogueSnapshot:
-    index: CatalogueIndex  # what the engine reads
-    cards: dict[int, ServiceCard]  # what the results show, by service id
-    boroughs: dict[str, BoroughRef]  # by ONS code
-    commissioners: dict[int, tuple[str, ...]]  # organisation names, by service id
-
-
-def borough_refs(session: Session) -> dict[str, BoroughRef]:
-    rows = session.scalars(select(Borough).options(selectinload(Borough.bcu)))
-    return {
-        b.code: BoroughRef(b.code, b.name, Area(b.bcu.code, b.bcu.name) if b.bcu else None)
-        for b in rows
-    }
-
-
-def catalogue_snapshot(session: Session) -> CatalogueSnapshot:
-    """Every published service as plain values, built once per data version and process."""
-
-    def build() -> CatalogueSnapshot:
-        sites = site_infos(session)
-        rows = candidate_services(session)
-        index = CatalogueIndex(service_info(s, sites.get(s.id, ())) for s in rows)
-        boroughs = borough_refs(session)
-        warm(index, boroughs, date.today())
-        return CatalogueSnapshot(
-            index=index,
-            cards={s.id: catalogue.service_card(s) for s in rows},
-            boroughs=boroughs,
-            commissioners={s.id: tuple(o.name for o in s.commissioners) for s in rows},
-        )
-
-    return _catalogues.get(data_version(session), build)
-
-
 def find(
     session: Session,
     directory: PostcodeDirectory,
     query: FinderQuery,
     today: date | None = None,
-    snapshot: CatalogueSnapshot | None = None,
+    snapshot: PublishedCatalogue | None = None,
     seed_dir: str | None = None,
 ) -> FinderResult:
     """Rank the whole published catalogue for this person, with the next steps for a no.
 
-    ``snapshot`` is :func:`catalogue_snapshot`, when the caller has it already; ``seed_dir``
+    ``snapshot`` is :func:`.read_model.published`, when the caller has it already; ``seed_dir``
     holds the youth justice contacts.
     """
-    snapshot = snapshot or catalogue_snapshot(session)
+    snapshot = snapshot or read_model.published(session)
     location = locate(snapshot.boroughs, directory, query)
-    profile = profile_for(query, location, today or date.today())
+    today = today or date.today()
+    profile = profile_for(query, location, today)
     outcome = rank(profile, snapshot.index)
     without = None
     if profile.disposal is not None and not outcome.assessment.available:
@@ -299,13 +217,15 @@ def find(
         location=location,
         outcome=outcome,
         services=snapshot.cards,
+        absences=applying(snapshot.absences, profile),
+        today=today,
         without_disposal=without,
         next_steps=next_steps(snapshot, directory, profile, without or outcome, location, seed_dir),
     )
 
 
 def next_steps(
-    snapshot: CatalogueSnapshot,
+    snapshot: PublishedCatalogue,
     directory: PostcodeDirectory,
     profile: Profile,
     shown: FinderOutcome,
@@ -335,7 +255,7 @@ def next_steps(
     )
 
 
-def commissioning(snapshot: CatalogueSnapshot, profile: Profile) -> Commissioning:
+def commissioning(snapshot: PublishedCatalogue, profile: Profile) -> Commissioning:
     """Commissioners recorded for services of the kinds asked about: in the borough (or
     pan-London) if any are, otherwise anywhere in London."""
     kinds = [s for s in snapshot.index.services if s.categories & profile.needs and s.status != "ended"]

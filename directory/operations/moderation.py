@@ -26,6 +26,7 @@ from .records import (
     organisation_values,
     service_values,
 )
+from .seeding import confirmation_reference
 
 
 class ReviewError(ValueError):
@@ -121,7 +122,7 @@ def stale_services(session: Session, account: Account) -> list[StaleService]:
     return [
         StaleService(s.id, s.name, s.slug, s.organisation.name if s.organisation else None, s.last_confirmed_at)
         for s in services
-        if is_stale(_aware(s.last_confirmed_at), _aware(s.created_at), now)
+        if is_stale(_aware(confirmation_reference(s)), None, now)
     ]
 
 

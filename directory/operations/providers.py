@@ -32,6 +32,7 @@ from .records import (
     organisation_values,
     service_values,
 )
+from .seeding import confirmation_reference
 
 @dataclass(frozen=True)
 class EditState:
@@ -132,7 +133,7 @@ def dashboard(session: Session, account: Account) -> Dashboard:
             _pending(session, service_id=s.id, kind="edit") is not None,
             _last_rejection(session, service_id=s.id),
             s.last_confirmed_at,
-            s.moderation == "published" and is_stale(_aware(s.last_confirmed_at), _aware(s.created_at), now),
+            s.moderation == "published" and is_stale(_aware(confirmation_reference(s)), None, now),
         )
         for s in services
     ]

@@ -98,6 +98,9 @@ def _by(session: Session, model, column, keys) -> list:
 
 
 def apply_service_values(session: Session, service: Service, values: dict) -> None:
+    if "status" in values and values["status"] != service.status:
+        # A status stated in the app is as of that statement, not of the old source.
+        service.status_as_of = service.status_as_of_precision = service.status_source = None
     for name in SCALARS:
         if name in values:
             setattr(service, name, values[name])

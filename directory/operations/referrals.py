@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..core.accounts import Account, is_stale, may
+from ..core.status import Standing
 from ..core.referrals import (
     ACKNOWLEDGE_WITHIN,
     PROVIDER,
@@ -44,6 +45,7 @@ from ..models import Borough, Organisation, Referral, ReferralEvent, Service, Us
 from ..models._base import utcnow
 from . import audit, outbox
 from .permissions import NotPermitted
+from .catalogue import status_reading
 
 LinkFor = Callable[[str], str]  # referral code -> the page's full address
 CODE_TRIES = 8
@@ -86,14 +88,14 @@ class ReferTarget:
 
 
 def running_warnings(service: Service, today: date, now: datetime) -> list[str]:
-    """Why the service may not be taking people now. One place, so the rule can change."""
+    """Why the service may not be taking people now, by the one status rule."""
+    reading = status_reading(service, today)
     warnings = []
-    if service.status == "ended" or (service.ends_on is not None and service.ends_on < today):
-        warnings.append("The directory records this service as ended.")
-    elif service.status in ("unknown", "planned"):
+    if reading.standing is Standing.ENDED:
+        warnings.append(f"The directory records this service as ended ({reading.sentence}).")
+    elif reading.standing is not Standing.CONFIRMED:
         warnings.append(
-            "The directory does not know that this service is running "
-            f"(status: {'planned' if service.status == 'planned' else 'not known'})."
+            f"The directory does not know that this service is running now: {reading.sentence}."
         )
     if is_stale(_aware(service.last_confirmed_at), _aware(service.created_at), now):
         warnings.append("Its provider has not confirmed the details in the last six months.")

@@ -18,6 +18,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..core.citations import Source, latest_for
 from ..core.types import PartialDate
 from ..core.vocabulary import CATEGORIES, COHORTS
 from ..geo.authorities import london_authorities
@@ -30,6 +31,7 @@ from ..models import (
     Citation,
     Cohort,
     Dataset,
+    KnownAbsence,
     MinimumOfferItem,
     Organisation,
     Service,
@@ -37,6 +39,7 @@ from ..models import (
 )
 from .geocoding import Geocoder, SiteLocationError
 
+NO_STATUS_SOURCE = "no source found states its status"
 RECORD_NAMESPACE = uuid.UUID("6f1c1d2e-8a53-4d0b-9a57-2b8f0f1c7e11")
 CITY_OF_LONDON = "E09000001"
 
@@ -46,6 +49,15 @@ Progress = Callable[[str], None]
 def stable_uuid(kind: str, slug: str) -> str:
     """The same UUID for the same seeded record on every machine, for the ORUK feed."""
     return str(uuid.uuid5(RECORD_NAMESPACE, f"{kind}:{slug}"))
+
+
+def confirmation_reference(service: Service):
+    """When a person last stood behind this record: its confirmation, or its creation in the
+    app. A seeded record's creation is not a person confirming it (the six-month flag)."""
+    if service.last_confirmed_at is not None:
+        return service.last_confirmed_at
+    seeded = service.uuid == stable_uuid("service", service.slug)
+    return None if seeded else service.created_at
 
 
 @dataclass
@@ -179,16 +191,94 @@ def seed_areas(session: Session, seed_dir: Path, summary: SeedSummary) -> None:
     session.flush()
 
 
-def _citations(items: list[dict] | None) -> list[Citation]:
-    return [
-        Citation(
-            note=c["note"],
-            meeting_date=parse_partial_date(c.get("meeting")).value if c.get("meeting") else None,
-            quote=c["quote"],
-            facts=list(c.get("facts") or []),
+@dataclass(frozen=True)
+class SourceRegistry:
+    """The sources citations point to by id: public web pages (with a copy of the words
+    quoted, for checking offline) and published datasets (with a copy of the file)."""
+
+    pages: dict[str, dict] = field(default_factory=dict)
+    datasets: dict[str, dict] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, seed_dir: Path) -> SourceRegistry:
+        def by_id(name: str) -> dict[str, dict]:
+            path = seed_dir / "sources" / name
+            return {item["id"]: item for item in (_read_yaml(path) or [])} if path.exists() else {}
+
+        return cls(pages=by_id("pages.yaml"), datasets=by_id("datasets.yaml"))
+
+
+def _day(value) -> date | None:
+    when = parse_partial_date(value)
+    return when.value if when else None
+
+
+def seed_source(item: dict, registry: SourceRegistry) -> Source:
+    """A citation in a seed file as a :class:`Source`; unknown page or dataset ids fail."""
+    facts = tuple(item.get("facts") or ())
+    quote = item.get("quote") or ""
+    if "page" in item:
+        page = registry.pages.get(item["page"])
+        if page is None:
+            raise ValueError(f"citation names unknown page '{item['page']}'")
+        return Source(
+            kind="web_page", quote=quote, facts=facts, url=page["url"], title=page["title"],
+            publisher=page["publisher"], source_date=parse_partial_date(page.get("date")),
+            read_on=_day(page.get("read_on")),
         )
-        for c in items or []
-    ]
+    if "dataset" in item:
+        dataset = registry.datasets.get(item["dataset"])
+        if dataset is None:
+            raise ValueError(f"citation names unknown dataset '{item['dataset']}'")
+        return Source(
+            kind="dataset_record", quote=quote, facts=facts, url=dataset.get("url"),
+            title=dataset.get("title"), publisher=dataset["publisher"], file=dataset["file"],
+            version=dataset["version"], record_id=str(item["record_id"]),
+            licence=dataset["licence"], source_date=parse_partial_date(dataset.get("date")),
+        )
+    if "stated_by" in item:
+        return Source(
+            kind="app_statement", quote=quote, facts=facts, stated_by=item["stated_by"],
+            source_date=parse_partial_date(item.get("date")),
+        )
+    return Source(
+        kind="board_note", quote=quote, facts=facts, note=item["note"],
+        meeting_date=_day(item.get("meeting")),
+    )
+
+
+def citation_row(source: Source) -> Citation:
+    return Citation(
+        kind=source.kind,
+        note=source.note,
+        meeting_date=source.meeting_date,
+        quote=source.quote,
+        facts=list(source.facts),
+        url=source.url,
+        title=source.title,
+        publisher=source.publisher,
+        source_date=source.source_date.value if source.source_date else None,
+        source_date_precision=source.source_date.precision if source.source_date else None,
+        read_on=source.read_on,
+        file=source.file,
+        version=source.version,
+        record_id=source.record_id,
+        licence=source.licence,
+        stated_by=source.stated_by,
+    )
+
+
+def _citations(items: list[dict] | None, registry: SourceRegistry) -> list[Citation]:
+    return [citation_row(seed_source(c, registry)) for c in items or []]
+
+
+def status_provenance(record: dict, registry: SourceRegistry) -> tuple[date | None, str, str | None]:
+    """The date (and its precision) and source of a seeded status: the latest dated citation
+    that backs it (else an undated one)."""
+    backing = latest_for([seed_source(c, registry) for c in record.get("citations") or []], "status")
+    if backing is None:
+        return None, "day", NO_STATUS_SOURCE
+    return backing.dated, backing.dated_precision, backing.status_source
 
 
 def _row_to_write(session: Session, existing: dict, model, kind: str, slug: str, refresh: bool):
@@ -203,7 +293,11 @@ def _row_to_write(session: Session, existing: dict, model, kind: str, slug: str,
 
 
 def seed_organisations(
-    session: Session, records: list[dict], summary: SeedSummary, refresh: bool
+    session: Session,
+    records: list[dict],
+    summary: SeedSummary,
+    refresh: bool,
+    registry: SourceRegistry = SourceRegistry(),
 ) -> dict[str, Organisation]:
     existing = {o.slug: o for o in session.scalars(select(Organisation))}
     for record in records:
@@ -216,7 +310,7 @@ def seed_organisations(
         row.email = record.get("email")
         row.phone = record.get("phone")
         row.moderation = "published"
-        row.citations = _citations(record.get("citations"))
+        row.citations = _citations(record.get("citations"), registry)
         summary.count("organisations", added)
     session.flush()
     return existing
@@ -229,6 +323,7 @@ def _apply_service(
     boroughs: dict[str, Borough],
     categories: dict[str, Category],
     cohorts: dict[str, Cohort],
+    registry: SourceRegistry,
 ) -> None:
     org_slug = record.get("organisation")
     if org_slug and org_slug not in organisations:
@@ -243,7 +338,10 @@ def _apply_service(
     row.description = record.get("description")
     row.status = record.get("status") or "unknown"
     row.moderation = "published"
-    for attr in ("starts_on", "ends_on"):
+    row.status_as_of, row.status_as_of_precision, row.status_source = status_provenance(
+        record, registry
+    )
+    for attr in ("starts_on", "ends_on", "funded_until"):
         when = parse_partial_date(record.get(attr))
         setattr(row, attr, when.value if when else None)
         setattr(row, f"{attr}_precision", when.precision if when else None)
@@ -281,6 +379,7 @@ def _apply_service(
     referral = record.get("referral") or {}
     row.referral_routes = list(referral.get("routes") or [])
     row.how_to_refer = referral.get("how_to_refer")
+    row.referral_where = referral.get("where")
     row.capacity = record.get("capacity")
     row.cost = record.get("cost")
     row.funder = record.get("funder")
@@ -288,7 +387,7 @@ def _apply_service(
     row.website = contact.get("website")
     row.email = contact.get("email")
     row.phone = contact.get("phone")
-    row.citations = _citations(record.get("citations"))
+    row.citations = _citations(record.get("citations"), registry)
 
 
 def seed_services(
@@ -298,6 +397,7 @@ def seed_services(
     geocoder: Geocoder | None,
     summary: SeedSummary,
     refresh: bool,
+    registry: SourceRegistry = SourceRegistry(),
 ) -> None:
     boroughs = {b.code: b for b in session.scalars(select(Borough))}
     categories = {c.slug: c for c in session.scalars(select(Category))}
@@ -307,7 +407,7 @@ def seed_services(
         row, added = _row_to_write(session, existing, Service, "service", record["slug"], refresh)
         if row is None:
             continue
-        _apply_service(row, record, organisations, boroughs, categories, cohorts)
+        _apply_service(row, record, organisations, boroughs, categories, cohorts, registry)
         row.sites = []
         for site in record.get("sites") or []:
             entry = Site(
@@ -323,6 +423,34 @@ def seed_services(
                     summary.warnings.append(f"{record['slug']}: site {site['name']}: {error}")
             row.sites.append(entry)
         summary.count("services", added)
+    session.flush()
+
+
+def seed_absences(
+    session: Session,
+    records: list[dict] | None,
+    summary: SeedSummary,
+    refresh: bool,
+    registry: SourceRegistry,
+) -> None:
+    """Gaps the sources establish ("no London course ... was found"), each with its sources."""
+    existing = {a.slug: a for a in session.scalars(select(KnownAbsence))}
+    for record in records or []:
+        row = existing.get(record["slug"])
+        added = row is None
+        if row is not None and not refresh:
+            continue
+        if row is None:
+            row = KnownAbsence(slug=record["slug"])
+            session.add(row)
+        row.statement = record["statement"]
+        row.categories = list(record.get("categories") or [])
+        row.disposal = record.get("disposal")
+        row.offence = record.get("offence")
+        row.next_step = record.get("next_step")
+        row.as_of = _day(record.get("as_of"))
+        row.citations = _citations(record.get("citations"), registry)
+        summary.count("known absences", added)
     session.flush()
 
 
@@ -375,8 +503,9 @@ def seed_all(
     seed_vocabularies(session, summary)
     progress("boroughs, BCUs and PDUs")
     seed_areas(session, seed_dir, summary)
+    registry = SourceRegistry.load(seed_dir)
     progress("organisations")
-    organisations = seed_organisations(session, organisation_records, summary, refresh)
+    organisations = seed_organisations(session, organisation_records, summary, refresh, registry)
     progress("services")
     seed_services(
         session,
@@ -385,7 +514,10 @@ def seed_all(
         geocoder,
         summary,
         refresh,
+        registry,
     )
+    progress("known absences")
+    seed_absences(session, _read_yaml(catalogue / "absences.yaml") if (catalogue / "absences.yaml").exists() else [], summary, refresh, registry)
     progress("minimum service offer")
     seed_minimum_offer(session, seed_dir, summary)
     if summary.added or summary.updated:
@@ -393,9 +525,16 @@ def seed_all(
             session,
             "catalogue",
             title="Seed catalogue",
-            source="London Reducing Reoffending Board meeting notes, March 2021 to May 2023 (MOPAC)",
+            source=(
+                "London Reducing Reoffending Board meeting notes, March 2021 to May 2023 (MOPAC); "
+                "public web pages and HMPPS published data, each cited"
+            ),
             licence=None,
-            detail="Every seeded fact cites the note it comes from; see each service's sources.",
+            detail=(
+                "Every seeded fact cites its source (a board note, a public web page with an "
+                "exact quote, or a dataset record) and the date it was true; see each "
+                "service's sources."
+            ),
             loaded_at=utcnow(),
         )
     session.commit()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..core.citations import CITATION_KINDS
 from ..core.ranking import TIER_LABELS
+from ..core.status import read_status
 from ..core.vocabulary import (
     CATEGORIES,
     COHORTS,
@@ -18,7 +20,7 @@ from ..core.vocabulary import (
     STATUSES,
 )
 from ..extensions import db
-from ..operations.catalogue import catalogue_last_updated
+from ..operations.catalogue import catalogue_last_updated, reach, status_evidence
 
 ONS_CREDIT = (
     "Contains OS data © Crown copyright and database right. Contains Royal Mail data © Royal "
@@ -56,6 +58,11 @@ def query_with(**changes) -> dict[str, list[str]]:
     return args
 
 
+def status_on(evidence, today: date | None = None):
+    """The one status rule read for a page, on today's date by the clock (or ``today``)."""
+    return read_status(evidence, today or date.today()) if evidence is not None else None
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.globals.update(
@@ -70,6 +77,10 @@ def init_app(app: Flask) -> None:
         PERSON_COHORTS=PERSON_COHORTS,
         RISK_LEVELS=RISK_LEVELS,
         TIER_LABELS=TIER_LABELS,
+        CITATION_KINDS=CITATION_KINDS,
+        status_on=status_on,
+        service_status=status_evidence,
+        service_reach=reach,
     )
 
     @app.context_processor

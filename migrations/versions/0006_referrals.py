@@ -1,7 +1,7 @@
 """Referrals: coded facts only, their append-only history, and the email outbox.
 
 Revision ID: 0006_referrals
-Revises: 0004_data_version
+Revises: 0005_catalogue_truth
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_referrals'
-down_revision = '0004_data_version'
+down_revision = '0005_catalogue_truth'
 branch_labels = None
 depends_on = None
 

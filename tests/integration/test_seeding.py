@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from directory.models import Borough, Citation, MinimumOfferItem, Service
+from directory.models import Borough, Citation, KnownAbsence, MinimumOfferItem, Service
 from directory.operations.seeding import RECORD_NAMESPACE, parse_partial_date, seed_all
 
 SEED = Path(__file__).resolve().parents[2] / "seed"
@@ -51,8 +52,42 @@ def test_every_intervention_the_notes_name_is_there_with_citations(session, slug
 
 def test_unnamed_coverage_is_recorded_as_unnamed(session):
     cifa = session.scalar(select(Service).where(Service.slug == "cifa"))
-    assert cifa.unnamed_borough_count == 10
-    assert {b.name for b in cifa.boroughs} == {"Brent", "Barnet"}
+    # Ten authorities share the funding; the public sources name five of them.
+    assert cifa.unnamed_borough_count == 5
+    assert {b.name for b in cifa.boroughs} == {
+        "Brent", "Barnet", "Enfield", "Haringey", "Kensington and Chelsea"
+    }
+
+
+def test_citations_of_every_kind_are_loaded_with_their_dates(session):
+    lnd = session.scalar(select(Service).where(Service.slug == "liaison-and-diversion"))
+    kinds = {c.kind for c in lnd.citations}
+    assert kinds == {"board_note", "web_page"}
+    page = next(c for c in lnd.citations if c.publisher == "West London NHS Trust")
+    assert page.url.startswith("https://www.westlondon.nhs.uk/")
+    assert (page.source_date, page.read_on) == (date(2025, 11, 10), date(2026, 11, 30))
+    hub = session.scalar(select(Service).where(Service.slug == "transitions-to-adulthood-hub"))
+    record = next(c for c in hub.citations if c.kind == "dataset_record")
+    assert (record.record_id, record.licence) == ("83", "MIT licence, Crown Copyright (Ministry of Justice)")
+    assert record.version.endswith("24caa63ed861c5555b65d930027029b1479a8b4a")
+
+
+def test_a_status_is_as_of_its_latest_dated_source_and_seeding_confirms_nothing(session):
+    lnd = session.scalar(select(Service).where(Service.slug == "liaison-and-diversion"))
+    assert (lnd.status, lnd.status_as_of) == ("commissioned", date(2025, 11, 10))
+    assert lnd.status_source.startswith("West London NHS Trust")
+    drive = session.scalar(select(Service).where(Service.slug == "drive"))
+    assert drive.status_as_of == date(2023, 12, 7)
+    assert session.scalar(select(func.count(Service.id)).where(Service.last_confirmed_at.is_not(None))) == 0
+
+
+def test_known_absences_are_loaded_with_their_sources(session):
+    absence = session.scalar(
+        select(KnownAbsence).where(KnownAbsence.offence == "domestic_abuse")
+    )
+    assert absence.disposal == "conditional_caution"
+    assert "No London course for domestic-abuse conditional cautions" in absence.statement
+    assert {c.kind for c in absence.citations} == {"web_page"}
 
 
 def test_an_ended_pilot_is_ended_with_its_date(session):

@@ -102,16 +102,16 @@ def test_a_failed_computation_is_not_kept_and_the_next_caller_tries_again():
 
 
 def test_a_snapshot_built_with_pending_changes_is_never_served_after_they_roll_back(session):
-    from directory.operations import finder
+    from directory.operations import read_model
 
     record = service(session)
     original = record.name
     with session.begin_nested() as savepoint:
         record.name = "Renamed, not yet flushed"  # pending: reading the version flushes it
-        inside = finder.catalogue_snapshot(session)
+        inside = read_model.published(session)
         savepoint.rollback()
     assert any(s.name == "Renamed, not yet flushed" for s in inside.index.services)
-    after = finder.catalogue_snapshot(session)
+    after = read_model.published(session)
     assert after is not inside
     assert [s.name for s in after.index.services if s.id == record.id] == [original]
 

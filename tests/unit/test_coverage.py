@@ -12,10 +12,10 @@ from directory.core.coverage import (
     AGE_BANDS,
     AGE_BAND_SLUGS,
     Area,
-    CoverageService,
+    ServiceInfo,
     OfferItem,
     PostcodePoints,
-    SitePoint,
+    SiteInfo,
     analyse,
     by_age_band,
     coverage_within,
@@ -37,15 +37,15 @@ CATS = ("accommodation", "women", "wellbeing")
 
 def svc(id, *, status="commissioned", boroughs=(), cats=("accommodation",), pan=False,
         cohorts=(), min_age=None, max_age=None, sites=()):
-    return CoverageService(
-        id=id, name=f"S{id}", status=status, pan_london=pan, borough_codes=frozenset(boroughs),
+    return ServiceInfo(
+        id=id, slug=f"s{id}", name=f"S{id}", status=status, pan_london=pan, borough_codes=frozenset(boroughs),
         categories=frozenset(cats), cohorts=frozenset(cohorts), min_age=min_age,
         max_age=max_age, sites=tuple(sites),
     )
 
 
 def site(service_id, borough, x, y):
-    return SitePoint(service_id, borough, x, y)
+    return SiteInfo(f"Site of {service_id}", None, borough, None, None, x, y)
 
 
 # Three 1 km-wide strips of postcodes: A at x 0..1000, B at 1000..2000, C at 10,000..11,000

@@ -66,9 +66,14 @@ def notes(profile, svc):
 # --------------------------------------------------------------------------------------
 
 
-def test_commissioned_and_pilot_are_running():
-    assert "Commissioned and running" in matched(Profile(), service())
-    assert "Running as a pilot" in matched(Profile(), service(status="pilot"))
+def test_commissioned_and_pilot_are_running_as_of_their_source():
+    board = dict(status_as_of=date(2025, 6, 1), status_source="Reported to the board")
+    today = Profile(today=date(2025, 9, 1))
+    assert "Commissioned as of 1 June 2025 (Reported to the board)" in matched(today, service(**board))
+    assert "Running as a pilot as of 1 June 2025 (Reported to the board)" in matched(
+        today, service(status="pilot", **board)
+    )
+    assert "Commissioned (no dated source)" in matched(Profile(), service())
 
 
 def test_status_ended_fails_with_the_month():
@@ -77,20 +82,23 @@ def test_status_ended_fails_with_the_month():
     assert failed(Profile(), service(status="ended")) == ["Ended"]
 
 
-def test_ends_on_before_today_fails_even_if_status_says_running():
-    svc = service(ends_on=PartialDate(date(2023, 1, 1), "month"))
-    assert failed(Profile(today=date(2023, 2, 1)), svc) == ["Ended in January 2023"]
+def test_an_end_date_passed_with_no_newer_source_is_not_confirmed_never_running_or_excluded():
+    svc = service(
+        ends_on=PartialDate(date(2023, 1, 1), "month"),
+        status_as_of=date(2022, 9, 1),
+        status_source="Reported to the board",
+    )
+    d = decide(Profile(today=date(2023, 2, 1)), svc)
+    assert d.eligible
+    assert not any("running" in r.text.lower() and "not" not in r.text.lower() for r in d.matched)
+    assert texts(d.notes) == [
+        "Not confirmed since 1 September 2022: last recorded as commissioned "
+        "(Reported to the board, 1 September 2022). It was due to end January 2023; "
+        "no newer source says it continues."
+    ]
     # Still January: a month-precision end date runs to the end of the month.
     assert decide(Profile(today=date(2023, 1, 31)), svc).eligible
     assert "Due to end in January 2023" in notes(Profile(today=date(2023, 1, 31)), svc)
-
-
-def test_ends_on_without_today_is_a_note():
-    svc = service(ends_on=PartialDate(date(2023, 3, 4)))
-    d = decide(Profile(), svc)
-    assert d.eligible
-    assert "Recorded as ending on 4 March 2023: check it is still running" in texts(d.notes)
-    assert failed(Profile(today=TODAY), svc) == ["Ended on 4 March 2023"]
 
 
 def test_planned_is_not_yet_running():
@@ -99,9 +107,22 @@ def test_planned_is_not_yet_running():
     assert failed(Profile(), svc) == ["Not yet running (planned to start in April 2026)"]
 
 
+def test_a_planned_start_that_has_passed_is_not_confirmed_not_planned():
+    svc = service(
+        status="planned",
+        starts_on=PartialDate(date(2022, 10, 1), "month"),
+        status_as_of=date(2022, 9, 1),
+        status_source="Reported to the board",
+    )
+    d = decide(Profile(today=date(2026, 11, 30)), svc)
+    assert d.eligible
+    assert texts(d.notes)[0].startswith("Not confirmed since 1 September 2022: last recorded as planned")
+    assert "planned to start in October 2022; no newer source says it started" in texts(d.notes)[0]
+
+
 def test_starts_after_today_is_not_yet_running():
-    svc = service(starts_on=PartialDate(date(2026, 1, 1), "year"))
-    assert failed(Profile(today=TODAY), svc) == ["Not yet running (starts in 2026)"]
+    svc = service(starts_on=PartialDate(date(2026, 1, 1), "year"), status_as_of=TODAY)
+    assert failed(Profile(today=TODAY), svc) == ["Not yet running (planned to start in 2026; 1 June 2025)"]
     assert decide(Profile(today=date(2026, 1, 1)), svc).eligible
     assert decide(Profile(), svc).eligible
 
@@ -538,19 +559,22 @@ def test_decide_is_deterministic(profile, svc):
 
 @PROPERTY
 @given(profile=profiles, svc=services, data=st.data())
-def test_an_ended_service_is_never_eligible(profile, svc, data):
+def test_an_ended_service_is_never_eligible_nor_a_lapsed_one_called_running(profile, svc, data):
     ended = dataclasses.replace(svc, status="ended")
     assert not decide(profile, ended).eligible
     end = data.draw(partial_dates)
     today = data.draw(st.dates(min_value=period_end(end) + (date(2000, 1, 2) - date(2000, 1, 1))))
     lapsed = dataclasses.replace(svc, ends_on=end)
-    assert not decide(dataclasses.replace(profile, today=today), lapsed).eligible
+    decision = decide(dataclasses.replace(profile, today=today), lapsed)
+    assert not any(r.rule == "status" for r in decision.matched)  # never called running
 
 
 @PROPERTY
 @given(profile=profiles, svc=services, data=st.data())
 def test_adding_a_restriction_to_a_profile_never_adds_eligibility(profile, svc, data):
-    field = data.draw(st.sampled_from(sorted(PROFILE_RESTRICTIONS)))
+    # The day is not a restriction: read on a day, a plan whose source has aged becomes
+    # "not confirmed" (shown, ranked below confirmed services) rather than "planned".
+    field = data.draw(st.sampled_from(sorted(set(PROFILE_RESTRICTIONS) - {"today"})))
     loose = dataclasses.replace(profile, **{field: None})
     tight = dataclasses.replace(profile, **{field: data.draw(PROFILE_RESTRICTIONS[field])})
     if decide(tight, svc).eligible:

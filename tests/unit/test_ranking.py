@@ -16,6 +16,7 @@ from directory.core.ranking import (
     FinderOutcome,
     Tier,
     coverage_tier,
+    is_confirmed,
     distance_km,
     nearest_site,
     rank,
@@ -249,13 +250,17 @@ def test_results_and_excluded_are_a_permutation_of_the_input(profile, services):
 
 @PROPERTY
 @given(profile=profiles_st, services=st.lists(services_st, max_size=8))
-def test_results_are_sorted_by_built_for_the_person_then_tier_then_distance(profile, services):
+def test_results_are_sorted_by_confirmed_then_built_for_the_person_then_tier_then_distance(
+    profile, services
+):
     results = rank(profile, services).results
     for m in results:
         assert m.built_for_person == bool(built_for(profile, m.service))
     for a, b in zip(results, results[1:]):
-        assert (not a.built_for_person, a.tier) <= (not b.built_for_person, b.tier)
-        if (a.built_for_person, a.tier) == (b.built_for_person, b.tier):
+        key_a = (not is_confirmed(profile, a.service), not a.built_for_person, a.tier)
+        key_b = (not is_confirmed(profile, b.service), not b.built_for_person, b.tier)
+        assert key_a <= key_b
+        if key_a == key_b:
             if a.distance_km is None:
                 assert b.distance_km is None
                 assert a.service.name.casefold() <= b.service.name.casefold()

@@ -1,11 +1,17 @@
-"""The seed catalogue stands on the board's notes: every fact cited, every quote exact.
+"""The seed catalogue stands on its sources: every fact cited, every quote exact.
 
-Reads only the project's own files (``seed/`` and ``directory/core/vocabulary.py``).
+A citation is a board note (its quote found in the note), a public web page (its quote
+found in the copy of the page's words kept in ``seed/sources/pages.yaml``) or a record in a
+published dataset (found in the copy of the file under ``seed/sources/datasets/``), so
+every quote is checked offline. Reads only the project's own files (``seed/`` and
+``directory/core/vocabulary.py``).
 """
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import json
 import re
 from datetime import date
 from functools import cache
@@ -21,7 +27,10 @@ CATALOGUE = SEED / "catalogue"
 YAML_FILES = [
     CATALOGUE / "organisations.yaml",
     CATALOGUE / "services.yaml",
+    CATALOGUE / "absences.yaml",
     SEED / "minimum_offer.yaml",
+    SOURCES / "pages.yaml",
+    SOURCES / "datasets.yaml",
 ]
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -31,7 +40,7 @@ BOROUGH_CODES = {f"E090000{n:02d}" for n in range(1, 34)}
 SERVICE_KEYS = {
     "slug", "name", "organisation", "commissioners", "summary", "description", "status",
     "starts_on", "ends_on", "coverage", "categories", "cohorts", "eligibility", "oocd",
-    "referral", "capacity", "cost", "funder", "contact", "sites", "citations",
+    "referral", "capacity", "cost", "funder", "contact", "sites", "citations", "funded_until",
 }
 REQUIRED_SERVICE_KEYS = {"slug", "name", "organisation", "status", "citations"}
 COVERAGE_KEYS = {"pan_london", "boroughs", "unnamed_borough_count", "note"}
@@ -40,11 +49,17 @@ ELIGIBILITY_KEYS = {
     "veterans_only", "neurodivergent_only", "languages", "notes",
 }
 OOCD_KEYS = {"disposals", "condition_kinds", "hours", "completion_weeks", "notes"}
-REFERRAL_KEYS = {"routes", "how_to_refer"}
+REFERRAL_KEYS = {"routes", "how_to_refer", "where"}
 CONTACT_KEYS = {"website", "email", "phone"}
 SITE_KEYS = {"name", "address", "postcode"}
 ORGANISATION_KEYS = {"slug", "name", "description", "website", "email", "phone", "citations"}
-CITATION_KEYS = {"note", "meeting", "quote", "facts"}
+CITATION_KEYS = {"note", "meeting", "quote", "facts"}  # a board note
+PAGE_CITATION_KEYS = {"page", "quote", "facts"}
+DATASET_CITATION_KEYS = {"dataset", "record_id", "quote", "facts"}
+STATEMENT_CITATION_KEYS = {"stated_by", "date", "quote", "facts"}
+PAGE_KEYS = {"id", "url", "title", "publisher", "date", "read_on", "text"}
+DATASET_KEYS = {"id", "publisher", "title", "file", "url", "version", "date", "licence", "id_column"}
+ABSENCE_KEYS = {"slug", "statement", "categories", "disposal", "offence", "next_step", "as_of", "citations"}
 
 
 # --- loading ---------------------------------------------------------------------------
@@ -78,6 +93,48 @@ def offer() -> dict:
     return load(SEED / "minimum_offer.yaml")
 
 
+def absences() -> list[dict]:
+    return load(CATALOGUE / "absences.yaml")
+
+
+@cache
+def pages() -> dict[str, dict]:
+    return {p["id"]: p for p in load(SOURCES / "pages.yaml")}
+
+
+@cache
+def datasets() -> dict[str, dict]:
+    return {d["id"]: d for d in load(SOURCES / "datasets.yaml")}
+
+
+def kind_of(citation: dict) -> str:
+    if "page" in citation:
+        return "web_page"
+    if "dataset" in citation:
+        return "dataset_record"
+    if "stated_by" in citation:
+        return "app_statement"
+    return "board_note"
+
+
+@cache
+def dataset_record_text(dataset_id: str, record_id: str) -> str | None:
+    """The words of one record in a copied dataset file, or None when it is not there."""
+    dataset = datasets()[dataset_id]
+    path = SOURCES / dataset["file"]
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row.get(dataset["id_column"]) == str(record_id):
+                    return collapse(", ".join(row.values()))
+        return None
+    raw = path.read_text(encoding="utf-8")
+    record = json.loads(raw)
+    if record.get("contract_reference") != str(record_id):
+        return None
+    return collapse(raw) + " " + collapse(json.dumps(record, ensure_ascii=False))
+
+
 @cache
 def meeting_table() -> dict[str, str]:
     """note file name -> meeting date, from the table in seed/README.md."""
@@ -107,6 +164,8 @@ def all_cited_records():
         yield f"service {record.get('slug')}", record, record.get("citations") or []
     for item in offer()["items"]:
         yield f"minimum offer {item.get('category')}/{item.get('cohort')}", item, item.get("citations") or []
+    for record in absences():
+        yield f"absence {record.get('slug')}", record, record.get("citations") or []
 
 
 def all_citations():
@@ -294,7 +353,7 @@ def test_eligibility_values():
 
 def test_dates_are_partial_dates():
     for record in services():
-        for key in ("starts_on", "ends_on"):
+        for key in ("starts_on", "ends_on", "funded_until"):
             if record.get(key) is not None:
                 assert PARTIAL_DATE.match(text_of(record[key])), (record["slug"], key, record[key])
         if record.get("starts_on") and record.get("ends_on"):
@@ -317,31 +376,134 @@ def test_every_record_has_at_least_one_citation():
 
 
 def test_citation_keys():
+    expected = {
+        "board_note": CITATION_KEYS,
+        "web_page": PAGE_CITATION_KEYS,
+        "dataset_record": DATASET_CITATION_KEYS,
+        "app_statement": STATEMENT_CITATION_KEYS,
+    }
     for label, citation in all_citations():
-        assert set(citation) == CITATION_KEYS, (label, set(citation) ^ CITATION_KEYS)
+        keys = expected[kind_of(citation)]
+        assert set(citation) == keys, (label, set(citation) ^ keys)
+
+
+def board_notes():
+    return [(label, c) for label, c in all_citations() if kind_of(c) == "board_note"]
 
 
 def test_every_citation_names_a_note_in_seed_sources():
-    for label, citation in all_citations():
+    for label, citation in board_notes():
         assert citation["note"] in meeting_table(), (label, citation["note"])
         assert (SOURCES / citation["note"]).is_file(), (label, citation["note"])
 
 
 def test_every_citation_meeting_matches_the_readme_table():
     table = meeting_table()
-    for label, citation in all_citations():
+    for label, citation in board_notes():
         assert text_of(citation["meeting"]) == table.get(citation["note"]), (
             label, citation["note"], citation["meeting"],
         )
 
 
-def test_every_quote_is_verbatim_in_its_note():
+def test_every_quote_is_verbatim_in_its_source():
+    """Board notes: in the note. Web pages: in the copy of the page's words. Dataset
+    records: in that record of the copied file."""
     missing = []
     for label, citation in all_citations():
         quote = collapse(str(citation["quote"]))
-        if not quote or quote not in note_text(citation["note"]):
-            missing.append(f"{label}: {citation['note']}: {citation['quote']!r}")
+        kind = kind_of(citation)
+        if kind == "board_note":
+            found = bool(quote) and quote in note_text(citation["note"])
+            where = citation["note"]
+        elif kind == "web_page":
+            page = pages().get(citation["page"])
+            found = bool(quote) and page is not None and any(
+                quote in collapse(text) for text in page["text"]
+            )
+            where = citation["page"]
+        elif kind == "dataset_record":
+            record = dataset_record_text(citation["dataset"], str(citation["record_id"]))
+            found = bool(quote) and record is not None and quote in record
+            where = f"{citation['dataset']} record {citation['record_id']}"
+        else:
+            found, where = bool(citation.get("stated_by")), citation.get("stated_by")
+        if not found:
+            missing.append(f"{label}: {where}: {citation['quote']!r}")
     assert not missing, "quotes not found verbatim:\n" + "\n".join(missing)
+
+
+def test_the_quote_check_fails_on_a_changed_word():
+    """The check is real: one changed word in a page quote or a dataset quote is not found."""
+    page = pages()["mopac-pcd-1267-women-diversion"]
+    assert not any("Police Community Caution" in collapse(t) for t in page["text"])
+    assert "Police Conditional Caution" in collapse(page["text"][0])
+    assert "134-138 Romford Road" in dataset_record_text("hmpps-probation-offices", "83")
+    assert "134-138 Romford Road" not in dataset_record_text("hmpps-probation-offices", "84")
+
+
+# --- the source registry ---------------------------------------------------------------
+
+
+def test_every_page_in_the_registry_is_complete():
+    for page_id, page in pages().items():
+        assert set(page) == PAGE_KEYS, (page_id, set(page) ^ PAGE_KEYS)
+        assert SLUG.match(page_id), page_id
+        assert re.match(r"^https?://", page["url"]), page_id
+        assert page["title"] and page["publisher"], page_id
+        assert PARTIAL_DATE.match(text_of(page["read_on"])), page_id
+        assert page["date"] is None or PARTIAL_DATE.match(text_of(page["date"])), page_id
+        assert page["text"] and all(isinstance(t, str) and t for t in page["text"]), page_id
+
+
+def test_page_quotes_are_short():
+    """Copy facts, not prose: a quote is a sentence or two."""
+    for page_id, page in pages().items():
+        for text in page["text"]:
+            assert len(text) <= 400, (page_id, text[:60])
+
+
+def test_every_cited_page_and_dataset_exists():
+    for label, citation in all_citations():
+        if kind_of(citation) == "web_page":
+            assert citation["page"] in pages(), (label, citation["page"])
+        if kind_of(citation) == "dataset_record":
+            assert citation["dataset"] in datasets(), (label, citation["dataset"])
+
+
+def test_every_dataset_in_the_registry_is_complete_and_copied():
+    for dataset_id, dataset in datasets().items():
+        assert set(dataset) <= DATASET_KEYS, (dataset_id, set(dataset) - DATASET_KEYS)
+        for key in ("publisher", "title", "file", "url", "version", "date", "licence"):
+            assert dataset.get(key), (dataset_id, key)
+        assert (SOURCES / dataset["file"]).is_file(), dataset["file"]
+        if dataset["file"].endswith(".csv"):
+            assert dataset.get("id_column"), dataset_id
+
+
+def test_no_inference_is_recorded_as_a_fact():
+    """Research inferences (marked [I]) are notes for people, never seeded values."""
+    for label, record, _ in all_cited_records():
+        assert "[I]" not in json.dumps(record, default=str, ensure_ascii=False), label
+
+
+# --- known absences --------------------------------------------------------------------
+
+
+def test_absences_are_well_formed():
+    v = vocabulary()
+    for record in absences():
+        assert set(record) <= ABSENCE_KEYS and SLUG.match(record["slug"]), record.get("slug")
+        assert record["statement"] and record["next_step"], record["slug"]
+        assert record["categories"] and set(record["categories"]) <= set(v.CATEGORIES), record["slug"]
+        assert record.get("disposal") is None or record["disposal"] in v.DISPOSALS, record["slug"]
+        assert record.get("offence") is None or record["offence"] in v.OFFENCES, record["slug"]
+
+
+def test_a_domestic_abuse_conditional_caution_absence_is_recorded():
+    assert any(
+        a.get("disposal") == "conditional_caution" and a.get("offence") == "domestic_abuse"
+        for a in absences()
+    )
 
 
 def test_every_fact_names_a_field_the_record_has():

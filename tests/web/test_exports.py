@@ -54,7 +54,7 @@ def test_distance_changes_coverage_and_is_in_the_filename(client, session):
     borough = session.scalar(select(Borough).where(Borough.code == "E09000033"))
     service = Service(slug="export-site-test", name="Export site test", status="pilot",
                       moderation="published")
-    service.categories = [session.scalar(select(Category).where(Category.slug == "veterans"))]
+    service.categories = [session.scalar(select(Category).where(Category.slug == "hate_crime"))]
     service.sites = [Site(name="Site", postcode="SW1A 2AA", lat=51.5034, lon=-0.1276,
                           borough=borough)]
     session.add(service)
@@ -65,7 +65,7 @@ def test_distance_changes_coverage_and_is_in_the_filename(client, session):
     share = {}
     for label, response in (("near", near), ("far", far)):
         rows = read_csv(response)
-        row = next(r for r in rows if r["borough_code"] == "E09000033" and r["category"] == "veterans")
+        row = next(r for r in rows if r["borough_code"] == "E09000033" and r["category"] == "hate_crime")
         share[label] = float(row["distance_coverage"])
         assert row["services"] == "1"
     assert 0 < share["near"] < share["far"] <= 1

@@ -87,7 +87,7 @@ def test_coverage_map_has_table_bcu_layer_tooltips_and_lottery_index(client):
 
 
 def test_boroughs_with_none_stand_out(client, session):
-    page = client.get("/maps/coverage?category=veterans").get_data(as_text=True)
+    page = client.get("/maps/coverage?category=hate_crime").get_data(as_text=True)
     assert page.count('class="row--none"') == 33
     assert "None (stands out)" in page
     assert "#d4351c" in map_document(client, page)
@@ -139,19 +139,19 @@ def test_provider_text_is_escaped_everywhere(client, session, url):
 
 
 def test_a_new_service_changes_the_coverage_map(client, session):
-    before = client.get("/maps/coverage?category=veterans").get_data(as_text=True)
-    add_service(session, "Veterans Test", category="veterans", site=False)
-    after = client.get("/maps/coverage?category=veterans").get_data(as_text=True)
+    before = client.get("/maps/coverage?category=hate_crime").get_data(as_text=True)
+    add_service(session, "Veterans Test", category="hate_crime", site=False)
+    after = client.get("/maps/coverage?category=hate_crime").get_data(as_text=True)
     assert before.count('class="row--none"') == 33
     assert after.count('class="row--none"') == 32  # the cache saw the change
 
 
 def test_ended_and_planned_services_do_not_count(client, session):
-    add_service(session, "Ended Test", category="veterans", status="ended", site=False,
+    add_service(session, "Ended Test", category="hate_crime", status="ended", site=False,
                 slug="ended-test")
-    add_service(session, "Planned Test", category="veterans", status="planned", site=False,
+    add_service(session, "Planned Test", category="hate_crime", status="planned", site=False,
                 slug="planned-test")
-    page = client.get("/maps/coverage?category=veterans").get_data(as_text=True)
+    page = client.get("/maps/coverage?category=hate_crime").get_data(as_text=True)
     assert page.count('class="row--none"') == 33
 
 
