@@ -113,3 +113,7 @@ class LatestValue:
     @property
     def version(self) -> Hashable:
         return self._version
+
+    def clear(self) -> None:
+        with self._lock:
+            self._version, self._value = None, _MISSING

@@ -142,7 +142,7 @@ def is_confirmed(profile: Profile, service: ServiceInfo) -> bool:
 class _NearestFirst(Sequence[tuple]):
     """Eligible services in the finder's order, placed a group at a time as they are read.
 
-    Groups are ``((confirmed running: 0, else 1), (built for the person: 0, else 1)), tier)``,
+    Groups are ``((built for the person: 0, else 1), (confirmed running: 0, else 1)), tier)``,
     best first. Items are
     ``(no distance, distance or 0, position, nearest site, distance, tier, built for)``. A
     page of results seldom reads beyond the first group or two, so distances to the sites
@@ -166,7 +166,7 @@ class _NearestFirst(Sequence[tuple]):
 
     def __getitem__(self, index: int) -> tuple:  # Deferred reads one index at a time
         while index >= len(self._placed) and self._pending:
-            ((_standing, group), tier), bits = self._pending.pop(0)
+            ((group, _standing), tier), bits = self._pending.pop(0)
             placed = []
             for pos in positions(bits):
                 site, km = nearest_site(self._profile, self._services[pos])
@@ -191,10 +191,10 @@ def describe_order(
 ) -> str:
     """How the results are ordered, truthfully, for the line under their heading."""
     parts = []
-    if 0 < unconfirmed_count < total:
-        parts.append("services confirmed running first")
     if built_for_count:
         parts.append(f"services built for {_join(person_cohorts(profile))} first")
+    if 0 < unconfirmed_count < total:
+        parts.append("services confirmed running before those not confirmed")
     present = sorted(set(tiers_present))
     if len(present) > 1:
         where = {
@@ -260,9 +260,9 @@ def rank(
     confirmed = index.classify(
         "confirmed", is_confirmed, profile, ("today",), STATUS_FIELDS
     ).get(True, 0)
-    # Confirmed running first; within that, services built for the person; then the tier.
+    # Services built for the person first; within those, confirmed running ones; then the tier.
     shown = [
-        (((standing, group), tier), eligible & bits & members & standing_bits)
+        (((group, standing), tier), eligible & bits & members & standing_bits)
         for tier, bits in tiers.items()
         if only_tiers is None or tier in only_tiers
         for group, members in ((0, cohort), (1, ~cohort))

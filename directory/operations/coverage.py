@@ -99,8 +99,8 @@ def gap_report(
 ) -> GapReport:
     """The gap analysis for the query's distance, cohort and age band on ``today`` (cached
     by version and day)."""
-    version = data_version(session)
-    snap = snapshot(session, version)
+    snap = snapshot(session, data_version(session))
+    version = snap.version  # the snapshot's own (a moment old while a newer one is built)
     today = today or date.today()
     key = (version, today, query.distance_km, query.cohort, query.band, directory is not None)
 
@@ -128,8 +128,8 @@ def missing_middle(
     today: date | None = None,
 ) -> MissingMiddle:
     """The age-band comparison; pass ``version`` if the caller already has it."""
-    version = version or data_version(session)
-    snap = snapshot(session, version)
+    snap = snapshot(session, version or data_version(session))
+    version = snap.version
     today = today or date.today()
     return _analyses.get_or_compute(
         (version, today, "age-bands", cohort),
@@ -171,8 +171,8 @@ def site_markers(
 ) -> SiteList:
     """Delivery sites of published services that count as present on ``today`` (the one
     status rule), optionally one category or borough."""
-    version = version or data_version(session)
-    snap = snapshot(session, version)
+    snap = snapshot(session, version or data_version(session))
+    version = snap.version
     today = today or date.today()
 
     def load() -> SiteList:

@@ -245,7 +245,11 @@ def next_steps(
         origin = f"from the middle of {location.borough.name}'s postcodes" if middle else None
         if middle:
             wider = replace(wider, lat=middle[0], lon=middle[1])
-    elsewhere = rank(wider, snapshot.index, only_tiers=frozenset({Tier.LISTED})).results
+    ranked = rank(wider, snapshot.index, only_tiers=frozenset({Tier.LISTED})).results
+    # The nearest by distance (the ranking puts confirmed services first, then measures);
+    # with no point to measure from, the ranking's own order.
+    measured = sorted((m for m in ranked if m.distance_km is not None), key=lambda m: m.distance_km)
+    elsewhere = measured or list(ranked)
     return NextSteps(
         youth=youth,
         no_local_service=True,

@@ -25,9 +25,12 @@ from ..core.types import Area, ServiceInfo, SiteInfo
 from ..models import BCU, PDU, Borough, Category, Cohort, KnownAbsence, MinimumOfferItem, Service, Site
 from . import catalogue
 from .catalogue import ServiceCard
-from .versioning import VersionedCache, data_version
+from .versioning import LatestSnapshot, data_version
 
-_published = VersionedCache(4)
+# While one thread builds a new version, the others read the previous one (see LatestSnapshot):
+# whatever is derived from it must be keyed on ``PublishedCatalogue.version``, not on the
+# version asked for.
+_published = LatestSnapshot()
 
 
 def clear() -> None:
@@ -166,4 +169,4 @@ def published(session: Session, version: tuple | None = None) -> PublishedCatalo
             last_updated=session.scalar(select(func.max(Service.updated_at))),
         )
 
-    return _published.get_or_compute(version, build)
+    return _published.get(version, build)

@@ -250,15 +250,15 @@ def test_results_and_excluded_are_a_permutation_of_the_input(profile, services):
 
 @PROPERTY
 @given(profile=profiles_st, services=st.lists(services_st, max_size=8))
-def test_results_are_sorted_by_confirmed_then_built_for_the_person_then_tier_then_distance(
+def test_results_are_sorted_by_built_for_the_person_then_confirmed_then_tier_then_distance(
     profile, services
 ):
     results = rank(profile, services).results
     for m in results:
         assert m.built_for_person == bool(built_for(profile, m.service))
     for a, b in zip(results, results[1:]):
-        key_a = (not is_confirmed(profile, a.service), not a.built_for_person, a.tier)
-        key_b = (not is_confirmed(profile, b.service), not b.built_for_person, b.tier)
+        key_a = (not a.built_for_person, not is_confirmed(profile, a.service), a.tier)
+        key_b = (not b.built_for_person, not is_confirmed(profile, b.service), b.tier)
         assert key_a <= key_b
         if key_a == key_b:
             if a.distance_km is None:

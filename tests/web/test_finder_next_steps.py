@@ -131,7 +131,8 @@ def test_no_service_here_names_pan_london_the_nearest_elsewhere_and_who_commissi
     assert steps["no_local_service"] is True
     assert steps["elsewhere"], "the nearest services in other boroughs"
     distances = [m["distance_km"] for m in steps["elsewhere"]]
-    assert distances == sorted(distances)
+    measured = [d for d in distances if d is not None]
+    assert measured == sorted(measured) and (measured == distances or not measured)
     assert all("E09000017" not in [b["code"] for b in m["service"]["boroughs"]] for m in steps["elsewhere"])
     assert steps["commissioning"]["categories"] == ["employment_education_training"]
     html = text_of(page(client, postcode="UB8 1PQ", need="employment_education_training"))
@@ -146,12 +147,20 @@ def test_a_borough_with_a_local_service_is_not_told_there_is_none(client):
     assert "No service for this person is recorded" not in text_of(page(client, borough="E09000008", need="employment_education_training"))
 
 
-def test_try_fewer_needs_only_when_several_needs_were_given(client):
+def test_try_fewer_needs_only_when_several_needs_were_given(client, session):
+    from sqlalchemy import update
+
+    from directory.models import Service
+
+    # Services that record no categories are kept for every need (unknown is not "no"):
+    # take the seed's one such service out of the published catalogue for this test.
+    session.execute(update(Service).where(Service.slug == "vawg-100-pilot").values(moderation="pending"))
+    session.flush()
     none = text_of(page(client, borough="E09000022", age="30", gender="male", veteran="no", language="Klingon", cohort="remand"))
     assert "fewer needs" not in none
-    one = text_of(page(client, borough="E09000022", need="hate_crime"))
+    one = text_of(page(client, borough="E09000017", need="hate_crime", age="12"))
     assert "No service in the directory matches: see the reasons below" in one
-    two = text_of(page(client, borough="E09000022", need=["hate_crime", "restorative_justice"]))
+    two = text_of(page(client, borough="E09000017", need=["hate_crime", "employment_education_training"], age="12"))
     assert "No service in the directory matches: try fewer needs" in two
 
 
