@@ -20,7 +20,10 @@ def build_file_app(path: Path, **settings):
     config = {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
         "POSTCODE_DIRECTORY": str(POSTCODES),
-        "RATELIMIT_ENABLED": False,
+        # Generous limits rather than RATELIMIT_ENABLED=False: the limiter is one object for
+        # the whole process, and disabling it here would disable it for every other test.
+        "LOGIN_LIMIT_PER_ADDRESS": "10000 per minute",
+        "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS": "10000 per minute",
         **settings,
     }
     app = create_app(type("Config", (TestConfig,), config))
