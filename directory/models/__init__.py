@@ -4,6 +4,7 @@ from .area import BCU, PDU, Borough
 from .catalogue import Category, Citation, Cohort, Organisation, Service, Site
 from .data_version import DataVersion
 from .dataset import Dataset
+from .imports import ImportRun, StagedRecord, UnresolvedValue
 from .moderation import AuditEvent, Revision, ServiceVersion
 from .offer import MinimumOfferItem
 from .user import User
@@ -18,11 +19,14 @@ __all__ = [
     "Cohort",
     "DataVersion",
     "Dataset",
+    "ImportRun",
     "MinimumOfferItem",
     "Organisation",
     "Revision",
     "Service",
     "ServiceVersion",
     "Site",
+    "StagedRecord",
+    "UnresolvedValue",
     "User",
 ]
