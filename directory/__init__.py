@@ -66,6 +66,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .providers.routes import bp as providers_bp
     from .cli import data_cli, seed_cli
     from .geo.cli import geo_cli
+    from .imports.cli import import_cli
 
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(finder_bp)
@@ -80,4 +81,5 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.cli.add_command(geo_cli)
     app.cli.add_command(offer_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(import_cli)
     return app

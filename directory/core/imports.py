@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 
-# Names that mean exactly one London borough: each borough's own name, the halves of
-# the double-barrelled ones, the short forms the sources use, and the places where
-# London's probation offices stand (each within one borough). Misspellings are
-# deliberately absent: they go to a person.
-PLACE_ALIASES = MappingProxyType({
+# Names that mean exactly one London borough: the halves of the double-barrelled ones
+# and the short forms the sources use. Misspellings are deliberately absent: they go to
+# a person.
+BOROUGH_SHORT_NAMES = MappingProxyType({
     "barking": "E09000002",
     "dagenham": "E09000002",
     "hammersmith": "E09000013",
@@ -38,6 +37,11 @@ PLACE_ALIASES = MappingProxyType({
     "richmond": "E09000027",
     "city": "E09000001",
     "the city": "E09000001",
+})
+
+# The places London's probation offices stand, each within one borough. A delivery
+# location that names these is a list of probation offices, not of boroughs.
+OFFICE_TOWNS = MappingProxyType({
     "bexleyheath": "E09000004",
     "orpington": "E09000006",
     "borough": "E09000028",
@@ -62,6 +66,8 @@ PLACE_ALIASES = MappingProxyType({
     "hornchurch": "E09000016",
     "acton": "E09000009",
 })
+
+PLACE_ALIASES = MappingProxyType({**BOROUGH_SHORT_NAMES, **OFFICE_TOWNS})
 
 # Words in a delivery location that say how or where, not which borough: not places.
 DELIVERY_WORDS = frozenset({
