@@ -61,8 +61,8 @@ OFFICE_TOWNS = MappingProxyType({
     "stratford": "E09000025",
     "canning town": "E09000025",
     "ilford": "E09000026",
-    "leytonstone": "E09000032",
-    "walthamstow": "E09000032",
+    "leytonstone": "E09000031",
+    "walthamstow": "E09000031",
     "hornchurch": "E09000016",
     "acton": "E09000009",
 })
