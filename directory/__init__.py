@@ -62,6 +62,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .catalogue.routes import bp as catalogue_bp
     from .finder.routes import bp as finder_bp
     from .maps.routes import bp as maps_bp
+    from .openreferral.routes import bp as openreferral_bp
     from .offer_cli import offer_cli
     from .providers.routes import bp as providers_bp
     from .cli import data_cli, seed_cli
@@ -75,6 +76,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(providers_bp, url_prefix="/provider")
     app.register_blueprint(admin_bp)
+    app.register_blueprint(openreferral_bp, url_prefix="/openreferral")
     csrf.exempt(api_bp)
     app.cli.add_command(seed_cli)
     app.cli.add_command(data_cli)
