@@ -63,6 +63,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .finder.routes import bp as finder_bp
     from .maps.routes import bp as maps_bp
     from .openreferral.routes import bp as openreferral_bp
+    from .imports.routes import bp as imports_bp
     from .offer_cli import offer_cli
     from .providers.routes import bp as providers_bp
     from .cli import data_cli, seed_cli
@@ -77,6 +78,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.register_blueprint(providers_bp, url_prefix="/provider")
     app.register_blueprint(admin_bp)
     app.register_blueprint(openreferral_bp, url_prefix="/openreferral")
+    app.register_blueprint(imports_bp)
     csrf.exempt(api_bp)
     app.cli.add_command(seed_cli)
     app.cli.add_command(data_cli)

@@ -57,3 +57,5 @@ class Mapped:
     errors: list[str] = field(default_factory=list)
     # sites whose postcodes still need locating: [{name, address, postcode, record}]
     sites: list[dict] = field(default_factory=list)
+    strict_sites: bool = False  # a site that cannot be placed is an error, not a warning
+    as_of: date | None = None  # when the record's source says it was true, if not the batch's

@@ -165,12 +165,12 @@ def preview(
         if number % 25 == 0:
             progress(f"mapped {number} of {len(batch.records)} records")
         seen.add(record.foreign_id)
-        if record.row in batch.row_errors:
-            items.append(PreviewItem(record.foreign_id, record.row, record.payload.get("name") or "",
-                                     ERROR, errors=list(batch.row_errors[record.row])))
-            continue
         mapped = mapper(record, boroughs=boroughs, aliases=aliases, today=today, **context)
+        mapped.errors = list(batch.row_errors.get(record.row, [])) + mapped.errors
         warnings = _locate_sites(geocoder, session, mapped) if mapped.sites else []
+        if mapped.strict_sites:
+            mapped.errors += warnings
+            warnings = []
         item = PreviewItem(record.foreign_id, record.row, mapped.values.get("name") or "", ADD,
                            errors=list(mapped.errors), warnings=warnings,
                            unresolved=list(mapped.unresolved), mapped=mapped)
@@ -205,14 +205,17 @@ def preview(
     return Preview(batch.source, batch.origin, items)
 
 
-def cite(service: Service | Organisation, staged: StagedRecord, batch: Batch, quote: str, facts: list[str]) -> None:
+def cite(
+    service: Service | Organisation, staged: StagedRecord, batch: Batch, quote: str, facts: list[str],
+    as_of: date | None = None,
+) -> None:
     """The one place an imported fact is cited: to its source record (file, commit,
     record id) through today's Citation, and the staged record kept beside it."""
     commit = f" @{staged.commit[:7]}" if staged.commit else ""
     note = f"{batch.source}: {staged.foreign_id}{commit}"[:120]
     licence = f" Licence: {staged.licence}." if staged.licence else ""
     words = f"{quote} [source: {staged.file or batch.origin}{commit}.{licence}]"
-    service.citations = [Citation(note=note, meeting_date=batch.as_of, quote=words, facts=facts)]
+    service.citations = [Citation(note=note, meeting_date=as_of or batch.as_of, quote=words, facts=facts)]
 
 
 def _organisation(session: Session, mapped: Mapped, cache: dict[str, Organisation]) -> Organisation | None:
@@ -343,7 +346,8 @@ def apply(session: Session, batch: Batch, preview_: Preview, actor=None) -> Appl
             for name in ("pan_london", "veterans_only", "neurodivergent_only"):
                 setattr(service, name, bool(getattr(service, name)))
             service.moderation = "published"
-            cite(service, row, batch, mapped.quote, [k for k, v in mapped.values.items() if v not in (None, [], "")])
+            cite(service, row, batch, mapped.quote, [k for k, v in mapped.values.items() if v not in (None, [], "")],
+                 mapped.as_of)
             session.flush()
             row.service_id, row.organisation_id = service.id, org.id if org else None
             row.applied_hash, row.applied_version = values_hash, service.version
@@ -473,3 +477,84 @@ def import_hmpps(
         session, contracts, hmpps.map_record, geocoder, actor, dry_run=dry_run,
         progress=progress, offices=context_offices(offices), today=today or date.today(),
     )
+
+
+# --------------------------------------------------------------------------------------
+# Spreadsheet uploads: previewed from a kept copy, applied from the same copy
+# --------------------------------------------------------------------------------------
+
+
+class UploadStore:
+    """Uploaded files kept between preview and apply, named by a random token."""
+
+    SUFFIXES = (".csv", ".xlsx")
+
+    def __init__(self, instance_path: str):
+        from pathlib import Path
+
+        self.folder = Path(instance_path) / "imports"
+
+    def keep(self, data: bytes, filename: str) -> str:
+        import secrets
+
+        suffix = next((s for s in self.SUFFIXES if filename.lower().endswith(s)), "")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_hex(16)
+        (self.folder / f"{token}{suffix}").write_bytes(data)
+        (self.folder / f"{token}.name").write_text(filename[:200], encoding="utf-8")
+        return token
+
+    def load(self, token: str) -> tuple[bytes, str]:
+        import re as _re
+
+        from ..imports import ImportProblem
+
+        if not _re.fullmatch(r"[0-9a-f]{32}", token or ""):
+            raise ImportProblem("That upload could not be found: upload the file again.")
+        for suffix in self.SUFFIXES:
+            path = self.folder / f"{token}{suffix}"
+            if path.exists():
+                name = (self.folder / f"{token}.name").read_text(encoding="utf-8")
+                return path.read_bytes(), name
+        raise ImportProblem("That upload could not be found: upload the file again.")
+
+    def forget(self, token: str) -> None:
+        for path in self.folder.glob(f"{token}.*"):
+            path.unlink(missing_ok=True)
+
+
+def spreadsheet_source(filename: str, name: str | None) -> str:
+    from pathlib import PurePath
+
+    label = name or PurePath(filename).stem or "spreadsheet"
+    return f"spreadsheet:{slugify(label, 40)}"
+
+
+@dataclass
+class UploadPreview:
+    token: str
+    source: str | None
+    preview: Preview
+
+
+def preview_spreadsheet(
+    session: Session, store: UploadStore, data: bytes, filename: str, name: str | None,
+    geocoder: Geocoder | None,
+) -> UploadPreview:
+    from ..imports import spreadsheet
+
+    batch = spreadsheet.read(data, filename, spreadsheet_source(filename, name))
+    previewed = preview(session, batch, spreadsheet.map_record, geocoder)
+    return UploadPreview(store.keep(data, filename), name, previewed)
+
+
+def apply_spreadsheet(
+    session: Session, store: UploadStore, token: str, name: str | None, geocoder: Geocoder | None, actor,
+) -> ApplySummary:
+    from ..imports import spreadsheet
+
+    data, filename = store.load(token)
+    batch = spreadsheet.read(data, filename, spreadsheet_source(filename, name))
+    summary = apply(session, batch, preview(session, batch, spreadsheet.map_record, geocoder), actor)
+    store.forget(token)
+    return summary
