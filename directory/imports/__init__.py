@@ -59,3 +59,8 @@ class Mapped:
     sites: list[dict] = field(default_factory=list)
     strict_sites: bool = False  # a site that cannot be placed is an error, not a warning
     as_of: date | None = None  # when the record's source says it was true, if not the batch's
+    warnings: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)  # columns outside the moderated values (EXTRA_COLUMNS)
+
+
+EXTRA_COLUMNS = ("unnamed_borough_count", "starts_on_precision", "ends_on_precision")

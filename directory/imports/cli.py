@@ -58,3 +58,41 @@ def hmpps_command(folder: Path | None, dry_run: bool) -> None:
         db.session, folder, _geocoder(), dry_run=dry_run,
         progress=lambda stage: click.echo(f"  {stage}..."),
     ))
+
+
+@import_cli.command("openreferral")
+@click.argument("source")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--timeout", type=float, default=20.0, show_default=True, help="Seconds to wait for each page.")
+def openreferral_command(source: str, dry_run: bool, timeout: float) -> None:
+    """An Open Referral UK / HSDS 3.0 feed: a JSON file, or a feed's URL (every page)."""
+    from ..operations.imports import import_batch
+    from . import openreferral
+
+    def action():
+        if source.startswith(("http://", "https://")):
+            batch = openreferral.read_url(source, timeout, progress=lambda m: click.echo(f"  {m}"))
+        else:
+            batch = openreferral.read_file(Path(source))
+        return import_batch(db.session, batch, openreferral.map_record, _geocoder(),
+                            "flask import openreferral", dry_run=dry_run,
+                            progress=lambda m: click.echo(f"  {m}"))
+
+    _run(action)
+
+
+@import_cli.command("spreadsheet")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", default=None, help="The spreadsheet's name (rows are matched by id within it).")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def spreadsheet_command(path: Path, name: str | None, dry_run: bool) -> None:
+    """A mapping spreadsheet (.csv or .xlsx) in the template's columns."""
+    from ..operations.imports import import_batch, spreadsheet_source
+    from . import spreadsheet
+
+    def action():
+        batch = spreadsheet.read(path.read_bytes(), path.name, spreadsheet_source(path.name, name))
+        return import_batch(db.session, batch, spreadsheet.map_record, _geocoder(),
+                            "flask import spreadsheet", dry_run=dry_run)
+
+    _run(action)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..core.imports import FieldChange, content_hash, diff_values, fold
 from ..core.slugs import slugify, unique_slug
-from ..imports import Batch, Mapped
+from ..imports import EXTRA_COLUMNS, Batch, Mapped
 from ..models import (
     Citation,
     ImportRun,
@@ -134,6 +134,15 @@ def _locate_sites(geocoder: Geocoder | None, session: Session, mapped: Mapped) -
     return warnings
 
 
+def _is_uuid(value) -> bool:
+    import uuid as _uuid
+
+    try:
+        return bool(value) and str(_uuid.UUID(str(value))) == str(value).lower()
+    except ValueError:
+        return False
+
+
 def _edited_in_app(service: Service, staged: StagedRecord) -> bool:
     return service.last_confirmed_at is not None or (
         staged.applied_version is not None and service.version != staged.applied_version
@@ -167,7 +176,8 @@ def preview(
         seen.add(record.foreign_id)
         mapped = mapper(record, boroughs=boroughs, aliases=aliases, today=today, **context)
         mapped.errors = list(batch.row_errors.get(record.row, [])) + mapped.errors
-        warnings = _locate_sites(geocoder, session, mapped) if mapped.sites else []
+        warnings = list(mapped.warnings)
+        warnings += _locate_sites(geocoder, session, mapped) if mapped.sites else []
         if mapped.strict_sites:
             mapped.errors += warnings
             warnings = []
@@ -237,7 +247,7 @@ def _organisation(session: Session, mapped: Mapped, cache: dict[str, Organisatio
         base = slugify(spec.get("slug") or spec["name"])
         taken = set(session.scalars(select(Organisation.slug).where(Organisation.slug.startswith(base))))
         org = Organisation(slug=unique_slug(base, taken), name=spec["name"], moderation="published")
-        if mapped.organisation_uuid and not session.scalar(
+        if _is_uuid(mapped.organisation_uuid) and not session.scalar(
             select(Organisation.id).where(Organisation.uuid == mapped.organisation_uuid)
         ):
             org.uuid = mapped.organisation_uuid
@@ -338,11 +348,14 @@ def apply(session: Session, batch: Batch, preview_: Preview, actor=None) -> Appl
                 base = slugify(mapped.values["name"])
                 taken = set(session.scalars(select(Service.slug).where(Service.slug.startswith(base))))
                 service = Service(slug=unique_slug(base, taken), name=mapped.values["name"], moderation="published")
-                if mapped.uuid and not session.scalar(select(Service.id).where(Service.uuid == mapped.uuid)):
+                if _is_uuid(mapped.uuid) and not session.scalar(select(Service.id).where(Service.uuid == mapped.uuid)):
                     service.uuid = mapped.uuid
                 session.add(service)
             service.organisation = org
             apply_service_values(session, service, mapped.values)
+            for name in EXTRA_COLUMNS:
+                if name in mapped.extra:
+                    setattr(service, name, mapped.extra[name])
             for name in ("pan_london", "veterans_only", "neurodivergent_only"):
                 setattr(service, name, bool(getattr(service, name)))
             service.moderation = "published"

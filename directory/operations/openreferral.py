@@ -278,6 +278,8 @@ def _extension(service: Service) -> dict:
         "status": service.status,
         "starts_on": service.starts_on.isoformat() if service.starts_on else None,
         "ends_on": service.ends_on.isoformat() if service.ends_on else None,
+        "starts_on_precision": service.starts_on_precision,
+        "ends_on_precision": service.ends_on_precision,
         "pan_london": service.pan_london,
         "unnamed_borough_count": service.unnamed_borough_count,
         "coverage_note": service.coverage_note,
