@@ -14,7 +14,7 @@ class UploadForm(FlaskForm):
     file = FileField("Spreadsheet (.csv or .xlsx, from the template)",
                      validators=[FileRequired(message="Choose the file to import.")])
     source = StringField(
-        "Name of this spreadsheet (optional)",
+        "Name of this spreadsheet",
         description="Rows are matched by id within the same name on the next upload; "
         "the default is the file's name.",
         validators=[Optional(), Length(max=50), SOURCE_NAME],

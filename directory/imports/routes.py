@@ -39,7 +39,7 @@ def _index(form: UploadForm, status: int = 200):
     return render_template(
         "imports/index.html", form=form, runs=pipeline.recent_runs(db.session),
         gone=pipeline.gone_records(db.session), open_values=len(pipeline.unresolved_queue(db.session)),
-        limit_mb=MAX_IMPORT_BYTES // (1024 * 1024),
+        limit_mb=MAX_IMPORT_BYTES // (1024 * 1024), done=pipeline.DONE_LABELS,
     ), status
 
 

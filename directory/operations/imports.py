@@ -56,6 +56,16 @@ ACTION_LABELS = {
     GONE: "no longer in the source: would be flagged, not deleted",
 }
 
+DONE_LABELS = {
+    ADD: "added",
+    CHANGE: "changed",
+    END: "marked ended",
+    REVIEW: "sent to the review queue",
+    UNCHANGED: "unchanged",
+    ERROR: "skipped (errors)",
+    GONE: "flagged as gone from the source",
+}
+
 
 @dataclass
 class PreviewItem:
@@ -286,7 +296,7 @@ class ApplySummary:
     queued: int
 
     def lines(self) -> list[str]:
-        out = [f"{n} {ACTION_LABELS[a].replace('would be ', '').replace('would ', '')}" for a, n in self.counts.items()]
+        out = [f"{n} {DONE_LABELS[a]}" for a, n in self.counts.items()]
         if self.queued:
             out.append(f"{self.queued} new values for the unresolved queue")
         return out or ["nothing to import"]
