@@ -214,6 +214,11 @@ def map_record(
         f"{c.get('contract_type_id')}; eligibility {json.dumps(eligibility, sort_keys=True)}; "
         f"scheduling {json.dumps(scheduling, sort_keys=True)}"
     )
+    if sites:
+        quote += (
+            f"; delivery sites: probation offices {', '.join(o['id'] for o in sites)} of "
+            f"probation-offices-v0.csv ({OFFICES_REPO} @{OFFICES_COMMIT[:7]})"
+        )
     return Mapped(
         foreign_id=record.foreign_id,
         row=record.row,

@@ -358,11 +358,15 @@ def _whole(value, name: str, default: int) -> int:
     return int(value)
 
 
-def envelope(items: list, request: PageRequest) -> dict:
+def envelope(items: list, request: PageRequest, build=None) -> dict:
+    """One page of ``items`` in HSDS's envelope; ``build`` makes each item's JSON (only
+    the page's items are built)."""
     total = len(items)
     pages = max(1, math.ceil(total / request.per_page))
     start = (request.page - 1) * request.per_page
     contents = items[start : start + request.per_page]
+    if build is not None:
+        contents = [build(item) for item in contents]
     return {
         "total_items": total,
         "total_pages": pages,
@@ -444,7 +448,7 @@ def list_services(session: Session, args) -> dict:
     chosen = [s for s in _services(session) if _matches(s, args, terms, modified_after)]
     full = _flag(args, "full") and not _flag(args, "minimal")
     build = service_full if full else service_basic
-    return envelope([build(s, today) for s in chosen], request)
+    return envelope(chosen, request, lambda s: build(s, today))
 
 
 def _published(session: Session, model, key: str):
@@ -513,10 +517,8 @@ def list_organisations(session: Session, args) -> dict:
         by_org: dict[int, list[Service]] = {}
         for s in services:
             by_org.setdefault(s.organisation_id, []).append(s)
-        items = [organisation_full(o, by_org.get(o.id, []), _flag(args, "full_service")) for o in orgs]
-    else:
-        items = [organisation_basic(o) for o in orgs]
-    return envelope(items, request)
+        return envelope(orgs, request, lambda o: organisation_full(o, by_org.get(o.id, []), _flag(args, "full_service")))
+    return envelope(orgs, request, organisation_basic)
 
 
 def get_organisation(session: Session, key: str, args) -> dict:
@@ -560,13 +562,14 @@ def list_service_at_locations(session: Session, args, origin: tuple[float, float
             pairs.append((distance, service, site))
     if origin is not None:
         pairs.sort(key=lambda p: p[0])
-    items = []
-    for distance, service, site in pairs:
+    def build(pair) -> dict:
+        distance, service, site = pair
         body = service_at_location(service, site, with_service=True)
         if distance is not None:
             body["x_distance_m"] = round(distance)
-        items.append(body)
-    return envelope(items, request)
+        return body
+
+    return envelope(pairs, request, build)
 
 
 def get_service_at_location(session: Session, key: str) -> dict:

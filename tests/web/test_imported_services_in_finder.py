@@ -19,3 +19,33 @@ def test_finder_offers_the_london_accommodation_service_to_a_man_on_probation(cl
     # the women's services are not offered to him, with the reason
     excluded = {e["service"]["name"]: e for e in answer["excluded"]}
     assert "Women's Specific Services for London (S/SE)" in excluded
+
+
+def test_an_upstream_change_to_a_confirmed_service_waits_on_the_review_page(client, session, postcode_directory, login_as):
+    from sqlalchemy import select
+
+    from directory.imports import hmpps
+    from directory.models import StagedRecord
+    from directory.operations.imports import context_offices, import_batch
+
+    geocoder = Geocoder(postcode_directory, session)
+    import_hmpps(session, HMPPS, geocoder)
+    staged = session.scalar(select(StagedRecord).where(StagedRecord.foreign_id == "PRJ_7671"))
+    staged.service.last_confirmed_at = staged.service.updated_at
+    session.commit()
+    batch = hmpps.read_contracts(HMPPS)
+    for record in batch.records:
+        if record.foreign_id == "PRJ_7671":
+            record.payload["eligibility"] = {**record.payload["eligibility"], "maximum_age": 64}
+    offices = context_offices(hmpps.offices_batch(HMPPS / "probation-offices-v0.csv"))
+    import_batch(session, batch, hmpps.map_record, geocoder, "flask import hmpps", offices=offices)
+
+    login_as("commissioner")
+    queue = client.get("/review").get_data(as_text=True)
+    assert "Dependency and Recovery Services in London" in queue
+    from directory.models import Revision
+
+    revision = session.scalar(select(Revision).where(Revision.service_id == staged.service_id))
+    change = client.get(f"/review/{revision.id}").get_data(as_text=True)
+    assert "Maximum age" in change and "64" in change
+    assert staged.service.max_age is None  # live record untouched until approved
