@@ -11,7 +11,7 @@ SOURCE_NAME = Regexp(r"^[A-Za-z0-9 ._-]*$", message="Use letters, numbers, space
 
 
 class UploadForm(FlaskForm):
-    file = FileField("Spreadsheet (.csv or .xlsx, from the template)",
+    file = FileField("File to import (.csv or .xlsx from the template, or an Open Referral feed as .json)",
                      validators=[FileRequired(message="Choose the file to import.")])
     source = StringField(
         "Name of this spreadsheet",

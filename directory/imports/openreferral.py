@@ -110,8 +110,16 @@ def read_file(path: Path) -> Batch:
         data = path.read_bytes()
     except OSError as error:
         raise ImportProblem(f"{path} cannot be read ({error.strerror}).") from None
-    items, _ = page_items(_parse(data, path.name), path.name)
-    return _batch(str(path), items)
+    return read_bytes(data, str(path))
+
+
+def read_bytes(data: bytes, origin: str) -> Batch:
+    """A feed saved as a file: one page, a list of services, or one service."""
+    name = Path(origin).name
+    if not data.strip():
+        raise ImportProblem(f"{name} is empty.")
+    items, _ = page_items(_parse(data, name), name)
+    return _batch(origin, items)
 
 
 def _get(url: str, timeout: float):

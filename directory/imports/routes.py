@@ -82,7 +82,7 @@ def preview():
     upload = form.file.data
     data = upload.stream.read(MAX_IMPORT_BYTES + 1)
     try:
-        result = pipeline.preview_spreadsheet(
+        result = pipeline.preview_upload(
             db.session, _uploads(), data, upload.filename or "", form.source.data or None,
             _geocoder(),
         )
@@ -103,7 +103,7 @@ def apply():
         flash("That import could not be found or has expired: upload the file again.", "error")
         return redirect(url_for("imports.index"), 303)
     try:
-        summary = pipeline.apply_spreadsheet(
+        summary = pipeline.apply_upload(
             db.session, _uploads(), form.token.data, form.source.data or None,
             _geocoder(), account(),
         )

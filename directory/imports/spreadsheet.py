@@ -134,7 +134,7 @@ def read(data: bytes, filename: str, source: str = SOURCE) -> Batch:
     elif name.endswith(".csv"):
         rows = _rows_from_csv(data)
     else:
-        raise ImportProblem("Upload a .csv or .xlsx file made from the template.")
+        raise ImportProblem("Upload a .csv or .xlsx file made from the template, or an Open Referral feed saved as .json.")
     rows = [r for r in rows if any((c or "").strip() for c in r)]
     if not rows:
         raise ImportProblem("The file has no rows.")

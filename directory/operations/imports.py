@@ -510,7 +510,7 @@ def import_hmpps(
 class UploadStore:
     """Uploaded files kept between preview and apply, named by a random token."""
 
-    SUFFIXES = (".csv", ".xlsx")
+    SUFFIXES = (".csv", ".xlsx", ".json")
 
     def __init__(self, instance_path: str):
         from pathlib import Path
@@ -560,24 +560,32 @@ class UploadPreview:
     preview: Preview
 
 
-def preview_spreadsheet(
+def _read_upload(data: bytes, filename: str, name: str | None):
+    """The batch and mapper for an uploaded file: a spreadsheet, or an Open Referral feed (.json)."""
+    from ..imports import openreferral, spreadsheet
+
+    if filename.lower().endswith(".json"):
+        batch = openreferral.read_bytes(data, filename)
+        if name:
+            batch.source = f"openreferral:{slugify(name, 40)}"
+        return batch, openreferral.map_record
+    return spreadsheet.read(data, filename, spreadsheet_source(filename, name)), spreadsheet.map_record
+
+
+def preview_upload(
     session: Session, store: UploadStore, data: bytes, filename: str, name: str | None,
     geocoder: Geocoder | None,
 ) -> UploadPreview:
-    from ..imports import spreadsheet
-
-    batch = spreadsheet.read(data, filename, spreadsheet_source(filename, name))
-    previewed = preview(session, batch, spreadsheet.map_record, geocoder)
+    batch, mapper = _read_upload(data, filename, name)
+    previewed = preview(session, batch, mapper, geocoder)
     return UploadPreview(store.keep(data, filename), name, previewed)
 
 
-def apply_spreadsheet(
+def apply_upload(
     session: Session, store: UploadStore, token: str, name: str | None, geocoder: Geocoder | None, actor,
 ) -> ApplySummary:
-    from ..imports import spreadsheet
-
     data, filename = store.load(token)
-    batch = spreadsheet.read(data, filename, spreadsheet_source(filename, name))
-    summary = apply(session, batch, preview(session, batch, spreadsheet.map_record, geocoder), actor)
+    batch, mapper = _read_upload(data, filename, name)
+    summary = apply(session, batch, preview(session, batch, mapper, geocoder), actor)
     store.forget(token)
     return summary

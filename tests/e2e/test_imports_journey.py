@@ -45,7 +45,7 @@ def test_commissioner_previews_and_imports_a_spreadsheet(page, importer):
     expect(page.get_by_role("heading", level=1)).to_have_text("Import services")
     assert_accessible(page)
 
-    page.get_by_label("Spreadsheet (.csv or .xlsx, from the template)").set_input_files(
+    page.get_by_label("File to import").set_input_files(
         {"name": "mapping.csv", "mimeType": "text/csv", "buffer": SHEET}
     )
     page.get_by_role("button", name="Preview the import").click()

@@ -129,7 +129,8 @@ def test_csv_in_the_wrong_encoding_is_a_clear_error(client, session, commissione
     (b"PK\x03\x04 this is not a workbook", "broken.xlsx", "not an Excel workbook"),
     (b"name,organisation\nx,y\n", "short.csv", "missing: id, source, source_date"),
     (b"   ", "empty.csv", "The file is empty"),
-    (b"{}", "data.json", "Upload a .csv or .xlsx file"),
+    (b"{}", "data.json", "neither &#39;contents&#39; (HSDS 3.0) nor &#39;content&#39;"),
+    (b"<xml/>", "data.xml", "Upload a .csv or .xlsx file"),
 ])
 def test_malformed_files_are_clear_errors(client, session, commissioner, data, filename, message):
     page = _upload(client, data, filename)
@@ -170,3 +171,17 @@ def test_an_expired_upload_token_is_a_message(client, session, commissioner):
     answer = client.post("/imports/apply", data={"csrf_token": csrf_from(page), "token": "0" * 32}, follow_redirects=True)
     assert "could not be found" in answer.get_data(as_text=True)
     assert session.scalar(select(func.count(StagedRecord.id))) == 0
+
+
+def test_an_open_referral_feed_saved_as_json_imports_through_the_same_page(client, session, commissioner):
+    import json
+
+    service = {"id": "00000000-0000-4000-8000-000000000001", "name": "Feed counselling", "status": "active",
+               "service_areas": [{"id": "a", "name": "Hackney", "extent": "E09000012"}],
+               "organization": {"id": "00000000-0000-4000-8000-0000000000aa", "name": "Feed Org", "description": ""}}
+    data = json.dumps({"contents": [service, {**service, "name": "Same id"}], "last_page": True}).encode()
+    page = _upload(client, data, "feed.json").get_data(as_text=True)
+    assert "1 row would be added" in page and "is used again" in page
+    _apply(client, page)
+    imported = session.scalar(select(Service).where(Service.name == "Feed counselling"))
+    assert [b.name for b in imported.boroughs] == ["Hackney"] and imported.status == "unknown"
