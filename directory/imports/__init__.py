@@ -1,4 +1,6 @@
-"""Readers: each turns one format into the same staged records for the import pipeline.
+"""Imports: a reader per format (``hmpps``, ``openreferral``, ``spreadsheet``), each turning
+its input into the same staged records for the pipeline in ``operations/imports.py``; the
+``flask import`` commands (``cli``) and the commissioners' import pages (``routes``).
 
 A reader never touches the database. It returns a :class:`Batch` (the source's records
 as read, with their provenance) or raises :class:`ImportProblem` with a message a person

@@ -14,16 +14,20 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path, PurePath
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.imports import FieldChange, content_hash, diff_values, fold
 from ..core.slugs import slugify, unique_slug
-from ..imports import EXTRA_COLUMNS, Batch, Mapped
+from ..imports import EXTRA_COLUMNS, Batch, ImportProblem, Mapped, hmpps, openreferral, spreadsheet
 from ..models import (
     Citation,
     ImportRun,
@@ -145,10 +149,8 @@ def _locate_sites(geocoder: Geocoder | None, session: Session, mapped: Mapped) -
 
 
 def _is_uuid(value) -> bool:
-    import uuid as _uuid
-
     try:
-        return bool(value) and str(_uuid.UUID(str(value))) == str(value).lower()
+        return bool(value) and str(uuid.UUID(str(value))) == str(value).lower()
     except ValueError:
         return False
 
@@ -213,9 +215,6 @@ def preview(
             item.action = END
         else:
             item.action = CHANGE
-    for item in list(batch.row_errors):
-        if not any(i.row == item for i in items):
-            items.append(PreviewItem(f"row {item}", item, "", ERROR, errors=list(batch.row_errors[item])))
     if batch.complete:
         for foreign_id, row in staged.items():
             if foreign_id not in seen and row.kind == "service" and row.gone_since is None:
@@ -485,10 +484,6 @@ def import_hmpps(
     dry_run: bool = False, today: date | None = None, progress: Progress = lambda message: None,
 ) -> tuple[Preview, ApplySummary | None]:
     """HMPPS's London contracts as services, its London probation offices as their sites."""
-    from pathlib import Path
-
-    from ..imports import hmpps
-
     folder = Path(folder)
     progress("reading probation offices")
     offices = hmpps.offices_batch(folder / "probation-offices-v0.csv")
@@ -513,13 +508,9 @@ class UploadStore:
     SUFFIXES = (".csv", ".xlsx", ".json")
 
     def __init__(self, instance_path: str):
-        from pathlib import Path
-
         self.folder = Path(instance_path) / "imports"
 
     def keep(self, data: bytes, filename: str) -> str:
-        import secrets
-
         suffix = next((s for s in self.SUFFIXES if filename.lower().endswith(s)), "")
         self.folder.mkdir(parents=True, exist_ok=True)
         token = secrets.token_hex(16)
@@ -528,11 +519,7 @@ class UploadStore:
         return token
 
     def load(self, token: str) -> tuple[bytes, str]:
-        import re as _re
-
-        from ..imports import ImportProblem
-
-        if not _re.fullmatch(r"[0-9a-f]{32}", token or ""):
+        if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
             raise ImportProblem("That upload could not be found: upload the file again.")
         for suffix in self.SUFFIXES:
             path = self.folder / f"{token}{suffix}"
@@ -547,8 +534,6 @@ class UploadStore:
 
 
 def spreadsheet_source(filename: str, name: str | None) -> str:
-    from pathlib import PurePath
-
     label = name or PurePath(filename).stem or "spreadsheet"
     return f"spreadsheet:{slugify(label, 40)}"
 
@@ -562,8 +547,6 @@ class UploadPreview:
 
 def _read_upload(data: bytes, filename: str, name: str | None):
     """The batch and mapper for an uploaded file: a spreadsheet, or an Open Referral feed (.json)."""
-    from ..imports import openreferral, spreadsheet
-
     if filename.lower().endswith(".json"):
         batch = openreferral.read_bytes(data, filename)
         if name:
