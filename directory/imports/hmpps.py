@@ -26,7 +26,10 @@ INTERVENTIONS_COMMIT = "6cc17e91bb5e364c92ed41e2244f5dd9bcb252e2"
 OFFICES_REPO = "ministryofjustice/hmpps-community-support-api"
 OFFICES_COMMIT = "24caa63ed861c5555b65d930027029b1479a8b4a"
 LICENCE = "MIT; Crown Copyright (Ministry of Justice)"
-CONTRACTS_AS_OF = date(2023, 8, 8)  # the London contract files last changed
+# The commit's date: HMPPS's service still ran on these contract files then (the London
+# files were last changed on 8 August 2023, which each citation also says).
+CONTRACTS_AS_OF = date(2026, 8, 21)
+CONTRACTS_LAST_CHANGED = date(2023, 8, 8)
 OFFICES_AS_OF = date(2026, 8, 21)  # the commit the offices file was copied from
 FUNDER = "HM Prison and Probation Service (Ministry of Justice)"
 HOW_TO_REFER = (
@@ -210,7 +213,8 @@ def map_record(
         "name": names.get(prime) or prime or "",
     }
     quote = (
-        f"{c.get('intervention_title')} ({record.foreign_id}, {c.get('_file')}): contract type "
+        f"{c.get('intervention_title')} ({record.foreign_id}, {c.get('_file')}, last changed "
+        f"{CONTRACTS_LAST_CHANGED:%-d %B %Y}, still in the service's contracts on {CONTRACTS_AS_OF:%-d %B %Y}): contract type "
         f"{c.get('contract_type_id')}; eligibility {json.dumps(eligibility, sort_keys=True)}; "
         f"scheduling {json.dumps(scheduling, sort_keys=True)}"
     )

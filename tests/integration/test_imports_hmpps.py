@@ -84,6 +84,7 @@ def test_each_imported_service_cites_its_source_record(session, geocoder):
     [citation] = service.citations
     assert "PRJ_6263" in citation.note and "6cc17e9" in citation.note
     assert citation.meeting_date == hmpps.CONTRACTS_AS_OF
+    assert "last changed 8 August 2023" in citation.quote
     assert "MIT" in citation.quote and "hmpps-interventions-service" in citation.quote
     staged = session.scalar(select(StagedRecord).where(StagedRecord.service_id == service.id))
     assert staged.commit == hmpps.INTERVENTIONS_COMMIT and staged.payload["contract_reference"] == "PRJ_6263"

@@ -129,7 +129,7 @@ def test_categories_are_taxonomy_terms_attached_as_attributes(feed):
     assert body["status"] == "active" and body["x_directory"]["genders"] == ["male"]
     assert {a["extent"] for a in body["service_areas"]} >= {"E09000023", "E09000022"}
     assert "PRJ_6263" in body["x_sources"][0]["source"]
-    assert body["assured_date"] == "2023-08-08"
+    assert body["assured_date"] == "2026-08-21"
 
 
 def test_ended_contracts_are_defunct(feed):
