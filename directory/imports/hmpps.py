@@ -94,11 +94,15 @@ def read_offices(path: Path) -> list[dict]:
         if row.get("probation_region_id") != LONDON_REGION:
             continue
         postcode = postcode_in(row.get("address") or "")
+        street = (row.get("address") or "").strip()
+        if postcode and street.upper().endswith(postcode):
+            street = street[: -len(postcode)].rstrip(" ,")
         office = {
             "id": row["probation_office_id"],
             "name": row["name"].split(": ", 1)[-1],
             "full_name": row["name"],
             "address": row["address"],
+            "street": street,
             "postcode": postcode,
             "url": row.get("gov_uk_url") or None,
         }
@@ -232,7 +236,7 @@ def map_record(
         unresolved=list(dict.fromkeys(unresolved)),
         errors=errors,
         sites=[
-            {"name": o["name"], "address": o["address"], "postcode": o["postcode"],
+            {"name": o["name"], "address": o.get("street") or o["address"], "postcode": o["postcode"],
              "record": f"{OFFICES_SOURCE}:{o['id']}"}
             for o in sites
         ],

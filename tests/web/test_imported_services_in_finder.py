@@ -16,6 +16,10 @@ def test_finder_offers_the_london_accommodation_service_to_a_man_on_probation(cl
     [service] = [r for r in answer["results"] if r["service"]["name"] == "Accommodation Services for London"]
     assert service["nearest_site"] == "Lewisham Probation Office"
     assert 0 < service["distance_km"] < 2
+    page = client.get(f"/services/{service['service']['slug']}").get_data(as_text=True)
+    assert "Imported source record" in page and "hmpps-contracts: PRJ_6263" in page
+    assert "Reducing Reoffending Board note" not in page and "reported to the board" not in page
+    assert "Probation Office, 208 Lewisham High Street, Lewisham, London, SE13 6JP (Lewisham)" in page
     # the women's services are not offered to him, with the reason
     excluded = {e["service"]["name"]: e for e in answer["excluded"]}
     assert "Women's Specific Services for London (S/SE)" in excluded
