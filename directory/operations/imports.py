@@ -43,6 +43,7 @@ from . import audit
 from .geocoding import Geocoder, SiteLocationError
 from .moderation import borough_names
 from .records import apply_service_values, service_values
+from .seeding import record_dataset
 
 Mapper = Callable[..., Mapped]
 Progress = Callable[[str], None]
@@ -491,10 +492,19 @@ def import_hmpps(
     contracts = hmpps.read_contracts(folder)
     if not dry_run:
         stage_locations(session, offices)
-    return import_batch(
+    previewed, summary = import_batch(
         session, contracts, hmpps.map_record, geocoder, actor, dry_run=dry_run,
         progress=progress, offices=context_offices(offices), today=today or date.today(),
     )
+    if summary is not None and set(summary.counts) - {UNCHANGED}:
+        record_dataset(
+            session, "hmpps", title="HMPPS commissioned rehabilitative services (London)",
+            source=f"{hmpps.INTERVENTIONS_REPO} @{hmpps.INTERVENTIONS_COMMIT}; "
+            f"{hmpps.OFFICES_REPO} @{hmpps.OFFICES_COMMIT}",
+            licence=hmpps.LICENCE, detail="seed/hmpps/PROVENANCE.md", loaded_at=utcnow(),
+        )
+        session.commit()
+    return previewed, summary
 
 
 # --------------------------------------------------------------------------------------
