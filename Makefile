@@ -35,6 +35,7 @@ db: $(STAMP)
 
 seed: db postcodes
 	$(BIN)/flask seed all
+	$(BIN)/flask import hmpps
 
 # Rebuild seed/geo/*.geojson from the ONS Postcode Directory (reproducible; output is committed).
 boundaries: postcodes

@@ -62,11 +62,14 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .catalogue.routes import bp as catalogue_bp
     from .finder.routes import bp as finder_bp
     from .maps.routes import bp as maps_bp
+    from .openreferral.routes import bp as openreferral_bp
+    from .imports.routes import bp as imports_bp
     from .offer_cli import offer_cli
     from .providers.routes import bp as providers_bp
     from .referrals import init_app as init_referrals
     from .cli import backup_command, data_cli, restore_command, seed_cli
     from .geo.cli import geo_cli
+    from .imports.cli import import_cli
 
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(finder_bp)
@@ -76,6 +79,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.register_blueprint(providers_bp, url_prefix="/provider")
     app.register_blueprint(admin_bp)
     init_referrals(app)
+    app.register_blueprint(openreferral_bp, url_prefix="/openreferral")
+    app.register_blueprint(imports_bp)
     csrf.exempt(api_bp)
     app.cli.add_command(seed_cli)
     app.cli.add_command(data_cli)
@@ -84,4 +89,5 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(import_cli)
     return app

@@ -4,6 +4,7 @@ from .area import BCU, PDU, Borough
 from .catalogue import Category, Citation, Cohort, KnownAbsence, Organisation, Service, Site
 from .data_version import DataVersion
 from .dataset import Dataset
+from .imports import ImportRun, StagedRecord, UnresolvedValue
 from .moderation import AuditEvent, Revision, ServiceVersion
 from .offer import MinimumOfferItem
 from .referral import OutgoingEmail, Referral, ReferralEvent
@@ -20,6 +21,7 @@ __all__ = [
     "DataVersion",
     "KnownAbsence",
     "Dataset",
+    "ImportRun",
     "MinimumOfferItem",
     "Organisation",
     "OutgoingEmail",
@@ -29,5 +31,7 @@ __all__ = [
     "Service",
     "ServiceVersion",
     "Site",
+    "StagedRecord",
+    "UnresolvedValue",
     "User",
 ]
