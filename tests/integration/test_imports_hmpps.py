@@ -82,10 +82,14 @@ def test_each_imported_service_cites_its_source_record(session, geocoder):
     _import(session, geocoder)
     service = _service(session, "PRJ_6263")
     [citation] = service.citations
-    assert "PRJ_6263" in citation.note and "6cc17e9" in citation.note
-    assert citation.meeting_date == hmpps.CONTRACTS_AS_OF
+    assert citation.kind == "dataset_record" and citation.record_id == "PRJ_6263"
+    assert citation.version == hmpps.INTERVENTIONS_COMMIT and "6cc17e9" in citation.version
+    assert citation.source_date == hmpps.CONTRACTS_AS_OF
+    assert citation.publisher == "HM Prison and Probation Service"
+    assert "MIT" in citation.licence and "contracts/" in citation.file
     assert "last changed 8 August 2023" in citation.quote
-    assert "MIT" in citation.quote and "hmpps-interventions-service" in citation.quote
+    # the status is as of the source's date, never the day of the import
+    assert service.status_as_of == hmpps.CONTRACTS_AS_OF and "HM Prison and Probation" in service.status_source
     staged = session.scalar(select(StagedRecord).where(StagedRecord.service_id == service.id))
     assert staged.commit == hmpps.INTERVENTIONS_COMMIT and staged.payload["contract_reference"] == "PRJ_6263"
 

@@ -7,6 +7,18 @@ import re
 
 import pytest
 
+
+@pytest.fixture
+def hmpps_imported(session, postcode_directory):
+    """HMPPS's London services, imported as `make run` imports them after the seed."""
+    from pathlib import Path
+
+    from directory.operations.geocoding import Geocoder
+    from directory.operations.imports import import_hmpps
+
+    import_hmpps(session, Path(__file__).resolve().parents[2] / "seed" / "hmpps",
+                 Geocoder(postcode_directory, session))
+
 BOARD_NOTE_ONLY = ["womens-wrap-around-service", "penrose-drive-iap", "prison-resettlement-panels", "care-after-combat"]
 
 
@@ -49,7 +61,7 @@ def test_no_contact_published_names_who_can_tell_never_a_bare_not_known(client):
     assert "Not known" not in section
 
 
-def test_the_finder_ranks_confirmed_services_first_and_shows_status_and_contact(client):
+def test_the_finder_ranks_confirmed_services_first_and_shows_status_and_contact(client, hmpps_imported):
     page = client.get("/find?borough=E09000022&need=women&gender=female&age=30").get_data(as_text=True)
     cards = re.findall(r'<li class="card">(.*?)</li>\s*(?=<li class="card">|</ol>)', page, re.S)
     assert cards
@@ -69,13 +81,13 @@ def test_the_finder_ranks_confirmed_services_first_and_shows_status_and_contact(
         ("borough=E09000030&need=women&gender=female&age=25", "Adult Women's Diversion Scheme"),
         ("borough=E09000008&need=young_adults&age=19", "DIVERT"),
         ("borough=E09000025&need=young_adults&age=20&cohort=probation", "Transitions to adulthood hub"),
-        ("borough=E09000033&need=substance_misuse&age=35&gender=male&cohort=probation",
+        ("borough=E09000022&need=substance_misuse&age=35&gender=male&cohort=probation",
          "Dependency and Recovery Services in London"),
         ("borough=E09000005&need=accommodation&age=40&gender=male&cohort=probation",
-         "Probation Day 1 service: Accommodation"),
+         "Accommodation Services for London"),
     ],
 )
-def test_officer_searches_end_with_a_service_and_a_way_to_reach_it(client, query, expected):
+def test_officer_searches_end_with_a_service_and_a_way_to_reach_it(client, hmpps_imported, query, expected):
     page = text(client.get(f"/find?{query}"))
     assert expected in page
     card = page.split(expected, 1)[1].split("Add ", 1)[0]
@@ -102,7 +114,7 @@ def test_the_takeaway_list_never_sends_the_person_back_to_the_officer(client):
     assert "Not confirmed since November 2021" in page
 
 
-def test_api_find_results_carry_status_date_source_and_contact(client):
+def test_api_find_results_carry_status_date_source_and_contact(client, hmpps_imported):
     body = client.get("/api/find?borough=E09000022&need=women&gender=female&age=30").get_json()
     first = body["results"][0]["service"]
     assert first["status_reading"]["standing"] == "confirmed"

@@ -17,8 +17,9 @@ def test_finder_offers_the_london_accommodation_service_to_a_man_on_probation(cl
     assert service["nearest_site"] == "Lewisham Probation Office"
     assert 0 < service["distance_km"] < 2
     page = client.get(f"/services/{service['service']['slug']}").get_data(as_text=True)
-    assert "Imported source record" in page and "hmpps-contracts: PRJ_6263" in page
-    assert "Reducing Reoffending Board note" not in page and "reported to the board" not in page
+    assert "Published dataset record" in page and "record PRJ_6263" in page
+    assert "HM Prison and Probation Service" in page
+    assert "Reducing Reoffending Board note" not in page and "reported to the board" not in page.lower()
     assert "Probation Office, 208 Lewisham High Street, Lewisham, London, SE13 6JP (Lewisham)" in page
     # the women's services are not offered to him, with the reason
     excluded = {e["service"]["name"]: e for e in answer["excluded"]}
