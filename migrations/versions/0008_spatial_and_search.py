@@ -1,20 +1,68 @@
-"""Service text search kept by the database: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL.
+"""Sites in British National Grid metres (PostGIS points with a GiST index on PostgreSQL), and
+service text search kept by the database: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL.
 
 Revision ID: 0008_spatial_and_search
 Revises: 0004_data_version
 
-The search index is a table of the database's own (``service_search``), filled here from the
+Existing sites get their easting and northing from their latitude and longitude (pyproj).
+On PostgreSQL, PostGIS is enabled (``CREATE EXTENSION`` needs a superuser unless it is there
+already) and ``site.point`` is a stored ``geometry(Point, 27700)`` generated from them, with
+a GiST index; neither is in the models. The search index is a table of the database's own (``service_search``), filled here from the
 services already there and kept current by triggers on every insert, update and delete, so
 nothing in the app has to remember it. The models do not describe it (see
 ``directory.database.include_in_migrations``).
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_spatial_and_search"
 down_revision = "0004_data_version"
 branch_labels = None
 depends_on = None
+
+
+# -- points ------------------------------------------------------------------------------
+
+POSTGRESQL_POINTS = [
+    "CREATE EXTENSION IF NOT EXISTS postgis",
+    """ALTER TABLE site ADD COLUMN point geometry(Point, 27700)
+        GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(easting, northing), 27700)) STORED""",
+    "CREATE INDEX ix_site_point ON site USING gist (point)",
+]
+
+POSTGRESQL_POINTS_DROP = [
+    "DROP INDEX IF EXISTS ix_site_point",
+    "ALTER TABLE site DROP COLUMN IF EXISTS point",
+]
+
+
+def _add_grid_points() -> None:
+    from pyproj import Transformer
+
+    op.add_column("site", sa.Column("easting", sa.Float(), nullable=True))
+    op.add_column("site", sa.Column("northing", sa.Float(), nullable=True))
+    op.create_index("ix_site_grid", "site", ["easting", "northing"])
+    connection = op.get_bind()
+    rows = connection.execute(
+        sa.text("SELECT id, lat, lon FROM site WHERE lat IS NOT NULL AND lon IS NOT NULL")
+    ).all()
+    if rows:
+        to_grid = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+        eastings, northings = to_grid.transform([r.lon for r in rows], [r.lat for r in rows])
+        connection.execute(
+            sa.text("UPDATE site SET easting = :easting, northing = :northing WHERE id = :id"),
+            [
+                {"id": r.id, "easting": float(e), "northing": float(n)}
+                for r, e, n in zip(rows, eastings, northings)
+            ],
+        )
+
+
+def _drop_grid_points() -> None:
+    op.drop_index("ix_site_grid", table_name="site")
+    op.drop_column("site", "northing")
+    op.drop_column("site", "easting")
 
 
 # -- text search -------------------------------------------------------------------------
@@ -112,9 +160,15 @@ def _run(statements) -> None:
 
 def upgrade():
     postgresql = op.get_bind().dialect.name == "postgresql"
+    _add_grid_points()
+    if postgresql:
+        _run(POSTGRESQL_POINTS)
     _run(POSTGRESQL_SEARCH if postgresql else SQLITE_SEARCH)
 
 
 def downgrade():
     postgresql = op.get_bind().dialect.name == "postgresql"
     _run(POSTGRESQL_SEARCH_DROP if postgresql else SQLITE_SEARCH_DROP)
+    if postgresql:
+        _run(POSTGRESQL_POINTS_DROP)  # PostGIS itself stays: it may serve more than this app
+    _drop_grid_points()
