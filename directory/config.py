@@ -39,6 +39,9 @@ class Config:
         INSTANCE_DIR / "directory.sqlite"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # A streaming replica for reads that tolerate a little lag (directory/replica.py).
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL") or None
+    DATABASE_REPLICA_RETRY_SECONDS = float(os.environ.get("DATABASE_REPLICA_RETRY_SECONDS", "30"))
     POSTCODE_DIRECTORY = os.environ.get("POSTCODE_DIRECTORY") or str(
         INSTANCE_DIR / "postcodes.sqlite"
     )
@@ -69,5 +72,6 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    DATABASE_REPLICA_URL = None
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = True

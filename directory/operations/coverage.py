@@ -45,6 +45,7 @@ from ..models import (
     Site,
 )
 from ..models.catalogue import service_borough, service_category, service_cohort
+from ..replica import read_lag_tolerant
 from .catalogue import PUBLISHED, NotFound
 from .versioning import VersionedCache, data_version
 
@@ -181,12 +182,12 @@ def snapshot(session: Session, version: tuple | None = None) -> Snapshot:
     """The catalogue at its current version (loaded once per version)."""
     version = version or data_version(session)
 
-    def load() -> Snapshot:
-        areas, shapes = _load_areas(session)
-        services, labels = _load_services(session)
+    def load(reader: Session) -> Snapshot:
+        areas, shapes = _load_areas(reader)
+        services, labels = _load_services(reader)
         bcus = {
             code: (name, shape)
-            for code, name, shape in session.execute(
+            for code, name, shape in reader.execute(
                 select(BCU.code, BCU.name, BCU.boundary_geojson).order_by(BCU.name)
             )
             if shape
@@ -195,14 +196,14 @@ def snapshot(session: Session, version: tuple | None = None) -> Snapshot:
             version=version,
             areas=areas,
             services=services,
-            offer=_load_offer(session),
+            offer=_load_offer(reader),
             labels=labels,
             borough_shapes=shapes,
             bcu_shapes=bcus,
-            last_updated=session.scalar(select(func.max(Service.updated_at))),
+            last_updated=reader.scalar(select(func.max(Service.updated_at))),
         )
 
-    return _snapshots.get_or_compute(version, load)
+    return _snapshots.get_or_compute(version, lambda: read_lag_tolerant(session, load, version))
 
 
 def postcode_points(directory: PostcodeDirectory, codes: tuple[str, ...]) -> PostcodePoints:
@@ -301,7 +302,7 @@ def site_markers(
     version = version or data_version(session)
     snap = snapshot(session, version)
 
-    def load() -> SiteList:
+    def load(reader: Session) -> SiteList:
         services = {s.id: s for s in snap.services if is_running(s)}
         if category:
             services = {i: s for i, s in services.items() if category in s.categories}
@@ -314,7 +315,7 @@ def site_markers(
         )
         if borough:
             stmt = stmt.where(Borough.code == borough)
-        rows = session.execute(stmt).all() if services else []
+        rows = reader.execute(stmt).all() if services else []
         located = [r for r in rows if r.lat is not None and r.lon is not None]
         from ..core.vocabulary import CATEGORIES
 
@@ -334,7 +335,10 @@ def site_markers(
         )
         return SiteList(markers, len(located), len(rows) - len(located), version)
 
-    return _analyses.get_or_compute((version, "sites", category, borough, limit), load)
+    return _analyses.get_or_compute(
+        (version, "sites", category, borough, limit),
+        lambda: read_lag_tolerant(session, load, version),
+    )
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from ..core.ranking import FinderOutcome, rank, warm
 from ..core.types import PartialDate, Profile, ServiceInfo, SiteInfo
 from ..geo.postcode_directory import PostcodeDirectory
 from ..models import Borough, Service, Site
+from ..replica import read_lag_tolerant
 from . import catalogue
 from .catalogue import ServiceCard
 from .geography import Place, postcode_record
@@ -212,11 +213,11 @@ def borough_refs(session: Session) -> dict[str, BoroughRef]:
 def catalogue_snapshot(session: Session) -> CatalogueSnapshot:
     """Every published service as plain values, built once per data version and process."""
 
-    def build() -> CatalogueSnapshot:
-        sites = site_infos(session)
-        rows = candidate_services(session)
+    def build(reader: Session) -> CatalogueSnapshot:
+        sites = site_infos(reader)
+        rows = candidate_services(reader)
         index = CatalogueIndex(service_info(s, sites.get(s.id, ())) for s in rows)
-        boroughs = borough_refs(session)
+        boroughs = borough_refs(reader)
         warm(index, boroughs, date.today())
         return CatalogueSnapshot(
             index=index,
@@ -224,7 +225,8 @@ def catalogue_snapshot(session: Session) -> CatalogueSnapshot:
             boroughs=boroughs,
         )
 
-    return _catalogues.get(data_version(session), build)
+    version = data_version(session)
+    return _catalogues.get(version, lambda: read_lag_tolerant(session, build, version))
 
 
 def find(
