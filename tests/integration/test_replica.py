@@ -150,12 +150,16 @@ def replicated(tmp_path_factory, app):
 
 
 def _replayed(app, standby) -> None:
-    """Wait until the standby has replayed everything the primary has written so far."""
+    """Wait until the standby has replayed everything the primary has written so far.
+
+    The insert position, not the write position: the test cluster commits asynchronously
+    (``synchronous_commit=off``), so a commit's record may not be written out yet.
+    """
     primary = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     follower = create_engine(app.config["DATABASE_REPLICA_URL"])
     try:
         with primary.connect() as connection:
-            lsn = connection.scalar(text("SELECT pg_current_wal_lsn()::text"))
+            lsn = connection.scalar(text("SELECT pg_current_wal_insert_lsn()::text"))
         deadline = time.monotonic() + 30
         while True:
             with follower.connect() as connection:
