@@ -165,3 +165,10 @@ def test_stop_words_are_ignored_on_both_databases():
     assert search_terms("The Way Out") == ("way",)
     assert search_terms("of the and") == ()
     assert {"the", "and", "not", "s"} <= STOP_WORDS
+
+
+@pytest.mark.parametrize("typed", ['"', "'", '"mentoring', "NEAR(", "*", "a:b & c", "%_%", "\u00a0", "x" * 200])
+def test_awkward_searches_are_answered_not_500(client, typed):
+    page = client.get("/services", query_string={"q": typed})
+    assert page.status_code == 200
+    assert client.get("/api/services", query_string={"q": typed}).status_code == 200
