@@ -52,17 +52,18 @@ WORDS = ["Pathways", "Bridge", "Horizon", "Compass", "Anchor", "Step", "Harbour"
 
 
 def _london_points(directory: PostcodeDirectory, codes: list[str], n: int, rng: random.Random):
-    """``n`` random (la_code, lat, lon) points at real London postcodes (reservoir sample)."""
-    sample: list[tuple[str, float, float]] = []
-    for i, (la_code, lat, lon, _e, _n) in enumerate(directory.points(codes)):
+    """``n`` random (la_code, lat, lon, easting, northing) points at real London postcodes
+    (reservoir sample)."""
+    sample: list[tuple[str, float, float, float, float]] = []
+    for i, (la_code, lat, lon, easting, northing) in enumerate(directory.points(codes)):
         if lat is None or lon is None:
             continue
         if len(sample) < n:
-            sample.append((la_code, lat, lon))
+            sample.append((la_code, lat, lon, easting, northing))
         else:
             j = rng.randrange(i + 1)
             if j < n:
-                sample[j] = (la_code, lat, lon)
+                sample[j] = (la_code, lat, lon, easting, northing)
     if not sample:
         raise RuntimeError("The postcode directory has no London points: build it first.")
     while len(sample) < n:  # only if the directory is tiny
@@ -229,13 +230,15 @@ def populate(
             "postcode": None,
             "lat": lat,
             "lon": lon,
+            "easting": easting,
+            "northing": northing,
             "borough_id": boroughs.get(la_code),
             "opening_details": None,
             "uuid": ident("site", k),
             "created_at": now,
             "updated_at": now,
         }
-        for k, (la_code, lat, lon) in enumerate(points)
+        for k, (la_code, lat, lon, easting, northing) in enumerate(points)
     ]
 
     for model, rows in (

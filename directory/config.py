@@ -42,6 +42,9 @@ class Config:
     # How long a write waits for other writers before its request answers 503 (well inside
     # gunicorn's 30 s worker timeout).
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "10000"))
+    # A streaming replica for reads that tolerate a little lag (directory/replica.py).
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL") or None
+    DATABASE_REPLICA_RETRY_SECONDS = float(os.environ.get("DATABASE_REPLICA_RETRY_SECONDS", "30"))
     POSTCODE_DIRECTORY = os.environ.get("POSTCODE_DIRECTORY") or str(
         INSTANCE_DIR / "postcodes.sqlite"
     )
@@ -81,6 +84,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    DATABASE_REPLICA_URL = None
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = True
     MAIL_SERVER = None

@@ -36,8 +36,27 @@ UNVERSIONED_TABLES = frozenset(
 EXTENSION_TABLES = frozenset({"spatial_ref_sys", "geometry_columns", "geography_columns"})
 
 
+# Kept by the database itself, made per dialect by migration 0008: the text search index
+# (with FTS5's shadow tables) and the site's PostGIS point with its spatial index.
+SEARCH_INDEX_TABLE = "service_search"
+DATABASE_OWNED_COLUMNS = frozenset({("site", "point")})
+DATABASE_OWNED_INDEXES = frozenset({"ix_site_point"})
+
+
 def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
-    return not (type_ == "table" and reflected and compare_to is None and name in EXTENSION_TABLES)
+    if not reflected or compare_to is not None:
+        return True
+    if type_ == "table":
+        return not (
+            name in EXTENSION_TABLES
+            or name == SEARCH_INDEX_TABLE
+            or name.startswith(f"{SEARCH_INDEX_TABLE}_")
+        )
+    if type_ == "column":
+        return (obj.table.name, name) not in DATABASE_OWNED_COLUMNS
+    if type_ == "index":
+        return name not in DATABASE_OWNED_INDEXES
+    return True
 
 
 # Requests that cannot write: their transactions stay deferred, so they run side by side.

@@ -6,7 +6,7 @@
 # Installs Debian's postgresql and postgis packages when they are missing, makes a cluster
 # in a temporary folder (initdb refuses root, so the server runs as the `postgres` user),
 # listens on 127.0.0.1 on a free port, creates a database with PostGIS, exports
-# TEST_DATABASE_URL for the command, and stops and removes the cluster afterwards,
+# TEST_DATABASE_URL for the command (it can be copied with pg_basebackup: the replica test), and stops and removes the cluster afterwards,
 # whatever the command's outcome. The command's exit code is this script's.
 set -euo pipefail
 
@@ -44,7 +44,7 @@ trap stop EXIT
 
 echo "Starting a throwaway PostgreSQL ${PG_VERSION} cluster on 127.0.0.1:${PORT}..."
 as_postgres "'$PG_BIN/initdb' -D '$CLUSTER/data' -A trust -U postgres -E UTF8 --locale=C.UTF-8" >/dev/null
-as_postgres "'$PG_BIN/pg_ctl' -D '$CLUSTER/data' -l '$CLUSTER/server.log' -w -o \"-p $PORT -k '$CLUSTER' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start" >/dev/null
+as_postgres "'$PG_BIN/pg_ctl' -D '$CLUSTER/data' -l '$CLUSTER/server.log' -w -o \"-p $PORT -k '$CLUSTER' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_level=replica -c max_wal_senders=4\" start" >/dev/null
 as_postgres "'$PG_BIN/psql' -h 127.0.0.1 -p $PORT -U postgres -qAt -c 'CREATE DATABASE directory_test'"
 as_postgres "'$PG_BIN/psql' -h 127.0.0.1 -p $PORT -U postgres -d directory_test -qAt -c 'CREATE EXTENSION postgis'"
 

@@ -6,6 +6,7 @@ Everything here is built from ONS data shipped in PyPI packages (no network at r
 """
 
 from directory.geo.authorities import authority_name, london_authorities
+from directory.geo.nearby import sites_within
 from directory.geo.postcode_directory import (
     BuildSummary,
     DirectoryMissing,
@@ -22,4 +23,5 @@ __all__ = [
     "build_directory",
     "ensure_directory",
     "london_authorities",
+    "sites_within",
 ]

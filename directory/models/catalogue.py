@@ -12,10 +12,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
     Text,
+    event,
+    inspect,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -193,11 +196,32 @@ class Site(Record, db.Model):
     postcode: Mapped[str | None] = mapped_column(String(8))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    # The same point in British National Grid metres (kept in step with lat/lon on flush).
+    easting: Mapped[float | None] = mapped_column(Float)
+    northing: Mapped[float | None] = mapped_column(Float)
     borough_id: Mapped[int | None] = mapped_column(ForeignKey("borough.id"))
     opening_details: Mapped[str | None] = mapped_column(Text)
 
     service: Mapped[Service] = relationship(back_populates="sites")
     borough: Mapped[Borough | None] = relationship()
+
+    __table_args__ = (Index("ix_site_grid", "easting", "northing"),)
+
+
+@event.listens_for(Site, "before_insert")
+@event.listens_for(Site, "before_update")
+def _keep_grid_point(_mapper, _connection, site: Site) -> None:
+    """Give a site placed by lat/lon alone (a form, a test, a revision) its BNG point."""
+    if site.lat is None or site.lon is None:
+        site.easting = site.northing = None
+        return
+    state = inspect(site)
+    moved = state.attrs.lat.history.has_changes() or state.attrs.lon.history.has_changes()
+    placed = state.attrs.easting.history.has_changes() or state.attrs.northing.history.has_changes()
+    if site.easting is None or site.northing is None or (moved and not placed):
+        from ..geo.grid import to_grid
+
+        site.easting, site.northing = to_grid(site.lat, site.lon)
 
 
 class Citation(db.Model):

@@ -22,11 +22,11 @@ from ..models import (
     Citation,
     Cohort,
     Dataset,
-    Organisation,
     Service,
     Site,
 )
 from ..models.catalogue import service_borough, service_category, service_cohort
+from . import search
 
 PUBLISHED = "published"
 
@@ -108,10 +108,6 @@ def service_options():
     )
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def available_in_borough(borough_id: int):
     """Services delivered in a borough: named for it, pan-London, or with a site there."""
     named = select(service_borough.c.service_id).where(service_borough.c.borough_id == borough_id)
@@ -143,17 +139,9 @@ def filter_services(stmt, session: Session, filters: ServiceFilters):
         )
     if filters.status:
         stmt = stmt.where(Service.status == filters.status)
-    if filters.text:
-        pattern = f"%{_escape_like(filters.text)}%"
-        org_match = select(Organisation.id).where(Organisation.name.ilike(pattern, escape="\\"))
-        stmt = stmt.where(
-            or_(
-                Service.name.ilike(pattern, escape="\\"),
-                Service.summary.ilike(pattern, escape="\\"),
-                Service.description.ilike(pattern, escape="\\"),
-                Service.organisation_id.in_(org_match),
-            )
-        )
+    if filters.text and filters.text.strip():
+        matches = search.matching_services(session, filters.text)
+        stmt = stmt.join(matches, matches.c.service_id == Service.id).order_by(matches.c.rank)
     return stmt
 
 

@@ -29,6 +29,7 @@ from ..core.coverage import (
 )
 from ..geo.postcode_directory import PostcodeDirectory
 from ..models import Borough, Dataset, Service, Site
+from ..replica import read_lag_tolerant
 from . import read_model
 from .catalogue import NotFound, ServiceCard
 from .read_model import PublishedCatalogue
@@ -175,7 +176,7 @@ def site_markers(
     version = snap.version
     today = today or date.today()
 
-    def load() -> SiteList:
+    def load(reader: Session) -> SiteList:
         services = {s.id: s for s in snap.services if is_running(s, today)}
         if category:
             services = {i: s for i, s in services.items() if category in s.categories}
@@ -188,7 +189,7 @@ def site_markers(
         )
         if borough:
             stmt = stmt.where(Borough.code == borough)
-        rows = session.execute(stmt).all() if services else []
+        rows = reader.execute(stmt).all() if services else []
         located = [r for r in rows if r.lat is not None and r.lon is not None]
         from ..core.vocabulary import CATEGORIES
 
@@ -208,7 +209,10 @@ def site_markers(
         )
         return SiteList(markers, len(located), len(rows) - len(located), version)
 
-    return _analyses.get_or_compute((version, today, "sites", category, borough, limit), load)
+    return _analyses.get_or_compute(
+        (version, today, "sites", category, borough, limit),
+        lambda: read_lag_tolerant(session, load, version),
+    )
 
 
 @dataclass(frozen=True)

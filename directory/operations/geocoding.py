@@ -34,4 +34,5 @@ class Geocoder:
             )
         site.postcode = record.postcode
         site.lat, site.lon = record.lat, record.lon
+        site.easting, site.northing = record.easting, record.northing
         site.borough = self.session.scalar(select(Borough).where(Borough.code == record.la_code))

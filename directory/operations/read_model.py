@@ -25,6 +25,7 @@ from ..core.types import Area, ServiceInfo, SiteInfo
 from ..models import BCU, PDU, Borough, Category, Cohort, KnownAbsence, MinimumOfferItem, Service, Site
 from . import catalogue
 from .catalogue import ServiceCard
+from ..replica import read_lag_tolerant
 from .versioning import LatestSnapshot, data_version
 
 # While one thread builds a new version, the others read the previous one (see LatestSnapshot):
@@ -140,10 +141,10 @@ def published(session: Session, version: tuple | None = None) -> PublishedCatalo
 
     version = version or data_version(session)
 
-    def build() -> PublishedCatalogue:
-        areas, shapes = _areas(session)
-        sites = _sites(session)
-        rows = _services(session)
+    def build(reader: Session) -> PublishedCatalogue:
+        areas, shapes = _areas(reader)
+        sites = _sites(reader)
+        rows = _services(reader)
         services = tuple(service_info(s, sites.get(s.id, ())) for s in rows)
         index = CatalogueIndex(services)
         boroughs = {a.code: a for a in areas}
@@ -155,18 +156,18 @@ def published(session: Session, version: tuple | None = None) -> PublishedCatalo
             services=services,
             cards={s.id: catalogue.service_card(s) for s in rows},
             index=index,
-            offer=_offer(session),
-            absences=_absences(session),
+            offer=_offer(reader),
+            absences=_absences(reader),
             commissioners={s.id: tuple(o.name for o in s.commissioners) for s in rows},
             borough_shapes=shapes,
             bcu_shapes={
                 code: (name, shape)
-                for code, name, shape in session.execute(
+                for code, name, shape in reader.execute(
                     select(BCU.code, BCU.name, BCU.boundary_geojson).order_by(BCU.name)
                 )
                 if shape
             },
-            last_updated=session.scalar(select(func.max(Service.updated_at))),
+            last_updated=reader.scalar(select(func.max(Service.updated_at))),
         )
 
-    return _published.get(version, build)
+    return _published.get(version, lambda: read_lag_tolerant(session, build, version))
