@@ -44,8 +44,12 @@ run: seed
 	@echo "Serving on http://127.0.0.1:$(PORT)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# The whole suite on SQLite, then again on a throwaway PostgreSQL + PostGIS cluster that
+# scripts/with-postgres.sh installs, starts and removes (browser tests: SQLite only).
 test: $(STAMP) browser postcodes
 	$(BIN)/python -m pytest
+	@echo "The suite again on PostgreSQL 15 + PostGIS 3:"
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest -m "not e2e" -p no:cacheprovider
 
 bench: $(STAMP) postcodes
 	$(BIN)/python bench/run_all.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -20,6 +21,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    if app.debug and "SESSION_COOKIE_SECURE" not in os.environ:
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = False
+    from .web.security import RowIdConverter
+
+    app.url_map.converters["int"] = RowIdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     from .web.json import FastJSONProvider
 
@@ -39,11 +45,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     with app.app_context():
         configure_engine(db.engine)
-    from .web import errors, health, layout
+    from .web import errors, health, layout, security
 
     layout.init_app(app)
     errors.init_app(app)
     health.init_app(app)
+    security.init_app(app)
     from .auth.guards import init_login
 
     init_login(app)
@@ -57,7 +64,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .maps.routes import bp as maps_bp
     from .offer_cli import offer_cli
     from .providers.routes import bp as providers_bp
-    from .cli import data_cli, seed_cli
+    from .cli import backup_command, data_cli, restore_command, seed_cli
     from .geo.cli import geo_cli
 
     app.register_blueprint(catalogue_bp)
@@ -73,4 +80,6 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.cli.add_command(geo_cli)
     app.cli.add_command(offer_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     return app

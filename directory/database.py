@@ -16,6 +16,14 @@ UNVERSIONED_TABLES = frozenset(
 )
 
 
+# Tables an extension makes and owns (PostGIS): never the migrations' business.
+EXTENSION_TABLES = frozenset({"spatial_ref_sys", "geometry_columns", "geography_columns"})
+
+
+def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
+    return not (type_ == "table" and reflected and compare_to is None and name in EXTENSION_TABLES)
+
+
 def configure_engine(engine: Engine) -> None:
     """SQLite: enforce foreign keys and let SQLAlchemy own transactions (so savepoints work)."""
     if engine.dialect.name != "sqlite" or getattr(engine, "_directory_configured", False):
@@ -50,8 +58,11 @@ def touch_changed_records(session: Session, _context, _instances) -> None:
 
 def bump_data_version(session: Session) -> None:
     """Move the data version on, in the writing transaction (so a rollback undoes it too)."""
+    move_data_version(session.connection())
+
+
+def move_data_version(connection) -> None:
     values = {"number": DataVersion.number + 1, "changed_at": utcnow()}
-    connection = session.connection()
     moved = connection.execute(update(DataVersion).where(DataVersion.id == ROW_ID).values(values))
     if moved.rowcount == 0:
         connection.execute(

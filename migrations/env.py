@@ -89,6 +89,9 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    from directory.database import include_in_migrations
+
+    conf_args.setdefault("include_object", include_in_migrations)
 
     connectable = get_engine()
 

@@ -20,7 +20,7 @@ def _optional_int(value):
 
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=_choices(ROLES.items()), validators=[DataRequired(message="Choose a role.")])
-    organisation_id = SelectField("Organisation (providers only)", coerce=_optional_int, choices=_choices([]), validate_choice=False)
+    organisation_id = SelectField("Organisation (providers only)", coerce=_optional_int, choices=_choices([]))
     active = BooleanField("Can sign in")
 
     def set_organisations(self, choices: list[tuple[int, str]]) -> None:

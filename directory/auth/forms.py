@@ -4,19 +4,36 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, TextAreaField
-from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 
-from ..core.accounts import MIN_PASSWORD_LENGTH, password_problem
+from ..core.accounts import MAX_EMAIL_LENGTH, MIN_PASSWORD_LENGTH, looks_like_email, password_problem
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.org."
+
+
+def email_address(form, field) -> None:
+    """The length first, and nothing more after it fails; then a linear shape check."""
+    value = field.data or ""
+    if len(value) > MAX_EMAIL_LENGTH:
+        raise StopValidation(f"Email address must be {MAX_EMAIL_LENGTH} characters or fewer.")
+    if not looks_like_email(value):
+        raise StopValidation(EMAIL_MESSAGE)
 
 
 def email_field(label: str, required: bool = True, **kwargs):
     first = DataRequired(message="Enter your email address.") if required else Optional()
     return EmailField(
         label,
-        validators=[first, Length(max=254), Regexp(EMAIL_PATTERN, message=EMAIL_MESSAGE)],
+        validators=[first, email_address],
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
         **kwargs,
     )

@@ -19,8 +19,15 @@ def _address() -> str | None:
     return request.remote_addr
 
 
-def _submitted_email() -> str:
-    return "login:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+def _email_from_here() -> str:
+    """The throttle's key: the email typed *and* where from, so nobody elsewhere can use
+    up someone's attempts (or learn whether their account exists)."""
+    email = accounts.normalise_email(request.form.get("email", "")[:254])
+    return f"login:{email}|{_address()}"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 400
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -46,9 +53,20 @@ def _start_session(acct) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
 @limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_submitted_email
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+    methods=["POST"],
+    error_message="Too many sign-in attempts from here. Wait a few minutes and try again.",
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS"],
+    methods=["POST"],
+    key_func=_email_from_here,
+    deduct_when=_failed,
+    error_message=(
+        "Too many failed sign-in attempts for this email address from here. Wait 15 minutes "
+        "and try again, or ask an administrator to set a new password."
+    ),
 )
 def login():
     if current_user.is_authenticated:
@@ -80,7 +98,7 @@ def logout():
     accounts.record_logout(db.session, account(), _address())
     logout_user()
     session.clear()
-    flash("You have signed out.", "success")
+    flash("You have signed out, on this device and every other.", "success")
     return redirect(url_for("catalogue.home"))
 
 

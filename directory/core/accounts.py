@@ -31,8 +31,7 @@ PERMISSIONS = MappingProxyType(
 )
 
 MIN_PASSWORD_LENGTH = 12
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
+MAX_EMAIL_LENGTH = 254
 STALE_AFTER = timedelta(days=183)  # about six months
 
 
@@ -79,16 +78,22 @@ def password_problem(password: str, email: str = "") -> str | None:
     return None
 
 
+def looks_like_email(text: str) -> bool:
+    """One "@" with text before it, and a domain with a dot inside it; no spaces.
+
+    Linear in the length, and refuses anything over 254 characters before looking (a
+    backtracking pattern here once let one long address hold a worker for many seconds).
+    """
+    if not text or len(text) > MAX_EMAIL_LENGTH or any(c.isspace() for c in text):
+        return False
+    local, _, domain = text.partition("@")
+    if not local or not domain or "@" in domain:
+        return False
+    return any(0 < i < len(domain) - 1 for i, c in enumerate(domain) if c == ".")
+
+
 def is_locked(locked_until: datetime | None, now: datetime) -> bool:
     return locked_until is not None and locked_until > now
-
-
-def after_failure(failed: int, now: datetime) -> tuple[int, datetime | None]:
-    """The failed-attempt count and lock time after one more failure."""
-    failed += 1
-    if failed >= MAX_FAILED_LOGINS:
-        return 0, now + LOCKOUT
-    return failed, None
 
 
 def is_stale(last_confirmed: datetime | None, created: datetime | None, now: datetime) -> bool:

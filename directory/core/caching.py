@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-__all__ = ["BoundedCache"]
+__all__ = ["BoundedCache", "LatestValue"]
 
 
 class BoundedCache:
@@ -65,3 +65,51 @@ class BoundedCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+_MISSING = object()
+
+
+class LatestValue:
+    """The newest value of one thing that is rebuilt whenever its version changes.
+
+    One thread builds the value for a new version; while it does, the other threads are
+    given the previous version's value rather than waiting (a catalogue snapshot takes a
+    second or more at scale). Only when there is no previous value do they wait for the
+    build. A build that fails keeps the previous value, and the next caller tries again.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version: Hashable = None
+        self._value: Any = _MISSING
+        self._building: dict[Hashable, threading.Lock] = {}
+
+    def compute(self, compute: Callable[[], Any]) -> Any:
+        """How a value is built: a hook for subclasses."""
+        return compute()
+
+    def get(self, version: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if self._value is not _MISSING and self._version == version:
+                return self._value
+            previous = self._value
+            building = self._building.setdefault(version, threading.Lock())
+        if not building.acquire(blocking=previous is _MISSING):
+            return previous  # another thread is building this version: serve the last one
+        try:
+            with self._lock:
+                if self._value is not _MISSING and self._version == version:
+                    return self._value  # built while this thread waited
+            value = self.compute(compute)
+            with self._lock:
+                self._version, self._value = version, value
+            return value
+        finally:
+            with self._lock:
+                self._building.pop(version, None)
+            building.release()
+
+    @property
+    def version(self) -> Hashable:
+        return self._version

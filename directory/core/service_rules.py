@@ -6,6 +6,7 @@ dict means the record is consistent. Field names match the service form's.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date
 
@@ -13,6 +14,8 @@ from .oocd import RULES, OocdRules
 from .vocabulary import DISPOSALS
 
 OLDEST_AGE = 120
+MOST_HOURS = 1000
+MOST_WEEKS = 520
 
 
 def _number(values: Mapping, name: str):
@@ -20,8 +23,19 @@ def _number(values: Mapping, name: str):
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def _not_finite(values: Mapping) -> dict[str, str]:
+    """Numbers that are not numbers (inf, nan) never reach a record, whatever sent them."""
+    return {
+        name: "Enter a number, like 12 or 7.5."
+        for name, value in values.items()
+        if isinstance(value, float) and not math.isfinite(value)
+    }
+
+
 def check_service(values: Mapping, rules: OocdRules = RULES) -> dict[str, str]:
-    errors: dict[str, str] = {}
+    errors = _not_finite(values)
+    if errors:
+        return errors
 
     min_age, max_age = _number(values, "min_age"), _number(values, "max_age")
     for name, value in (("min_age", min_age), ("max_age", max_age)):
@@ -57,10 +71,12 @@ def check_service(values: Mapping, rules: OocdRules = RULES) -> dict[str, str]:
     kinds = set(values.get("oocd_condition_kinds") or ())
     hours = _number(values, "oocd_hours")
     weeks = _number(values, "oocd_completion_weeks")
-    if hours is not None and hours <= 0:
-        errors["oocd_hours"] = "Hours must be more than 0."
-    if weeks is not None and weeks <= 0:
-        errors["oocd_completion_weeks"] = "Completion time must be more than 0 weeks."
+    if hours is not None and not 0 < hours <= MOST_HOURS:
+        errors["oocd_hours"] = f"Hours must be more than 0 and at most {MOST_HOURS}."
+    if weeks is not None and not 0 < weeks <= MOST_WEEKS:
+        errors["oocd_completion_weeks"] = (
+            f"Completion time must be more than 0 weeks and at most {MOST_WEEKS}."
+        )
     if (kinds or hours is not None or weeks is not None) and not disposals:
         errors["oocd_disposals"] = (
             "Select the out-of-court disposals this service can be a condition of, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 
 
 def slugify(text: str, max_length: int = 80) -> str:
@@ -12,10 +13,12 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug[:max_length].rstrip("-") or "record"
 
 
-def unique_slug(base: str, taken) -> str:
-    """``base``, or ``base-2``, ``base-3``... whichever ``taken(slug)`` says is free."""
-    slug, n = base, 1
-    while taken(slug):
+def unique_slug(base: str, taken: Collection[str]) -> str:
+    """``base``, or the first free ``base-2``, ``base-3``... given the slugs already taken
+    (the caller reads those starting with ``base`` in one query)."""
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
         n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return f"{base}-{n}"

@@ -1,25 +1,26 @@
-"""Folium maps from plain figures: borough choropleths and clustered delivery sites.
+"""Map documents from plain figures: borough choropleths and clustered delivery sites.
 
 The builder knows nothing of the database or the request: the views pass it areas,
-numbers and links, and get back a complete HTML document (``m.get_root().render()``)
-that a page embeds in an ``<iframe srcdoc>``.
+numbers and links, and get back a complete HTML document that a page shows in a
+sandboxed ``<iframe>`` served from its own address (``/maps/.../frame``).
 
-Escaping: everything shown in a tooltip or popup goes through :func:`safe`, because
-folium writes popup and tooltip content into JavaScript template literals and sets it as
-HTML. ``safe`` escapes HTML (``<>&"'``) and the characters that mean something inside a
-template literal (`````, ``$``, ``\\``), so a provider's text always shows as text.
+Safety: folium renders its own output a second time as a Jinja template, so any text in
+a folium element is template source. Nothing shown on a map is therefore given to folium:
+folium draws only the empty base map, and everything the map shows (areas, tooltips,
+sites, popups, the legend) travels as one JSON document that :func:`_with_data` writes
+into the finished page after folium is done, escaped once for a ``<script>`` element.
+``static/js/map-layers.js`` builds the layers from it and puts all text in with
+``textContent``, so a provider's words are only ever text.
 """
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import folium
-from folium.plugins import FastMarkerCluster
 
 LONDON = (51.4893, -0.1441)
 ZOOM = 10
@@ -37,12 +38,19 @@ CATEGORY_COLOURS = (
     "#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#b58840", "#d53880",
     "#28a197", "#505a5f", "#85994b", "#912b88", "#003078", "#6f72af", "#5694ca", "#0b0c0c",
 )
+LAYERS_SCRIPT = "js/map-layers.js"
 
 
-def safe(value: object) -> str:
-    """Text made safe for folium's HTML-in-JavaScript-template-literal popups and tooltips."""
-    text = html.escape("" if value is None else str(value), quote=True)
-    return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+def script_json(value: object) -> str:
+    """JSON that is inert inside an HTML ``<script>`` element (the one escaping boundary)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 @lru_cache(maxsize=256)
@@ -94,94 +102,72 @@ CLUSTER_CSS = (
 )
 
 
-def _self_hosted(element, assets: str, js, css) -> None:
-    """Load scripts from the app's own static/vendor, not folium's CDNs (which may be unreachable).
+def _base_map(assets: str, *, clusters: bool = False) -> folium.Map:
+    """The empty base map, loading Leaflet from the app's own static/vendor (not a CDN).
 
     Only Leaflet (and the cluster plugin) are needed: the jQuery, Bootstrap and icon fonts
     folium adds by default serve features these maps do not use.
     """
-    element.default_js = [(name, f"{assets}/{path}") for name, path in js]
-    element.default_css = [(name, f"{assets}/{path}") for name, path in css]
-
-
-def _base_map(assets: str) -> folium.Map:
     m = folium.Map(location=LONDON, zoom_start=ZOOM, tiles=TILES, control_scale=True,
                    prefer_canvas=False)
-    _self_hosted(m, assets, LEAFLET_JS, LEAFLET_CSS)
+    js, css = LEAFLET_JS + (CLUSTER_JS if clusters else ()), LEAFLET_CSS + (
+        CLUSTER_CSS if clusters else ()
+    )
+    m.default_js = [(name, f"{assets}/{path}") for name, path in js]
+    m.default_css = [(name, f"{assets}/{path}") for name, path in css]
     return m
 
 
-def _tooltip_html(area: MapArea) -> str:
-    rows = "".join(f"<br>{safe(label)}: {safe(value)}" for label, value in area.lines)
-    return f"<strong>{safe(area.name)}</strong> ({safe(area.code)}){rows}"
-
-
-def _legend_html(title: str, entries: Sequence[LegendEntry]) -> str:
-    items = "".join(
-        f'<li><span style="display:inline-block;width:14px;height:14px;margin-right:6px;'
-        f'border:1px solid #0b0c0c;background:{safe(e.colour)}"></span>{safe(e.label)}</li>'
-        for e in entries
+def _with_data(m: folium.Map, data: dict, script_url: str) -> str:
+    """Folium's document for the empty map, with the map's data and layer script added."""
+    document = m.get_root().render()
+    payload = {"map": m.get_name(), **data}
+    tail = (
+        f'<script type="application/json" id="map-data">{script_json(payload)}</script>\n'
+        f'<script src="{script_url}"></script>\n'
     )
-    return (
-        '<div style="position:fixed;bottom:24px;left:10px;z-index:9999;background:#fff;'
-        'padding:8px 10px;border:2px solid #0b0c0c;font:14px Arial,sans-serif;max-width:60%">'
-        f'<strong>{safe(title)}</strong><ul style="list-style:none;margin:4px 0 0;padding:0">'
-        f"{items}</ul></div>"
-    )
+    at = document.rfind("</html>")  # after folium's own script, which makes the map
+    if at < 0:
+        return document + tail
+    return document[:at] + tail + document[at:]
 
 
-def choropleth_map(spec: Choropleth, assets: str = "/static/vendor") -> str:
+def _legend(title: str, entries: Sequence[LegendEntry]) -> dict:
+    return {"title": title, "entries": [[e.colour, e.label] for e in entries]}
+
+
+def choropleth_map(spec: Choropleth, assets: str = "/static/vendor",
+                   script_url: str = "/static/" + LAYERS_SCRIPT) -> str:
     """A borough choropleth (with an optional toggleable outline layer) as an HTML document."""
-    m = _base_map(assets)
     features = [
         {
             "type": "Feature",
             "id": area.code,
             "properties": {
-                "code": area.code,
                 "fill": spec.colour_of.get(area.code, "#ffffff"),
                 "none": area.value == 0,
-                "tooltip": _tooltip_html(area),
+                "tooltip": {"title": area.name, "code": area.code,
+                            "lines": [[label, str(value)] for label, value in area.lines]},
             },
             "geometry": simplified(area.geometry),
         }
         for area in spec.areas
         if area.geometry
     ]
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        name=spec.title,
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"],
-            "fillOpacity": 0.75,
-            "color": "#0b0c0c",
-            "weight": 3 if f["properties"]["none"] else 1,
-            "dashArray": "6 4" if f["properties"]["none"] else None,
-        },
-        highlight_function=lambda f: {"weight": 4, "color": "#ffdd00"},
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
-        zoom_on_click=False,
-    ).add_to(m)
+    layers: list[dict] = [{"kind": "areas", "name": spec.title, "features": features}]
     if spec.outlines:
-        outline_features = [
-            {
-                "type": "Feature",
-                "properties": {"name": safe(name)},
-                "geometry": simplified(geometry),
-            }
-            for name, geometry in spec.outlines
-            if geometry
-        ]
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": outline_features},
-            name=spec.outlines_name,
-            style_function=lambda f: {"fill": False, "color": "#4c2c92", "weight": 3},
-            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-            show=True,
-        ).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    m.get_root().html.add_child(folium.Element(_legend_html(spec.title, spec.legend)))
-    return m.get_root().render()
+        layers.append({
+            "kind": "outlines",
+            "name": spec.outlines_name,
+            "features": [
+                {"type": "Feature", "properties": {"name": name},
+                 "geometry": simplified(geometry)}
+                for name, geometry in spec.outlines
+                if geometry
+            ],
+        })
+    data = {"layers": layers, "layer_control": True, "legend": _legend(spec.title, spec.legend)}
+    return _with_data(_base_map(assets), data, script_url)
 
 
 @dataclass(frozen=True)
@@ -191,20 +177,8 @@ class SitePin:
     colour: str
     title: str  # tooltip: service name
     popup_lines: tuple[str, ...]  # plain text lines
-    link_url: str
+    link_url: str  # an address on this site, starting with "/"
     link_text: str
-
-
-# Each row is [lat, lon, fill colour, popup HTML, tooltip HTML], all text already escaped
-# by ``safe`` in Python; the callback only hands the strings to Leaflet.
-_SITE_CALLBACK = """function (row) {
-    var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
-        radius: 8, color: '#0b0c0c', weight: 1, fill: true, fillColor: row[2], fillOpacity: 0.9
-    });
-    marker.bindPopup(row[3], {maxWidth: 300});
-    marker.bindTooltip(row[4]);
-    return marker;
-}"""
 
 
 def sites_map(
@@ -212,27 +186,24 @@ def sites_map(
     legend: Sequence[LegendEntry],
     title: str,
     assets: str = "/static/vendor",
+    script_url: str = "/static/" + LAYERS_SCRIPT,
 ) -> str:
     """Delivery sites as clustered circle markers, coloured by category, with popups.
 
-    Uses folium's ``FastMarkerCluster`` (a ``MarkerCluster`` that builds its markers in the
-    browser from one data array): about 250 bytes a site instead of about 2 kB, so a map
-    of 1,000 sites stays under half a megabyte.
+    Each site is one short row of plain values, and the markers are made in the browser:
+    about 250 bytes a site, so a map of 1,000 sites stays under half a megabyte.
     """
-    m = _base_map(assets)
-    rows = []
-    for pin in pins:
-        body = "<br>".join(safe(line) for line in pin.popup_lines if line)
-        popup = (
-            f"<div><strong>{safe(pin.title)}</strong><br>{body}<br>"
-            f'<a href="{safe(pin.link_url)}" target="_top">{safe(pin.link_text)}</a></div>'
-        )
-        rows.append([round(pin.lat, 6), round(pin.lon, 6), pin.colour, popup, safe(pin.title)])
-    cluster = FastMarkerCluster(rows, callback=_SITE_CALLBACK, name=title, control=False)
-    _self_hosted(cluster, assets, CLUSTER_JS, CLUSTER_CSS)
-    cluster.add_to(m)
-    m.get_root().html.add_child(folium.Element(_legend_html(title, legend)))
-    return m.get_root().render()
+    rows = [
+        [round(pin.lat, 6), round(pin.lon, 6), pin.colour, pin.title,
+         [line for line in pin.popup_lines if line], pin.link_url, pin.link_text]
+        for pin in pins
+    ]
+    data = {
+        "layers": [{"kind": "sites", "name": title, "rows": rows}],
+        "layer_control": False,
+        "legend": _legend(title, legend),
+    }
+    return _with_data(_base_map(assets, clusters=True), data, script_url)
 
 
 def count_bins(values: Sequence[float]) -> list[tuple[float, float]]:
@@ -273,6 +244,6 @@ __all__ = [
     "colour_for_count",
     "colour_for_gaps",
     "count_bins",
-    "safe",
+    "script_json",
     "sites_map",
 ]

@@ -4,6 +4,7 @@
     /maps/coverage              services per borough for a category (choropleth + table)
     /maps/gaps                  missing minimum-offer categories (choropleth + table)
     /maps/sites                 delivery sites, clustered and coloured by category
+    /maps/<map>/frame           the map document itself, for the pages' sandboxed iframes
     /gaps.csv                   borough (or BCU/PDU) x category figures
     /gaps.geojson               borough polygons with the gap figures
     /boroughs/<code>/profile    printable borough profile for board papers
@@ -19,13 +20,13 @@ import io
 import json
 
 from flask import Blueprint, Response, render_template, request, url_for
-from markupsafe import Markup, escape
 
 from ..core.coverage import AGE_BANDS, parse_map_query
 from ..core.queries import InvalidInput, first
 from ..extensions import db
 from ..operations import coverage
 from ..web.postcodes import postcode_directory
+from ..web.security import map_frame_response
 from . import builder, figures
 
 bp = Blueprint("maps", __name__)
@@ -35,9 +36,9 @@ def _query():
     return parse_map_query(request.args.to_dict(flat=False))
 
 
-def _srcdoc(html: str) -> Markup:
-    """The map document escaped once, for an iframe's srcdoc attribute."""
-    return Markup(escape(html))
+def _frame_url(endpoint: str) -> str:
+    """The address of a page's map document: the same filters, one level down."""
+    return url_for(endpoint, **request.args.to_dict(flat=False))
 
 
 def _page_context(report=None):
@@ -66,22 +67,32 @@ def _assets() -> str:
     return url_for("static", filename="vendor").rstrip("/")
 
 
+def _layers_script() -> str:
+    return url_for("static", filename=builder.LAYERS_SCRIPT)
+
+
+@bp.get("/maps/coverage/frame")
+def coverage_frame():
+    query = _query()
+    report = coverage.gap_report(db.session, postcode_directory(), query)
+    return map_frame_response(coverage.memo(
+        report.version,
+        ("coverage-map", query.category, query.cohort, query.band, query.distance_km),
+        lambda: builder.choropleth_map(
+            figures.coverage_choropleth(report, query.category), _assets(), _layers_script()
+        ),
+    ))
+
+
 @bp.get("/maps/coverage")
 def coverage_map():
     query = _query()
     report = coverage.gap_report(db.session, postcode_directory(), query)
-    srcdoc = coverage.memo(
-        report.version,
-        ("coverage-map", query.category, query.cohort, query.band, query.distance_km),
-        lambda: _srcdoc(builder.choropleth_map(
-            figures.coverage_choropleth(report, query.category), _assets()
-        )),
-    )
     values = [r.services for r in figures.coverage_rows(report, query.category)]
     return render_template(
         "maps/coverage.html",
         query=query,
-        srcdoc=srcdoc,
+        frame_url=_frame_url("maps.coverage_frame"),
         rows=figures.coverage_rows(report, query.category),
         legend=figures.count_legend(values),
         lottery=report.analysis.lottery.get(query.category) if query.category else None,
@@ -89,27 +100,34 @@ def coverage_map():
     )
 
 
+@bp.get("/maps/gaps/frame")
+def gaps_frame():
+    query = _query()
+    report = coverage.gap_report(db.session, postcode_directory(), query)
+    return map_frame_response(coverage.memo(
+        report.version,
+        ("gaps-map", query.cohort, query.band, query.distance_km),
+        lambda: builder.choropleth_map(
+            figures.gaps_choropleth(report), _assets(), _layers_script()
+        ),
+    ))
+
+
 @bp.get("/maps/gaps")
 def gaps_map():
     query = _query()
     report = coverage.gap_report(db.session, postcode_directory(), query)
-    srcdoc = coverage.memo(
-        report.version,
-        ("gaps-map", query.cohort, query.band, query.distance_km),
-        lambda: _srcdoc(builder.choropleth_map(figures.gaps_choropleth(report), _assets())),
-    )
     return render_template(
         "maps/gaps.html",
         query=query,
-        srcdoc=srcdoc,
+        frame_url=_frame_url("maps.gaps_frame"),
         legend=figures.gap_legend(),
         middle=coverage.missing_middle(db.session, query.cohort, report.version),
         **_page_context(report),
     )
 
 
-@bp.get("/maps/sites")
-def sites_map():
+def _site_query():
     query = _query()
     version = coverage.data_version(db.session)
     areas = coverage.snapshot(db.session, version).areas
@@ -122,25 +140,35 @@ def sites_map():
                 "borough", f"'{borough[:20]}' is not a London borough code.", sorted(codes)
             )
     sites = coverage.site_markers(db.session, query.category, borough, version=version)
-    srcdoc = coverage.memo(
+    return query, areas, borough, sites
+
+
+@bp.get("/maps/sites/frame")
+def sites_frame():
+    query, _areas, borough, sites = _site_query()
+    return map_frame_response(coverage.memo(
         sites.version,
         ("sites-map", query.category, borough),
-        lambda: _srcdoc(
-            builder.sites_map(
-                figures.site_pins(sites, lambda slug: url_for("catalogue.service", slug=slug)),
-                figures.site_legend(sites),
-                "Delivery sites",
-                _assets(),
-            )
+        lambda: builder.sites_map(
+            figures.site_pins(sites, lambda slug: url_for("catalogue.service", slug=slug)),
+            figures.site_legend(sites),
+            "Delivery sites",
+            _assets(),
+            _layers_script(),
         ),
-    )
+    ))
+
+
+@bp.get("/maps/sites")
+def sites_map():
+    query, areas, borough, sites = _site_query()
     return render_template(
         "maps/sites.html",
         query=query,
         borough=borough,
         areas=areas,
         sites=sites,
-        srcdoc=srcdoc,
+        frame_url=_frame_url("maps.sites_frame"),
         legend=figures.site_legend(sites),
         **_page_context(),
     )

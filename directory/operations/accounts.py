@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..core.accounts import ROLES, Account, after_failure, is_locked, password_problem
+from ..core.accounts import ROLES, Account, is_locked, password_problem
 from ..core.slugs import slugify, unique_slug
 from ..models import Organisation, Revision, User
 from ..models._base import new_uuid, utcnow
@@ -132,9 +132,9 @@ def register_provider(
             "An organisation with this name is already listed. Ask a commissioner to add "
             "you to it.",
         )
+    base = slugify(org_name)
     slug = unique_slug(
-        slugify(org_name),
-        lambda s: session.scalar(select(Organisation.id).where(Organisation.slug == s)) is not None,
+        base, set(session.scalars(select(Organisation.slug).where(Organisation.slug.startswith(base))))
     )
     org = Organisation(
         slug=slug,
@@ -174,8 +174,11 @@ def register_provider(
 
 
 def authenticate(session: Session, email: str, password: str, address: str | None = None) -> Account:
-    """The account for this email and password, or LoginFailed; counts failures per
-    account and locks the account for a while after too many."""
+    """The account for this email and password, or LoginFailed.
+
+    Failures are counted and audited, but never lock the account: a lock anyone can set
+    by typing someone's address is a way to shut them out. Guessing is throttled per
+    email and address instead (``auth.routes``), with one answer for every failure."""
     email = normalise_email(email)
     now = utcnow()
     user = session.scalar(select(User).where(User.email == email))
@@ -188,24 +191,14 @@ def authenticate(session: Session, email: str, password: str, address: str | Non
                      {"email": email[:254], "why": "unknown email"}, address)
         session.commit()
         raise LoginFailed()
-    if is_locked(_aware(user.locked_until), now):
-        audit.record(session, email, "login.failure", "user", user.id, {"why": "locked"}, address)
-        session.commit()
-        raise LoginFailed(
-            "This account is locked for 15 minutes after too many failed sign-in attempts. "
-            "Try again later."
-        )
     try:
         ok = hasher.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or not user.active:
-        user.failed_logins, locked = after_failure(user.failed_logins or 0, now)
-        if locked:
-            user.locked_until = locked
+        user.failed_logins = (user.failed_logins or 0) + 1
         why = "inactive" if ok else "wrong password"
-        audit.record(session, email, "login.failure", "user", user.id,
-                     {"why": why, "locked": bool(locked)}, address)
+        audit.record(session, email, "login.failure", "user", user.id, {"why": why}, address)
         session.commit()
         raise LoginFailed()
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
@@ -217,6 +210,10 @@ def authenticate(session: Session, email: str, password: str, address: str | Non
 
 
 def record_logout(session: Session, account: Account, address: str | None = None) -> None:
+    """Sign out: a new session token, so a copy of the old session cookie no longer works."""
+    user = session.get(User, account.id)
+    if user is not None:
+        user.session_token = new_uuid()
     audit.record(session, account, "logout", "user", account.id, {}, address)
     session.commit()
 

@@ -20,7 +20,7 @@ from ..models import Borough, KnownAbsence, Service, Site
 from . import catalogue
 from .catalogue import ServiceCard
 from .geography import Place, postcode_record
-from .versioning import VersionedCache, data_version
+from .versioning import LatestSnapshot, data_version
 
 
 class OutsideLondon(ValueError):
@@ -222,7 +222,7 @@ def site_infos(session: Session) -> dict[int, tuple[SiteInfo, ...]]:
     return {k: tuple(v) for k, v in by_service.items()}
 
 
-_catalogues = VersionedCache(2)
+_catalogues = LatestSnapshot()
 
 
 @dataclass(frozen=True)
@@ -257,7 +257,7 @@ def catalogue_snapshot(session: Session) -> CatalogueSnapshot:
             absences=known_absences(session),
         )
 
-    return _catalogues.get_or_compute(data_version(session), build)
+    return _catalogues.get(data_version(session), build)
 
 
 def find(

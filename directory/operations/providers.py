@@ -180,9 +180,9 @@ class Saved:
 def create_service(session: Session, geocoder: Geocoder, account: Account, values: dict) -> Saved:
     org = _own_organisation(session, account)
     values = {**values, "sites": locate_sites(session, geocoder, values.get("sites") or [])}
+    base = slugify(values["name"])
     slug = unique_slug(
-        slugify(values["name"]),
-        lambda s: session.scalar(select(Service.id).where(Service.slug == s)) is not None,
+        base, set(session.scalars(select(Service.slug).where(Service.slug.startswith(base))))
     )
     service = Service(slug=slug, name=values["name"], organisation_id=org.id, moderation="pending")
     session.add(service)

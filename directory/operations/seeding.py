@@ -97,9 +97,29 @@ def parse_partial_date(value) -> PartialDate | None:
         raise ValueError(f"'{text}' is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)") from error
 
 
+class SeedError(ValueError):
+    """A seed file that cannot be loaded as it is; nothing from it has been written."""
+
+
 def _read_yaml(path: Path):
     with path.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+def _read_records(path: Path) -> list[dict]:
+    """A catalogue file's records: a non-empty list of mappings, or a SeedError saying why."""
+    try:
+        records = _read_yaml(path)
+    except (OSError, yaml.YAMLError) as error:
+        raise SeedError(f"{path.name}: cannot be read ({error})") from error
+    if not records:
+        raise SeedError(f"{path.name}: no records (an empty catalogue file is never loaded)")
+    if not isinstance(records, list):
+        raise SeedError(f"{path.name}: must be a list of records, not a {type(records).__name__}")
+    for number, record in enumerate(records, 1):
+        if not isinstance(record, dict) or not record.get("slug"):
+            raise SeedError(f"{path.name}: record {number} is not a mapping with a slug")
+    return records
 
 
 def seed_vocabularies(session: Session, summary: SeedSummary) -> None:
@@ -476,20 +496,20 @@ def seed_all(
     refresh: bool = False,
 ) -> SeedSummary:
     summary = SeedSummary()
+    catalogue = seed_dir / "catalogue"
+    organisation_records = _read_records(catalogue / "organisations.yaml")
+    service_records = _read_records(catalogue / "services.yaml")
     progress("vocabularies")
     seed_vocabularies(session, summary)
     progress("boroughs, BCUs and PDUs")
     seed_areas(session, seed_dir, summary)
-    catalogue = seed_dir / "catalogue"
     registry = SourceRegistry.load(seed_dir)
     progress("organisations")
-    organisations = seed_organisations(
-        session, _read_yaml(catalogue / "organisations.yaml") or [], summary, refresh, registry
-    )
+    organisations = seed_organisations(session, organisation_records, summary, refresh, registry)
     progress("services")
     seed_services(
         session,
-        _read_yaml(catalogue / "services.yaml") or [],
+        service_records,
         organisations,
         geocoder,
         summary,

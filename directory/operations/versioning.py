@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core.caching import BoundedCache
+from ..core.caching import BoundedCache, LatestValue
 from ..models.data_version import ROW_ID, DataVersion
 
 
@@ -55,6 +55,19 @@ class VersionedCache(BoundedCache):
     """A :class:`BoundedCache` for values built from the catalogue, keyed on its version.
 
     The garbage collector is paused while a value is built (see :data:`collector_paused`).
+    """
+
+    def compute(self, compute: Callable[[], Any]) -> Any:
+        with collector_paused:
+            return compute()
+
+
+class LatestSnapshot(LatestValue):
+    """A :class:`LatestValue` for a catalogue snapshot: while one thread builds the snapshot
+    of a new data version, the others are served the previous one instead of waiting.
+
+    Only for readers that tolerate a moment's lag, and whose results are not cached again
+    under the new version (they would keep the old data under the new key).
     """
 
     def compute(self, compute: Callable[[], Any]) -> Any:

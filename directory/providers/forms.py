@@ -7,6 +7,8 @@ JSON-able dict the operations store and apply.
 
 from __future__ import annotations
 
+import math
+
 from datetime import date
 
 from flask_wtf import FlaskForm
@@ -68,13 +70,17 @@ class WholeNumberField(IntegerField):
 
 
 class NumberField(FloatField):
+    """A finite number ("inf", "nan" and 1e309 are not numbers anyone means)."""
+
     def process_formdata(self, valuelist):
         if valuelist and valuelist[0].strip():
             try:
                 self.data = float(valuelist[0].strip())
             except ValueError:
                 self.data = None
-                raise ValueError("Enter a number, like 12 or 7.5.") from None
+            if self.data is None or not math.isfinite(self.data):
+                self.data = None
+                raise ValueError("Enter a number, like 12 or 7.5.")
         else:
             self.data = None
 

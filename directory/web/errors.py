@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..core.queries import InvalidInput
@@ -33,6 +34,21 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def not_found(error: NotFound):
         return _error(404, "not_found", f"Nothing was found for '{str(error)[:60]}'.")
+
+    @app.errorhandler(CSRFError)
+    def form_expired(error: CSRFError):
+        description = error.description or ""
+        why = (
+            "has expired" if "expired" in description
+            else "could not be checked: its security token is missing" if "missing" in description
+            else "could not be checked"
+        )
+        return _error(
+            400,
+            "form_expired",
+            f"This form {why}. Go back, reload the page and send it again "
+            "(forms stay open for 8 hours, and need cookies).",
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -120,3 +120,37 @@ def test_commissioners_are_kept_apart_from_the_provider(session):
     service = session.scalar(select(Service).where(Service.slug == "womens-wrap-around-service"))
     assert service.organisation is None
     assert {o.slug for o in service.commissioners} == {"mopac", "london-probation-service"}
+
+
+@pytest.mark.parametrize(
+    "services_yaml, why",
+    [
+        ("", "no records"),
+        ("[]\n", "no records"),
+        ("slug: not-a-list\n", "must be a list of records"),
+        ("- just text\n", "record 1 is not a mapping with a slug"),
+        ("- slug: [unclosed\n", "cannot be read"),
+    ],
+)
+def test_an_empty_or_malformed_catalogue_is_refused_and_nothing_is_seeded(
+    app, session, tmp_path, services_yaml, why
+):
+    import shutil
+
+    from directory.operations.seeding import SeedError
+
+    seed = tmp_path / "seed"
+    shutil.copytree(SEED, seed)
+    (seed / "catalogue" / "services.yaml").write_text(services_yaml, encoding="utf-8")
+    before = session.scalar(select(func.count(Service.id)))
+    with pytest.raises(SeedError, match=why):
+        seed_all(session, seed, None)
+    assert session.scalar(select(func.count(Service.id))) == before
+
+    app.config["SEED_DIR"], kept = str(seed), app.config["SEED_DIR"]
+    try:
+        result = app.test_cli_runner().invoke(args=["seed", "all"])
+    finally:
+        app.config["SEED_DIR"] = kept
+    assert result.exit_code == 1
+    assert why in result.output and "Nothing was seeded." in result.output

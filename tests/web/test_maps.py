@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pytest
@@ -14,10 +15,23 @@ XSS = "<img src=x onerror=alert(1)>"
 TEMPLATE_XSS = "${alert(2)}`"
 
 
-def srcdoc(page: str) -> str:
-    match = re.search(r'<iframe[^>]*srcdoc="([^"]*)"', page)
-    assert match, "the map is embedded in an iframe srcdoc"
+def frame_url(page: str) -> str:
+    match = re.search(r'<iframe[^>]*\ssrc="([^"]*)"', page)
+    assert match, "the map is embedded in an iframe"
     return html.unescape(match.group(1))
+
+
+def map_document(client, page: str) -> str:
+    """The map document the page's iframe loads."""
+    response = client.get(frame_url(page))
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def map_data(document: str) -> dict:
+    match = re.search(r'<script type="application/json" id="map-data">(.*?)</script>', document, re.S)
+    assert match, "the map's data travels as JSON"
+    return json.loads(match.group(1))
 
 
 def add_service(session, name, *, borough="E09000033", category="accommodation",
@@ -48,28 +62,35 @@ def test_map_pages_render_inside_the_app(client, url):
 
 
 @pytest.mark.parametrize("url", ["/maps/coverage?category=women", "/maps/gaps", "/maps/sites"])
-def test_maps_are_folium_documents_in_an_iframe_with_a_title(client, url):
+def test_maps_are_folium_documents_in_a_sandboxed_iframe_with_a_title(client, url):
     page = client.get(url).get_data(as_text=True)
-    assert re.search(r'<iframe title="[^"]+" srcdoc=', page)
-    doc = srcdoc(page)
+    iframe = re.search(r'<iframe title="[^"]+" src="[^"]+"[^>]*>', page).group(0)
+    assert 'sandbox="allow-scripts' in iframe and "allow-same-origin" not in iframe
+    response = client.get(frame_url(page))
+    policy = response.headers["Content-Security-Policy"]
+    assert policy.startswith("sandbox allow-scripts") and "allow-same-origin" not in policy
+    doc = response.get_data(as_text=True)
     assert "L.map(" in doc and "leaflet" in doc.lower()
+    assert '<script src="/static/js/map-layers.js">' in doc
 
 
 def test_coverage_map_has_table_bcu_layer_tooltips_and_lottery_index(client):
     page = client.get("/maps/coverage?category=women").get_data(as_text=True)
     assert "<table" in page and "Westminster" in page
     assert "Postcode-lottery index" in page and "Gini" in page
-    doc = srcdoc(page)
-    assert "Police BCU boundaries" in doc  # the toggleable layer
-    assert "L.control.layers" in doc
-    assert "Services: 1" in doc or "Services" in doc
+    data = map_data(map_document(client, page))
+    assert [layer["name"] for layer in data["layers"]] == ["Services: Women", "Police BCU boundaries"]
+    assert data["layer_control"] is True
+    westminster = next(f for f in data["layers"][0]["features"] if f["id"] == "E09000033")
+    assert westminster["properties"]["tooltip"]["title"] == "Westminster"
+    assert any(label == "Services" for label, _ in westminster["properties"]["tooltip"]["lines"])
 
 
 def test_boroughs_with_none_stand_out(client, session):
     page = client.get("/maps/coverage?category=hate_crime").get_data(as_text=True)
     assert page.count('class="row--none"') == 33
     assert "None (stands out)" in page
-    assert "#d4351c" in srcdoc(page)
+    assert "#d4351c" in map_document(client, page)
 
 
 def test_gaps_page_lists_missing_categories_and_legend(client):
@@ -91,9 +112,11 @@ def test_sites_map_shows_a_site_added_in_the_test(client, session):
     service = add_service(session, "Map Test Service")
     page = client.get("/maps/sites").get_data(as_text=True)
     assert "Map Test Service" in page
-    doc = srcdoc(page)
-    assert "markerClusterGroup" in doc
-    assert f"/services/{service.slug}" in doc
+    doc = map_document(client, page)
+    assert "leaflet.markercluster.js" in doc
+    rows = map_data(doc)["layers"][0]["rows"]
+    assert any(row[3] == "Map Test Service" and row[5] == f"/services/{service.slug}"
+               for row in rows)
 
 
 @pytest.mark.parametrize("url", ["/maps/sites", "/maps/coverage?category=accommodation",
@@ -105,15 +128,14 @@ def test_provider_text_is_escaped_everywhere(client, session, url):
     assert XSS not in page
     if url == "/maps/sites" or "profile" in url:
         assert html.escape(XSS) in page
-    if "srcdoc" in page:
-        doc = srcdoc(page)
+    if "<iframe" in page:
+        doc = map_document(client, page)
         assert XSS not in doc
-        assert "${alert" not in doc  # not live inside a JavaScript template literal
-        # JSON in a script: a raw "<" would come back as "\u003c" and JavaScript would
-        # turn it into a live tag; escaped text comes through as "\u0026lt;"
-        assert "\\u003cimg" not in doc
+        # JSON in a script: "<" travels as "\u003c", so no tag can close the script or start
+        # a new one; the text stays text for the layer script, which sets textContent.
         if url == "/maps/sites":
-            assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in doc
+            assert "\\u003cimg src=x onerror=alert(1)\\u003e" in doc
+            assert XSS + TEMPLATE_XSS in json.dumps(map_data(doc))
 
 
 def test_a_new_service_changes_the_coverage_map(client, session):
@@ -168,7 +190,7 @@ def test_map_page_forms_have_labels(client):
 
 @pytest.mark.parametrize("url", ["/maps/gaps", "/maps/coverage?category=women", "/maps/sites"])
 def test_maps_load_leaflet_from_the_app_not_a_cdn(client, url):
-    page = html.unescape(client.get(url).get_data(as_text=True))
+    page = map_document(client, client.get(url).get_data(as_text=True))
     assert "/static/vendor/leaflet/leaflet.js" in page
     for host in ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "code.jquery.com", "netdna.bootstrapcdn.com"):
         assert host not in page
