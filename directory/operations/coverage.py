@@ -13,6 +13,11 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from flask import current_app
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -115,7 +120,8 @@ def _load_services(session: Session) -> tuple[tuple[CoverageService, ...], dict[
     base = session.execute(
         select(
             Service.id, Service.slug, Service.name, Service.status, Service.pan_london,
-            Service.min_age, Service.max_age, Service.starts_on, Service.starts_on_precision,
+            Service.min_age, Service.max_age, Service.genders, Service.unnamed_borough_count,
+            Service.starts_on, Service.starts_on_precision,
             Service.ends_on, Service.ends_on_precision, Service.funded_until,
             Service.funded_until_precision, Service.status_as_of, Service.status_source,
             Service.status_as_of_precision,
@@ -180,6 +186,8 @@ def _load_services(session: Session) -> tuple[tuple[CoverageService, ...], dict[
             cohorts=frozenset(cohorts.get(r.id, ())),
             min_age=r.min_age,
             max_age=r.max_age,
+            genders=frozenset(r.genders or ()),
+            unnamed_borough_count=r.unnamed_borough_count,
             sites=tuple(sites.get(r.id, ())),
         )
         for r in base
@@ -238,6 +246,34 @@ def postcode_points(directory: PostcodeDirectory, codes: tuple[str, ...]) -> Pos
     )
 
 
+@dataclass(frozen=True)
+class Populations:
+    """Residents by authority code, with where the figures come from."""
+
+    residents: dict[str, int]
+    title: str
+    publisher: str
+    url: str
+    licence: str
+    credit: str
+
+
+@lru_cache(maxsize=4)
+def _populations(path: str) -> Populations:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    source = data["source"]
+    return Populations(
+        residents={str(code): int(n) for code, n in data["populations"].items()},
+        title=source["title"], publisher=source["publisher"], url=source["url"],
+        licence=source["licence"], credit=source["credit"],
+    )
+
+
+def populations() -> Populations:
+    """Census 2021 usual residents by authority (``seed/populations.yaml``)."""
+    return _populations(str(Path(current_app.config["SEED_DIR"]) / "populations.yaml"))
+
+
 # -- analyses ----------------------------------------------------------------------------
 
 
@@ -246,6 +282,7 @@ class GapReport:
     version: tuple
     snapshot: Snapshot
     analysis: GapAnalysis
+    today: date | None = None  # the day the status rule was read on
 
     @property
     def postcode_counts(self) -> dict[str, int]:
@@ -263,7 +300,8 @@ def gap_report(
     version = data_version(session)
     snap = snapshot(session, version)
     today = today or date.today()
-    key = (version, today, query.distance_km, query.cohort, query.band, directory is not None)
+    key = (version, today, query.distance_km, query.cohort, query.band, query.gender,
+           directory is not None)
 
     def compute() -> GapAnalysis:
         codes = tuple(sorted(a.code for a in snap.areas))
@@ -276,10 +314,12 @@ def gap_report(
             distance_km=query.distance_km,
             cohort=query.cohort,
             band=query.age_band,
+            gender=query.gender,
             today=today,
+            populations=populations().residents,
         )
 
-    return GapReport(version, snap, _analyses.get_or_compute(key, compute))
+    return GapReport(version, snap, _analyses.get_or_compute(key, compute), today)
 
 
 def missing_middle(
@@ -377,6 +417,7 @@ class BoroughGapProfile:
     report: GapReport
     area: Area
     services_by_category: dict[str, list[ServiceLabel]]
+    unknown_by_category: dict[str, list[ServiceLabel]]
 
 
 def borough_gap_profile(
@@ -388,14 +429,15 @@ def borough_gap_profile(
     if area is None:
         raise NotFound(code)
     labels = report.snapshot.labels
-    by_category = {
-        category: sorted(
-            (labels[i] for i in report.analysis.cell(code, category).service_ids),
-            key=lambda label: label.name.lower(),
-        )
-        for category in report.analysis.categories
-    }
-    return BoroughGapProfile(report, area, by_category)
+    def named(ids) -> list[ServiceLabel]:
+        return sorted((labels[i] for i in ids), key=lambda label: label.name.lower())
+
+    cells = [report.analysis.cell(code, c) for c in report.analysis.categories]
+    return BoroughGapProfile(
+        report, area,
+        {cell.category: named(cell.service_ids) for cell in cells},
+        {cell.category: named(cell.unknown_ids) for cell in cells},
+    )
 
 
 @dataclass(frozen=True)

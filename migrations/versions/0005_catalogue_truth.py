@@ -31,6 +31,7 @@ def upgrade():
         batch.add_column(sa.Column("funded_until", sa.Date(), nullable=True))
         batch.add_column(sa.Column("funded_until_precision", sa.String(length=5), nullable=True))
         batch.add_column(sa.Column("status_as_of", sa.Date(), nullable=True))
+        batch.add_column(sa.Column("status_as_of_precision", sa.String(length=5), nullable=True))
         batch.add_column(sa.Column("status_source", sa.Text(), nullable=True))
         batch.add_column(sa.Column("referral_where", sa.Text(), nullable=True))
     with op.batch_alter_table("citation") as batch:
@@ -68,7 +69,8 @@ def downgrade():
             batch.drop_column(name)
     with op.batch_alter_table("service") as batch:
         for name in (
-            "referral_where", "status_source", "status_as_of", "funded_until_precision",
+            "referral_where", "status_source", "status_as_of_precision", "status_as_of",
+            "funded_until_precision",
             "funded_until",
         ):
             batch.drop_column(name)
