@@ -21,7 +21,8 @@ Who a service is for
     open, a dimension means everyone on it: a category is met for "everyone" only when
     women, men and people of another gender, and each age band, all have a service (one or
     several). Categories for one group by name (women's services, young adults) are asked
-    only about that group.
+    only about that group; a service only for veterans or for neurodivergent people counts
+    only in the category named for them.
 
 Distance coverage
     The share of a borough's postcodes (ONS Postcode Directory points, British National
@@ -106,6 +107,8 @@ class CoverageService:
     cohorts: frozenset[str] = frozenset()  # empty: not stated, counts for every cohort
     genders: frozenset[str] = frozenset()  # empty: not stated, counts for every gender
     unnamed_borough_count: int | None = None  # "delivered in 6 boroughs", not named
+    veterans_only: bool = False
+    neurodivergent_only: bool = False
     min_age: int | None = None
     max_age: int | None = None
     sites: tuple[SitePoint, ...] = ()
@@ -203,6 +206,19 @@ OPEN_TO_ANYONE = "general_public"
 # Categories that are, by their name, for one group: only that group is asked about them.
 CATEGORY_GENDERS = {"women": frozenset({"female"})}
 CATEGORY_BANDS = {"young_adults": frozenset({"18-25"})}
+# Services only for one group count only in the category named for that group.
+GROUP_CATEGORIES = {"veterans_only": "veterans", "neurodivergent_only": "neurodiversity"}
+
+
+def serves_category(service: CoverageService, category: str) -> bool:
+    """In the category, and not only for a group (veterans, neurodivergent people) that
+    the category is not named for."""
+    if category not in service.categories:
+        return False
+    return all(
+        category == named for flag, named in GROUP_CATEGORIES.items()
+        if getattr(service, flag, False)
+    )
 
 
 @dataclass(frozen=True)
@@ -713,7 +729,7 @@ def analyse(
     by_category: dict[str, list[CoverageService]] = defaultdict(list)
     for service in relevant:
         for category in categories:
-            if category in service.categories:
+            if serves_category(service, category):
                 by_category[category].append(service)
 
     def state_for(code: str, category: str, item_cohort: str | None) -> tuple[str | None, set[int], set[int]]:
@@ -751,7 +767,7 @@ def analyse(
                    if s.easting is not None and s.northing is not None]
         counted_sites.update((service.id, x, y) for x, y in located)
         for category in categories:
-            if category in service.categories:
+            if serves_category(service, category):
                 sites_by_category[category].extend(located)
 
     coverage: dict[str, dict[str, float | None]] = {}

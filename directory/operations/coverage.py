@@ -121,6 +121,7 @@ def _load_services(session: Session) -> tuple[tuple[CoverageService, ...], dict[
         select(
             Service.id, Service.slug, Service.name, Service.status, Service.pan_london,
             Service.min_age, Service.max_age, Service.genders, Service.unnamed_borough_count,
+            Service.veterans_only, Service.neurodivergent_only,
             Service.starts_on, Service.starts_on_precision,
             Service.ends_on, Service.ends_on_precision, Service.funded_until,
             Service.funded_until_precision, Service.status_as_of, Service.status_source,
@@ -188,6 +189,8 @@ def _load_services(session: Session) -> tuple[tuple[CoverageService, ...], dict[
             max_age=r.max_age,
             genders=frozenset(r.genders or ()),
             unnamed_borough_count=r.unnamed_borough_count,
+            veterans_only=bool(r.veterans_only),
+            neurodivergent_only=bool(r.neurodivergent_only),
             sites=tuple(sites.get(r.id, ())),
         )
         for r in base
