@@ -66,6 +66,7 @@ class CoverageRow:
     unknowns: int = 0
     state: str | None = None
     has_sites: bool = True
+    state_text: str = ""
 
 
 def coverage_rows(report: GapReport, category: str | None) -> list[CoverageRow]:
@@ -77,7 +78,7 @@ def coverage_rows(report: GapReport, category: str | None) -> list[CoverageRow]:
             cell = analysis.cell(code, category)
             rows.append(CoverageRow(
                 code, entry.area.name, entry.area.bcu_name, cell.services, cell.coverage,
-                cell.missing, cell.unknowns, cell.state, cell.has_sites,
+                cell.missing, cell.unknowns, cell.state, cell.has_sites, cell_state(cell),
             ))
             continue
         ids = {i for c in analysis.categories for i in analysis.cell(code, c).service_ids}
@@ -85,7 +86,7 @@ def coverage_rows(report: GapReport, category: str | None) -> list[CoverageRow]:
         state = MET if ids else (UNKNOWN if unknown else MISSING)
         rows.append(CoverageRow(
             code, entry.area.name, entry.area.bcu_name, len(ids), None,
-            entry.missing_count > 0, len(unknown - ids), state,
+            entry.missing_count > 0, len(unknown - ids), state, True, state_label(state),
         ))
     return rows
 
@@ -115,7 +116,7 @@ def coverage_choropleth(report: GapReport, category: str | None) -> Choropleth:
             value=r.services + r.unknowns,
             lines=(
                 ("For", report.analysis.population_label),
-                ("State", state_label(r.state)),
+                ("State", r.state_text),
                 ("Confirmed running services", str(r.services)),
                 ("Unconfirmed services", str(r.unknowns)),
             ) + (
@@ -405,14 +406,23 @@ def paper_table(report: GapReport, filters: str, sources: list[str], catalogue_u
     )
 
 
+def cell_state(cell: GapCell) -> str:
+    """The state in words; "for some" when it holds for some of the people and not others
+    (a women's service where men have none)."""
+    if cell.state == UNKNOWN and cell.services:
+        return "Unknown for some (met for others)"
+    if cell.state == MISSING and (cell.services or cell.unknowns):
+        return "Missing for some"
+    return state_label(cell.state)
+
+
 def cell_text(cell: GapCell) -> str:
-    if cell.state == MET:
-        return f"Met ({cell.services} confirmed)"
-    if cell.state == UNKNOWN:
-        return f"Unknown ({cell.unknowns} unconfirmed)"
-    if cell.state == MISSING:
-        return "Missing"
-    return "Not for these people"
+    if cell.state is None:
+        return "Not for these people"
+    counts = [f"{cell.services} confirmed"] if cell.services else []
+    if cell.unknowns:
+        counts.append(f"{cell.unknowns} unconfirmed")
+    return cell_state(cell) + (f" ({', '.join(counts)})" if counts else "")
 
 
 def paper_csv_rows(table: PaperTable) -> list[list[str]]:

@@ -50,6 +50,7 @@ def _page_context(report=None):
         "percent": figures.percent,
         "cell_coverage": figures.cell_coverage,
         "state_label": figures.state_label,
+        "cell_state": figures.cell_state,
         "residents": figures.residents,
         "category_label": figures.category_label,
         "populations": coverage.populations(),
