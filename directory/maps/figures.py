@@ -140,21 +140,26 @@ def coverage_choropleth(report: GapReport, category: str | None) -> Choropleth:
     )
 
 
-def gap_scale(analysis: GapAnalysis) -> dict[int, str]:
-    """A sequential colour for each number of missing items that occurs (the real range),
-    spread over the whole scheme so that differences show."""
-    values = sorted({b.missing_count for b in analysis.boroughs if b.missing_count})
-    if not values:
+def gap_scale(analysis: GapAnalysis) -> dict[tuple[int, int], str]:
+    """A sequential colour for each (missing, unknown) pair that occurs among boroughs with
+    something missing, fewest missing (then fewest unknown) lightest: the scheme is spread
+    over the real range, so that differences between boroughs show."""
+    pairs = sorted({(b.missing_count, b.unknown_count) for b in analysis.boroughs if b.missing_count})
+    if not pairs:
         return {}
     last = len(GAP_SEQUENCE) - 1
-    if len(values) == 1:
-        return {values[0]: GAP_SEQUENCE[last // 2 + 1]}
-    return {v: GAP_SEQUENCE[round(i * last / (len(values) - 1))] for i, v in enumerate(values)}
+    if len(pairs) == 1:
+        return {pairs[0]: GAP_SEQUENCE[last // 2 + 1]}
+    if len(pairs) > len(GAP_SEQUENCE):  # more pairs than shades: by missing count alone
+        counts = sorted({m for m, _ in pairs})
+        shade = {m: GAP_SEQUENCE[round(i * last / max(len(counts) - 1, 1))] for i, m in enumerate(counts)}
+        return {pair: shade[pair[0]] for pair in pairs}
+    return {pair: GAP_SEQUENCE[round(i * last / (len(pairs) - 1))] for i, pair in enumerate(pairs)}
 
 
 def gap_colour(analysis: GapAnalysis, missing: int, unknown: int) -> str:
     if missing:
-        return gap_scale(analysis)[missing]
+        return gap_scale(analysis)[(missing, unknown)]
     return UNKNOWN_COLOUR if unknown else MET_COLOUR
 
 
@@ -164,8 +169,15 @@ def gap_legend(analysis: GapAnalysis) -> list[LegendEntry]:
         LegendEntry(MET_COLOUR, "All met (confirmed running)"),
         LegendEntry(UNKNOWN_COLOUR, "None missing, some unknown"),
     ]
-    for missing, colour in gap_scale(analysis).items():
-        entries.append(LegendEntry(colour, f"{missing} of {total} missing"))
+    seen: dict[str, list[tuple[int, int]]] = {}
+    for pair, colour in gap_scale(analysis).items():
+        seen.setdefault(colour, []).append(pair)
+    for colour, pairs in seen.items():
+        if len({m for m, _ in pairs}) == 1 and len(pairs) > 1:
+            label = f"{pairs[0][0]} of {total} missing"
+        else:
+            label = "; ".join(f"{m} of {total} missing, {u} unknown" for m, u in pairs)
+        entries.append(LegendEntry(colour, label))
     return entries
 
 
