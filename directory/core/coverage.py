@@ -193,6 +193,7 @@ class PostcodePoints:
 # -- rules -------------------------------------------------------------------------------
 
 GENDER_GROUPS = ("female", "male", "other")
+_ALL_GENDERS = frozenset(GENDER_GROUPS)
 GENDER_WORDS = {"female": "women", "male": "men", "other": "people of another gender"}
 COHORT_WORDS = {
     "oocd": "on a pre-charge or out-of-court disposal",
@@ -281,8 +282,10 @@ def serves_cohort(service: CoverageService, cohort: str | None) -> bool:
 
 def serves_gender(service: CoverageService, gender: str | None) -> bool:
     """As the finder reads it: a service recording some genders serves only those."""
-    served = service.genders & frozenset(GENDER_GROUPS)
-    return gender is None or not served or served == frozenset(GENDER_GROUPS) or gender in served
+    if gender is None or not service.genders:
+        return True
+    served = service.genders & _ALL_GENDERS
+    return not served or served == _ALL_GENDERS or gender in served
 
 
 def coverage_unnamed(service: CoverageService) -> bool:
@@ -505,21 +508,6 @@ def worst(states: Iterable[str]) -> str:
     return MET
 
 
-def service_state(service: CoverageService, code: str, all_codes: Iterable[str],
-                  today: date | None) -> str | None:
-    """What one service says about a borough on ``today``: MET (confirmed running, and
-    delivered there by name, pan-London or a site), UNKNOWN (its status is unconfirmed, or
-    it may be delivered there but its boroughs are not named), or None (ended, planned, or
-    delivered only elsewhere)."""
-    reading = read_status(service.status_evidence, today)
-    if reading.excludes:
-        return None
-    confirmed = reading.standing is Standing.CONFIRMED
-    if code in delivered_in(service, all_codes):
-        return MET if confirmed else UNKNOWN
-    return UNKNOWN if coverage_unnamed(service) else None
-
-
 @dataclass(frozen=True)
 class GapCell:
     """One borough and one category, for the analysis's population."""
@@ -704,64 +692,75 @@ def analyse(
         if (cohort is None or item.cohort in (None, cohort)) and population.segments(item.category)
     )
 
-    # each service's state in each borough, and who it serves
-    states: dict[int, dict[str, str]] = {}
+    # each service's state in each borough, and which groups of the population it serves
+    code_set = frozenset(codes)
+    category_set = frozenset(categories)
+    readings: dict[int, bool] = {}  # service id -> confirmed running
     relevant: list[CoverageService] = []
+    at: dict[tuple[str, str], list[tuple[CoverageService, str]]] = defaultdict(list)
     for service in services:
-        if read_status(service.status_evidence, today).excludes:
+        reading = read_status(service.status_evidence, today)
+        if reading.excludes or not serves_cohort(service, cohort):
             continue
-        if not serves_cohort(service, cohort):
+        confirmed = reading.standing is Standing.CONFIRMED
+        placed = delivered_in(service, codes) & code_set
+        where = {code: (MET if confirmed else UNKNOWN) for code in placed}
+        if coverage_unnamed(service):
+            where.update({code: UNKNOWN for code in codes if code not in placed})
+        if not where:
             continue
-        where = {}
-        for code in codes:
-            state = service_state(service, code, codes, today)
-            if state is not None:
-                where[code] = state
-        if where:
-            states[service.id] = where
-            relevant.append(service)
-
-    def serving(service: CoverageService, segment: tuple[str, AgeBand], item_cohort: str | None) -> bool:
-        seg_gender, seg_band = segment
-        return (serves_gender(service, seg_gender) and serves_band(service, seg_band)
-                and serves_cohort(service, item_cohort))
-
-    by_category: dict[str, list[CoverageService]] = defaultdict(list)
-    for service in relevant:
-        for category in categories:
+        readings[service.id] = confirmed
+        relevant.append(service)
+        for category in service.categories & category_set:
             if serves_category(service, category):
-                by_category[category].append(service)
+                for code, state in where.items():
+                    at[(code, category)].append((service, state))
+
+    segments_of = {category: population.segments(category) for category in categories}
+    masks: dict[tuple[int, str, str | None], int] = {}
+
+    def mask(service: CoverageService, category: str, item_cohort: str | None) -> int:
+        """Bit i set when the service serves the category's i-th group of the population."""
+        key = (service.id, category, item_cohort)
+        if key not in masks:
+            bits = 0
+            if serves_cohort(service, item_cohort):
+                for i, (seg_gender, seg_band) in enumerate(segments_of[category]):
+                    if serves_gender(service, seg_gender) and serves_band(service, seg_band):
+                        bits |= 1 << i
+            masks[key] = bits
+        return masks[key]
 
     def state_for(code: str, category: str, item_cohort: str | None) -> tuple[str | None, set[int], set[int]]:
-        segments = population.segments(category)
+        segments = segments_of[category]
         if not segments:
             return None, set(), set()
+        full = (1 << len(segments)) - 1
+        met_bits = any_bits = 0
         met_ids: set[int] = set()
         unknown_ids: set[int] = set()
-        segment_states = []
-        for segment in segments:
-            best = MISSING
-            for service in by_category.get(category, ()):
-                state = states[service.id].get(code)
-                if state is None or not serving(service, segment, item_cohort):
-                    continue
-                if state == MET:
-                    met_ids.add(service.id)
-                    best = MET
-                else:
-                    unknown_ids.add(service.id)
-                    if best == MISSING:
-                        best = UNKNOWN
-            segment_states.append(best)
-        return worst(segment_states), met_ids, unknown_ids
+        for service, state in at.get((code, category), ()):
+            bits = mask(service, category, item_cohort)
+            if not bits:
+                continue
+            any_bits |= bits
+            if state == MET:
+                met_bits |= bits
+                met_ids.add(service.id)
+            else:
+                unknown_ids.add(service.id)
+        if any_bits != full:
+            return MISSING, met_ids, unknown_ids
+        return (MET if met_bits == full else UNKNOWN), met_ids, unknown_ids
 
     # distance coverage: delivery sites of services confirmed running for the population
     sites_by_category: dict[str, list[tuple[float, float]]] = defaultdict(list)
     counted_sites: set[tuple[int, float, float]] = set()
+    everyone = population.segments(None)
     for service in relevant:
-        if read_status(service.status_evidence, today).standing is not Standing.CONFIRMED:
+        if not readings[service.id]:
             continue
-        if not any(serving(service, segment, cohort) for segment in population.segments(None)):
+        if not any(serves_gender(service, g) and serves_band(service, b) for g, b in everyone):
             continue
         located = [(s.easting, s.northing) for s in service.sites
                    if s.easting is not None and s.northing is not None]

@@ -67,6 +67,7 @@ class CoverageRow:
     state: str | None = None
     has_sites: bool = True
     state_text: str = ""
+    offer_text: str = ""
 
 
 def coverage_rows(report: GapReport, category: str | None) -> list[CoverageRow]:
@@ -79,6 +80,7 @@ def coverage_rows(report: GapReport, category: str | None) -> list[CoverageRow]:
             rows.append(CoverageRow(
                 code, entry.area.name, entry.area.bcu_name, cell.services, cell.coverage,
                 cell.missing, cell.unknowns, cell.state, cell.has_sites, cell_state(cell),
+                state_label(cell.offer_state) if cell.in_offer else "Not in the offer",
             ))
             continue
         ids = {i for c in analysis.categories for i in analysis.cell(code, c).service_ids}
@@ -87,6 +89,7 @@ def coverage_rows(report: GapReport, category: str | None) -> list[CoverageRow]:
         rows.append(CoverageRow(
             code, entry.area.name, entry.area.bcu_name, len(ids), None,
             entry.missing_count > 0, len(unknown - ids), state, True, state_label(state),
+            f"{entry.met_count} met, {entry.unknown_count} unknown, {entry.missing_count} missing",
         ))
     return rows
 
