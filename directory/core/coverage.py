@@ -909,7 +909,8 @@ def by_age_band(
     cohort: str | None = None,
     today: date | None = None,
 ) -> MissingMiddle:
-    """The same borough-by-category count for each age band (18 to 25, 26 to 29, 30+).
+    """The same borough-by-category count for each age band (18 to 25, 26 to 29, 30+), of
+    services confirmed running (as "met" in the gap analysis).
 
     Tests the "missing middle" providers raised in September 2022: over-30s falling
     outside age-specific services. Services with no age range count for every band.
@@ -917,7 +918,11 @@ def by_age_band(
     services = list(services)
     codes = [a.code for a in areas]
     code_set = frozenset(codes)
-    running = counting(services, cohort, today=today)
+    running = [
+        s for s in services
+        if serves_cohort(s, cohort)
+        and read_status(s.status_evidence, today).standing is Standing.CONFIRMED
+    ]
     summaries = []
     boroughs_with: dict[tuple[str, str], int] = {}
     for band in AGE_BANDS:
