@@ -4,17 +4,25 @@ Pure functions over frozen dataclasses and numpy arrays; no Flask, no SQLAlchemy
 operations layer loads the rows and calls :func:`analyse`.
 
 What counts
-    A service counts in a borough when the one status rule (:mod:`.status`), read on the
-    analysis's day, does not say it has ended or is only planned: confirmed running, not
-    confirmed since a date, and not known all count, because none is evidence that a
-    service has stopped. It is delivered in a borough when
-    it is pan-London, names the borough, or has a delivery site there.
+    The one status rule (:mod:`.status`), read on the analysis's day, decides. For each
+    borough and category, for one population (gender, age band, cohort):
 
-Cohorts and ages
-    A service with no cohorts recorded counts for every cohort, and a service with no
-    age range recorded counts for every age band: the sources not saying is not a reason
-    to leave a service out (the finder follows the same rule). A service serves an age
-    band when its age range overlaps the band; a missing bound is open-ended.
+    - **met**: a service confirmed running that the population can use, delivered in the
+      borough (pan-London, naming the borough, or with a delivery site there);
+    - **unknown**: no such service, but one whose status is unconfirmed (not confirmed since
+      a date, or not known) is delivered there, or one whose boroughs are not named (or not
+      recorded at all) may be. A gap in what the directory knows, not necessarily in provision;
+    - **missing**: none at all. Ended and planned services never count.
+
+Who a service is for
+    A service counts only for the people it serves, read as the finder reads it: its
+    genders (none recorded: everyone), its age range (overlapping the band; none recorded:
+    every band) and its cohorts (none recorded, or open to anyone: every cohort). Left
+    open, a dimension means everyone on it: a category is met for "everyone" only when
+    women, men and people of another gender, and each age band, all have a service (one or
+    several). Categories for one group by name (women's services, young adults) are asked
+    only about that group; a service only for veterans or for neurodivergent people counts
+    only in the category named for them.
 
 Distance coverage
     The share of a borough's postcodes (ONS Postcode Directory points, British National
@@ -29,17 +37,16 @@ Distance coverage
     many vertices that it took over 0.5 s per category, and circles become polygons.
 
 Postcode-lottery index
-    For each category, the **Gini coefficient** of the number of running services
-    available in each of the 33 authorities (each authority weighted equally). 0 means
-    every authority has the same number of services; values near 1 mean provision sits in
-    a few authorities. We chose Gini because it is one number between 0 and 1 that boards
-    already meet in inequality reporting, it does not depend on the scale (so categories
-    with 3 services and with 300 compare fairly), and it copes with authorities that have
-    none (unlike measures built on logarithms, such as Theil's). It says nothing about
-    *which* authorities miss out, so it is always shown with the number of authorities
-    that have none. When no authority has any service the Gini is 0 (equally nothing):
-    read it with ``authorities_without``. The same index over distance coverage is given
-    where delivery sites are recorded.
+    For each category, the **population-weighted Gini coefficient** of confirmed running
+    services per 100,000 residents (Census 2021 usual residents, ``seed/populations.yaml``):
+    every resident of London counts once, so the City's 8,500 people do not weigh as much as
+    Croydon's 389,700. 0 means every resident has the same provision per head; values near 1
+    mean it sits with a few. It says nothing about *which* authorities miss out, so it is
+    always shown with the residents living in authorities with no service at all (and with
+    only unconfirmed ones). When no authority has a confirmed service there is no index: the
+    answer is "no provision anywhere", not "equal". The same index over distance coverage
+    is given where delivery sites are recorded; where none are, distance coverage is "no
+    delivery sites recorded", never 0%.
 """
 
 from __future__ import annotations
@@ -47,14 +54,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
 import numpy as np
 
 from .queries import Args, InvalidInput, choice, first
-from .status import read_status
+from .status import Standing, read_status
 from .types import Area, ServiceInfo, SiteInfo
 from .vocabulary import CATEGORIES, COHORTS
 
@@ -132,6 +139,81 @@ class PostcodePoints:
 
 # -- rules -------------------------------------------------------------------------------
 
+GENDER_GROUPS = ("female", "male", "other")
+_ALL_GENDERS = frozenset(GENDER_GROUPS)
+GENDER_WORDS = {"female": "women", "male": "men", "other": "people of another gender"}
+COHORT_WORDS = {
+    "oocd": "on a pre-charge or out-of-court disposal",
+    "probation": "on probation",
+    "prison_leaver": "leaving prison",
+    "remand": "on remand",
+    "general_public": "with no criminal justice status",
+}
+GENDER_CHOICES = {"female": "Women", "male": "Men", "other": "Another gender"}
+OPEN_TO_ANYONE = "general_public"
+# Categories that are, by their name, for one group: only that group is asked about them.
+CATEGORY_GENDERS = {"women": frozenset({"female"})}
+CATEGORY_BANDS = {"young_adults": frozenset({"18-25"})}
+# Services only for one group count only in the category named for that group.
+GROUP_CATEGORIES = {"veterans_only": "veterans", "neurodivergent_only": "neurodiversity"}
+
+
+def serves_category(service: ServiceInfo, category: str) -> bool:
+    """In the category, and not only for a group (veterans, neurodivergent people) that
+    the category is not named for."""
+    if category not in service.categories:
+        return False
+    return all(
+        category == named for flag, named in GROUP_CATEGORIES.items()
+        if getattr(service, flag, False)
+    )
+
+
+@dataclass(frozen=True)
+class Population:
+    """Who a figure is for. None on a dimension means everyone on it: every gender and every
+    age band must then be served (by one service or several) for a category to be met."""
+
+    gender: str | None = None
+    band: AgeBand | None = None
+    cohort: str | None = None
+
+    def segments(self, category: str | None) -> tuple[tuple[str, AgeBand], ...]:
+        """The (gender, age band) groups that must each be served; none when the category
+        is not for this population (women's services for men)."""
+        genders = (self.gender,) if self.gender else GENDER_GROUPS
+        bands = (self.band,) if self.band else AGE_BANDS
+        if category in CATEGORY_GENDERS:
+            genders = tuple(g for g in genders if g in CATEGORY_GENDERS[category])
+        if category in CATEGORY_BANDS:
+            bands = tuple(b for b in bands if b.slug in CATEGORY_BANDS[category])
+        return tuple((g, b) for g in genders for b in bands)
+
+    @property
+    def is_everyone(self) -> bool:
+        return self.gender is None and self.band is None and self.cohort is None
+
+    def describe(self) -> str:
+        """"Everyone (all genders and ages, any cohort)", "Women aged 18 to 25 on probation"."""
+        if self.is_everyone:
+            return "Everyone: all genders and all ages, any criminal justice status"
+        who = GENDER_WORDS[self.gender].capitalize() if self.gender else "People of any gender"
+        parts = [who]
+        parts.append(f"aged {self.band.label.lower()}" if self.band else "of any age")
+        parts.append(COHORT_WORDS.get(self.cohort, self.cohort) if self.cohort
+                     else "with any criminal justice status")
+        return " ".join(parts)
+
+    def query_args(self) -> dict[str, str]:
+        args = {}
+        if self.gender:
+            args["gender"] = self.gender
+        if self.band:
+            args["age"] = self.band.slug
+        if self.cohort:
+            args["cohort"] = self.cohort
+        return args
+
 
 def is_running(service: ServiceInfo, today: date | None = None) -> bool:
     """Counts as present on ``today`` by the one status rule (:mod:`.status`): ended and
@@ -140,7 +222,27 @@ def is_running(service: ServiceInfo, today: date | None = None) -> bool:
 
 
 def serves_cohort(service: ServiceInfo, cohort: str | None) -> bool:
-    return cohort is None or not service.cohorts or cohort in service.cohorts
+    """As the finder reads it: no cohort recorded, or open to anyone, serves every cohort."""
+    return (cohort is None or not service.cohorts or cohort in service.cohorts
+            or OPEN_TO_ANYONE in service.cohorts)
+
+
+def serves_gender(service: ServiceInfo, gender: str | None) -> bool:
+    """As the finder reads it: a service recording some genders serves only those."""
+    if gender is None or not service.genders:
+        return True
+    served = service.genders & _ALL_GENDERS
+    return not served or served == _ALL_GENDERS or gender in served
+
+
+def coverage_unnamed(service: ServiceInfo) -> bool:
+    """Its boroughs are not all named: "delivered in 6 boroughs", or nothing recorded at
+    all. It may be in any borough it does not name, so it makes a borough unknown, never met."""
+    if service.pan_london:
+        return False
+    if service.unnamed_borough_count:
+        return True
+    return not service.borough_codes and not any(s.borough_code for s in service.sites)
 
 
 def serves_band(service: ServiceInfo, band: AgeBand | None) -> bool:
@@ -199,16 +301,6 @@ def gini(values: Sequence[float]) -> float:
     ranks = np.arange(1, n + 1)
     value = float(((2 * ranks - n - 1) * data).sum() / (n * total))
     return min(max(value, 0.0), 1.0)
-
-
-@dataclass(frozen=True)
-class LotteryIndex:
-    category: str
-    gini_services: float
-    authorities_without: int
-    min_services: int
-    max_services: int
-    gini_coverage: float | None  # None when no site is recorded for the category
 
 
 # -- distance coverage -------------------------------------------------------------------
@@ -343,29 +435,75 @@ def to_bng(lons: Sequence[float], lats: Sequence[float]) -> tuple[np.ndarray, np
 
 # -- the analysis ------------------------------------------------------------------------
 
+MET, UNKNOWN, MISSING = "met", "unknown", "missing"
+STATES = (MET, UNKNOWN, MISSING)
+STATE_LABELS = {MET: "Met", UNKNOWN: "Unknown", MISSING: "Missing"}
+UNKNOWN_CAVEAT = (
+    "Unknown means a service may be there but the directory cannot confirm it: its status "
+    "is not confirmed since a date or not known, or the boroughs it covers are not named. "
+    "Unknowns are gaps in what the directory knows, not necessarily gaps in provision."
+)
+NO_SITES = "no delivery sites recorded"
+
+
+def worst(states: Iterable[str]) -> str:
+    """Missing if any is missing, else unknown if any is unknown, else met."""
+    found = set(states)
+    for state in (MISSING, UNKNOWN):
+        if state in found:
+            return state
+    return MET
+
 
 @dataclass(frozen=True)
 class GapCell:
-    """One borough and one category."""
+    """One borough and one category, for the analysis's population."""
 
     borough: str
     category: str
-    service_ids: tuple[int, ...]
+    service_ids: tuple[int, ...]  # confirmed running there, serving some of the population
+    unknown_ids: tuple[int, ...]  # unconfirmed status or coverage, serving some of it
+    state: str | None  # MET, UNKNOWN or MISSING; None: the category is not for this population
     in_offer: bool
-    missing: bool  # an offer item for this category is not met in the borough
+    offer_state: str | None  # the worst state of the offer items for this category
     coverage: float | None  # share of postcodes within the distance of a site
+    has_sites: bool = True  # False: no delivery site recorded, so no distance coverage
 
     @property
     def services(self) -> int:
         return len(self.service_ids)
 
+    @property
+    def unknowns(self) -> int:
+        return len(self.unknown_ids)
+
+    @property
+    def missing(self) -> bool:
+        """An offer item for this category has no service, confirmed or not."""
+        return self.offer_state == MISSING
+
+    @property
+    def unknown(self) -> bool:
+        return self.offer_state == UNKNOWN
+
 
 @dataclass(frozen=True)
 class BoroughGaps:
     area: Area
+    met_items: tuple[OfferItem, ...]
+    unknown_items: tuple[OfferItem, ...]
     missing_items: tuple[OfferItem, ...]
     categories_with_none: tuple[str, ...]
     postcodes: int
+    population: int | None = None
+
+    @property
+    def met_count(self) -> int:
+        return len(self.met_items)
+
+    @property
+    def unknown_count(self) -> int:
+        return len(self.unknown_items)
 
     @property
     def missing_count(self) -> int:
@@ -373,10 +511,62 @@ class BoroughGaps:
 
 
 @dataclass(frozen=True)
+class LotteryIndex:
+    """How unequal a category's provision is between authorities, for the population.
+
+    ``gini_services`` is the population-weighted Gini of confirmed running services per
+    100,000 residents (None when no authority has one: "no provision anywhere", not
+    "equal"). ``residents_without`` live in authorities with no service at all, confirmed
+    or not; ``residents_unknown`` where only unconfirmed ones are recorded.
+    """
+
+    category: str
+    gini_services: float | None
+    authorities_without: int
+    authorities_unknown: int
+    residents_without: int | None
+    residents_unknown: int | None
+    residents_total: int | None
+    min_services: int
+    max_services: int
+    gini_coverage: float | None  # None when no site is recorded for the category
+
+    @property
+    def no_provision(self) -> bool:
+        return self.max_services == 0
+
+    @property
+    def share_without(self) -> float | None:
+        if not self.residents_total or self.residents_without is None:
+            return None
+        return self.residents_without / self.residents_total
+
+
+def weighted_gini(values: Sequence[float], weights: Sequence[float]) -> float | None:
+    """Gini of ``values`` where each counts ``weights`` times (population weighting).
+
+    Mean absolute difference over all pairs of people, halved and divided by the mean:
+    G = sum_ij w_i w_j |x_i - x_j| / (2 W^2 mean). None when every value is zero.
+    """
+    x = np.asarray(values, dtype="float64")
+    w = np.asarray(weights, dtype="float64")
+    if len(x) == 0 or w.sum() <= 0:
+        return None
+    if np.any(x < 0) or np.any(w < 0):
+        raise ValueError("weighted_gini() needs values and weights that are zero or more")
+    total = w.sum()
+    mean = float((x * w).sum() / total)
+    if mean <= 0:
+        return None
+    diff = np.abs(x[:, None] - x[None, :])
+    value = float((w[:, None] * w[None, :] * diff).sum() / (2 * total * total * mean))
+    return min(max(value, 0.0), 1.0)
+
+
+@dataclass(frozen=True)
 class GapAnalysis:
     distance_km: float
-    cohort: str | None
-    band: AgeBand | None
+    population_filter: Population
     areas: tuple[Area, ...]
     categories: tuple[str, ...]
     offer: tuple[OfferItem, ...]
@@ -385,6 +575,23 @@ class GapAnalysis:
     lottery: Mapping[str, LotteryIndex]
     services_counted: int
     sites_counted: int
+    populations: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def cohort(self) -> str | None:
+        return self.population_filter.cohort
+
+    @property
+    def band(self) -> AgeBand | None:
+        return self.population_filter.band
+
+    @property
+    def gender(self) -> str | None:
+        return self.population_filter.gender
+
+    @property
+    def population_label(self) -> str:
+        return self.population_filter.describe()
 
     def cell(self, borough: str, category: str) -> GapCell:
         return self.cells[(borough, category)]
@@ -409,42 +616,105 @@ def analyse(
     distance_km: float = DEFAULT_DISTANCE_KM,
     cohort: str | None = None,
     band: AgeBand | None = None,
+    gender: str | None = None,
     categories: Sequence[str] = tuple(CATEGORIES),
     today: date | None = None,
+    populations: Mapping[str, int] | None = None,
 ) -> GapAnalysis:
-    """The gap analysis for every borough and category.
+    """The gap analysis for every borough and category, for one population.
 
-    ``cohort`` and ``band`` restrict which services count (see the module docstring);
-    with a ``cohort``, only offer items for everyone or for that cohort apply.
+    The population is ``gender``, ``band`` and ``cohort`` (each None for everyone). A
+    category is met for it only when every group in it (each gender, each age band) has a
+    confirmed running service it can use: a women-only service meets it for women, not
+    for men. With a ``cohort``, only offer items for everyone or for that cohort apply.
     ``postcodes`` None skips distance coverage (every coverage is then ``None``).
+    ``populations`` (residents by authority code) weights the postcode-lottery index.
     """
+    services = list(services)
+    population = Population(gender=gender, band=band, cohort=cohort)
     codes = [a.code for a in areas]
-    code_set = frozenset(codes)
+    populations = dict(populations or {})
     offer_items = tuple(
-        item for item in dict.fromkeys(offer) if cohort is None or item.cohort in (None, cohort)
+        item for item in dict.fromkeys(offer)
+        if (cohort is None or item.cohort in (None, cohort)) and population.segments(item.category)
     )
-    counted = counting(services, cohort, band, today)
 
-    # services delivered in each (borough, category), and per offer item
-    by_cell: dict[tuple[str, str], list[int]] = defaultdict(list)
-    met: set[tuple[str, OfferItem]] = set()
+    # each service's state in each borough, and which groups of the population it serves
+    code_set = frozenset(codes)
+    category_set = frozenset(categories)
+    readings: dict[int, bool] = {}  # service id -> confirmed running
+    relevant: list[ServiceInfo] = []
+    at: dict[tuple[str, str], list[tuple[ServiceInfo, str]]] = defaultdict(list)
+    for service in services:
+        reading = read_status(service.status_evidence, today)
+        if reading.excludes or not serves_cohort(service, cohort):
+            continue
+        confirmed = reading.standing is Standing.CONFIRMED
+        placed = delivered_in(service, codes) & code_set
+        where = {code: (MET if confirmed else UNKNOWN) for code in placed}
+        if coverage_unnamed(service):
+            where.update({code: UNKNOWN for code in codes if code not in placed})
+        if not where:
+            continue
+        readings[service.id] = confirmed
+        relevant.append(service)
+        for category in service.categories & category_set:
+            if serves_category(service, category):
+                for code, state in where.items():
+                    at[(code, category)].append((service, state))
+
+    segments_of = {category: population.segments(category) for category in categories}
+    masks: dict[tuple[int, str, str | None], int] = {}
+
+    def mask(service: ServiceInfo, category: str, item_cohort: str | None) -> int:
+        """Bit i set when the service serves the category's i-th group of the population."""
+        key = (service.id, category, item_cohort)
+        if key not in masks:
+            bits = 0
+            if serves_cohort(service, item_cohort):
+                for i, (seg_gender, seg_band) in enumerate(segments_of[category]):
+                    if serves_gender(service, seg_gender) and serves_band(service, seg_band):
+                        bits |= 1 << i
+            masks[key] = bits
+        return masks[key]
+
+    def state_for(code: str, category: str, item_cohort: str | None) -> tuple[str | None, set[int], set[int]]:
+        segments = segments_of[category]
+        if not segments:
+            return None, set(), set()
+        full = (1 << len(segments)) - 1
+        met_bits = any_bits = 0
+        met_ids: set[int] = set()
+        unknown_ids: set[int] = set()
+        for service, state in at.get((code, category), ()):
+            bits = mask(service, category, item_cohort)
+            if not bits:
+                continue
+            any_bits |= bits
+            if state == MET:
+                met_bits |= bits
+                met_ids.add(service.id)
+            else:
+                unknown_ids.add(service.id)
+        if any_bits != full:
+            return MISSING, met_ids, unknown_ids
+        return (MET if met_bits == full else UNKNOWN), met_ids, unknown_ids
+
+    # distance coverage: delivery sites of services confirmed running for the population
     sites_by_category: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    sites_counted = 0
-    for service in counted:
-        where = delivered_in(service, codes) & code_set
-        cats = [c for c in categories if c in service.categories]
-        for category in cats:
-            for code in where:
-                by_cell[(code, category)].append(service.id)
-        for item in offer_items:
-            if item.category in service.categories and serves_cohort(service, item.cohort):
-                for code in where:
-                    met.add((code, item))
+    counted_sites: set[tuple[int, float, float]] = set()
+    everyone = population.segments(None)
+    for service in relevant:
+        if not readings[service.id]:
+            continue
+        if not any(serves_gender(service, g) and serves_band(service, b) for g, b in everyone):
+            continue
         located = [(s.easting, s.northing) for s in service.sites
                    if s.easting is not None and s.northing is not None]
-        sites_counted += len(located)
-        for category in cats:
-            sites_by_category[category].extend(located)
+        counted_sites.update((service.id, x, y) for x, y in located)
+        for category in categories:
+            if serves_category(service, category):
+                sites_by_category[category].extend(located)
 
     coverage: dict[str, dict[str, float | None]] = {}
     index = (
@@ -453,11 +723,11 @@ def analyse(
         else None
     )
     for category in categories:
-        if postcodes is None:
+        if postcodes is None or not sites_by_category.get(category):
             coverage[category] = {code: None for code in codes}
         else:
             coverage[category] = coverage_within(
-                postcodes, np.asarray(sites_by_category.get(category, []), dtype="float64"),
+                postcodes, np.asarray(sites_by_category[category], dtype="float64"),
                 distance_km * 1000.0, index,
             )
 
@@ -466,56 +736,80 @@ def analyse(
         offer_by_category[item.category].append(item)
 
     cells: dict[tuple[str, str], GapCell] = {}
+    item_states: dict[tuple[str, OfferItem], str] = {}
     for code in codes:
         for category in categories:
+            state, met_ids, unknown_ids = state_for(code, category, cohort)
             items = offer_by_category.get(category, [])
+            for item in items:
+                item_states[(code, item)] = (
+                    state if item.cohort == cohort else state_for(code, category, item.cohort)[0]
+                ) or MISSING
             cells[(code, category)] = GapCell(
                 borough=code,
                 category=category,
-                service_ids=tuple(sorted(set(by_cell.get((code, category), ())))),
+                service_ids=tuple(sorted(met_ids)),
+                unknown_ids=tuple(sorted(unknown_ids - met_ids)),
+                state=state,
                 in_offer=bool(items),
-                missing=any((code, item) not in met for item in items),
+                offer_state=worst(item_states[(code, i)] for i in items) if items else None,
                 coverage=coverage[category].get(code),
+                has_sites=bool(sites_by_category.get(category)),
             )
 
     boroughs = tuple(
         BoroughGaps(
             area=area,
-            missing_items=tuple(i for i in offer_items if (area.code, i) not in met),
+            met_items=tuple(i for i in offer_items if item_states[(area.code, i)] == MET),
+            unknown_items=tuple(i for i in offer_items if item_states[(area.code, i)] == UNKNOWN),
+            missing_items=tuple(i for i in offer_items if item_states[(area.code, i)] == MISSING),
             categories_with_none=tuple(
-                c for c in categories if not cells[(area.code, c)].service_ids
+                c for c in categories if cells[(area.code, c)].state == MISSING
             ),
             postcodes=postcodes.count(area.code) if postcodes is not None else 0,
+            population=populations.get(area.code),
         )
         for area in areas
     )
 
+    weighted = bool(codes) and all(populations.get(code) for code in codes)
     lottery = {}
     for category in categories:
-        counts = [cells[(code, category)].services for code in codes]
-        shares = [cells[(code, category)].coverage for code in codes]
+        applicable = [code for code in codes if cells[(code, category)].state is not None]
+        counts = [cells[(code, category)].services for code in applicable]
+        shares = [cells[(code, category)].coverage for code in applicable]
         has_sites = bool(sites_by_category.get(category)) and postcodes is not None
+        without = [c for c in applicable if cells[(c, category)].state == MISSING]
+        unknown = [c for c in applicable if cells[(c, category)].state == UNKNOWN]
+        weights = [populations[c] for c in applicable] if weighted else [1] * len(applicable)
+        per_capita = [n / w * 100_000 for n, w in zip(counts, weights)] if weighted else counts
         lottery[category] = LotteryIndex(
             category=category,
-            gini_services=gini(counts),
-            authorities_without=sum(1 for n in counts if n == 0),
+            gini_services=weighted_gini(per_capita, weights),
+            authorities_without=len(without),
+            authorities_unknown=len(unknown),
+            residents_without=sum(populations[c] for c in without) if weighted else None,
+            residents_unknown=sum(populations[c] for c in unknown) if weighted else None,
+            residents_total=sum(populations[c] for c in applicable) if weighted else None,
             min_services=min(counts, default=0),
             max_services=max(counts, default=0),
-            gini_coverage=gini([s or 0.0 for s in shares]) if has_sites else None,
+            gini_coverage=(
+                weighted_gini([s or 0.0 for s in shares], weights) if has_sites else None
+            ),
         )
 
     return GapAnalysis(
         distance_km=distance_km,
-        cohort=cohort,
-        band=band,
+        population_filter=population,
         areas=tuple(areas),
         categories=tuple(categories),
         offer=offer_items,
         cells=cells,
         boroughs=boroughs,
         lottery=lottery,
-        services_counted=len(counted),
-        sites_counted=sites_counted,
+        services_counted=len({i for c in cells.values() for i in c.service_ids}),
+        sites_counted=len(counted_sites),
+        populations=populations,
     )
 
 
@@ -562,7 +856,8 @@ def by_age_band(
     cohort: str | None = None,
     today: date | None = None,
 ) -> MissingMiddle:
-    """The same borough-by-category count for each age band (18 to 25, 26 to 29, 30+).
+    """The same borough-by-category count for each age band (18 to 25, 26 to 29, 30+), of
+    services confirmed running (as "met" in the gap analysis).
 
     Tests the "missing middle" providers raised in September 2022: over-30s falling
     outside age-specific services. Services with no age range count for every band.
@@ -570,7 +865,11 @@ def by_age_band(
     services = list(services)
     codes = [a.code for a in areas]
     code_set = frozenset(codes)
-    running = counting(services, cohort, today=today)
+    running = [
+        s for s in services
+        if serves_cohort(s, cohort)
+        and read_status(s.status_evidence, today).standing is Standing.CONFIRMED
+    ]
     summaries = []
     boroughs_with: dict[tuple[str, str], int] = {}
     for band in AGE_BANDS:
@@ -618,7 +917,8 @@ class GroupRow:
     category: str
     services: int  # distinct services delivered anywhere in the group
     in_offer: bool
-    boroughs_missing: int  # boroughs in the group where the offer item is not met
+    boroughs_missing: int  # boroughs in the group with no service for the offer item
+    boroughs_unknown: int  # boroughs in the group where only unconfirmed services are recorded
     coverage: float | None  # postcode-weighted across the group's boroughs
 
 
@@ -655,6 +955,7 @@ def grouped(analysis: GapAnalysis, group: str, postcode_counts: Mapping[str, int
                     services=len({i for c in cells for i in c.service_ids}),
                     in_offer=cells[0].in_offer,
                     boroughs_missing=sum(1 for c in cells if c.missing),
+                    boroughs_unknown=sum(1 for c in cells if c.unknown),
                     coverage=(sum(v * w for v, w in known) / total) if total else None,
                 )
             )
@@ -669,12 +970,17 @@ class MapQuery:
     category: str | None = None
     cohort: str | None = None
     band: str | None = None
+    gender: str | None = None
     distance_km: float = DEFAULT_DISTANCE_KM
     group: str = "borough"
 
     @property
     def age_band(self) -> AgeBand | None:
         return AGE_BAND_SLUGS.get(self.band) if self.band else None
+
+    @property
+    def population(self) -> Population:
+        return Population(gender=self.gender, band=self.age_band, cohort=self.cohort)
 
 
 def parse_distance_km(args: Args) -> float:
@@ -703,6 +1009,7 @@ def parse_map_query(args: Args) -> MapQuery:
         category=choice(args, "category", CATEGORIES, "category"),
         cohort=choice(args, "cohort", COHORTS, "cohort"),
         band=choice(args, "age", AGE_BAND_SLUGS, "age band"),
+        gender=choice(args, "gender", GENDER_CHOICES, "gender"),
         distance_km=parse_distance_km(args),
         group=choice(args, "group", GROUPS, "grouping") or "borough",
     )

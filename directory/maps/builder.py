@@ -30,8 +30,11 @@ ATTRIBUTION_NOTE = "Boundaries derived from ONS Postcode Directory points (OGL v
 # Sequential blues for "how many"; a strong orange-red for "none", so it stands out.
 COUNT_COLOURS = ("#d2e2f1", "#9ecae1", "#4292c6", "#08519c", "#08306b")
 NONE_COLOUR = "#d4351c"
-# Gaps: green for "offer met", then darker reds for more missing categories.
-GAP_COLOURS = ("#cce2d8", "#fcd6c3", "#f4a582", "#d6604d", "#b2182b", "#67001f")
+# Gaps: a sequential red scheme spread over the numbers of missing items that occur;
+# green for "all met"; a grey-violet, outside both schemes, for "unknown".
+GAP_SEQUENCE = ("#fee0d2", "#fcbba1", "#fc9272", "#ef3b2c", "#cb181d", "#67000d")
+MET_COLOUR = "#85c1a0"
+UNKNOWN_COLOUR = "#a59cc9"
 
 # Fifteen distinguishable colours, one per category (in vocabulary order).
 CATEGORY_COLOURS = (
@@ -91,6 +94,7 @@ class Choropleth:
     colour_of: dict[str, str] = field(default_factory=dict)  # code -> colour
     outlines: Sequence[tuple[str, str]] = ()  # (name, geometry text), e.g. BCUs
     outlines_name: str = "BCU boundaries"
+    fit: bool = False  # open the map on the areas' bounds (all of London)
 
 
 LEAFLET_JS = (("leaflet", "leaflet/leaflet.js"),)
@@ -166,7 +170,8 @@ def choropleth_map(spec: Choropleth, assets: str = "/static/vendor",
                 if geometry
             ],
         })
-    data = {"layers": layers, "layer_control": True, "legend": _legend(spec.title, spec.legend)}
+    data = {"layers": layers, "layer_control": True, "legend": _legend(spec.title, spec.legend),
+            "fit": spec.fit}
     return _with_data(_base_map(assets), data, script_url)
 
 
@@ -231,10 +236,6 @@ def colour_for_count(value: float, bins: Sequence[tuple[float, float]]) -> str:
     return COUNT_COLOURS[-1]
 
 
-def colour_for_gaps(missing: int) -> str:
-    return GAP_COLOURS[min(max(missing, 0), len(GAP_COLOURS) - 1)]
-
-
 __all__ = [
     "Choropleth",
     "LegendEntry",
@@ -242,7 +243,6 @@ __all__ = [
     "SitePin",
     "choropleth_map",
     "colour_for_count",
-    "colour_for_gaps",
     "count_bins",
     "script_json",
     "sites_map",

@@ -21,8 +21,9 @@ import json
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from ..core.coverage import AGE_BANDS, parse_map_query
+from ..core.coverage import AGE_BANDS, GENDER_CHOICES, UNKNOWN_CAVEAT, parse_map_query
 from ..core.queries import InvalidInput, first
+from ..core.vocabulary import COHORTS
 from ..extensions import db
 from ..operations import coverage
 from ..web.postcodes import postcode_directory
@@ -47,7 +48,14 @@ def _page_context(report=None):
         "age_bands": AGE_BANDS,
         "report": report,
         "percent": figures.percent,
+        "cell_coverage": figures.cell_coverage,
+        "state_label": figures.state_label,
+        "cell_state": figures.cell_state,
+        "residents": figures.residents,
         "category_label": figures.category_label,
+        "populations": coverage.populations(),
+        "GENDER_CHOICES": GENDER_CHOICES,
+        "UNKNOWN_CAVEAT": UNKNOWN_CAVEAT,
     }
 
 
@@ -77,7 +85,8 @@ def coverage_frame():
     report = coverage.gap_report(db.session, postcode_directory(), query)
     return map_frame_response(coverage.memo(
         report.version,
-        ("coverage-map", query.category, query.cohort, query.band, query.distance_km),
+        ("coverage-map", query.category, query.cohort, query.band, query.gender,
+         query.distance_km),
         lambda: builder.choropleth_map(
             figures.coverage_choropleth(report, query.category), _assets(), _layers_script()
         ),
@@ -106,7 +115,7 @@ def gaps_frame():
     report = coverage.gap_report(db.session, postcode_directory(), query)
     return map_frame_response(coverage.memo(
         report.version,
-        ("gaps-map", query.cohort, query.band, query.distance_km),
+        ("gaps-map", query.cohort, query.band, query.gender, query.distance_km),
         lambda: builder.choropleth_map(
             figures.gaps_choropleth(report), _assets(), _layers_script()
         ),
@@ -121,7 +130,7 @@ def gaps_map():
         "maps/gaps.html",
         query=query,
         frame_url=_frame_url("maps.gaps_frame"),
-        legend=figures.gap_legend(),
+        legend=figures.gap_legend(report.analysis),
         middle=coverage.missing_middle(db.session, query.cohort, report.version),
         **_page_context(report),
     )
@@ -185,9 +194,70 @@ def gaps_csv():
         return out.getvalue()
 
     body = coverage.memo(
-        report.version, ("csv", query.group, query.cohort, query.band, query.distance_km), build
+        report.version,
+        ("csv", query.group, query.cohort, query.band, query.gender, query.distance_km), build,
     )
     return _download(body, "text/csv", f"london-service-gaps-{query.group}-{query.distance_km:g}km.csv")
+
+
+def _sources(report) -> list[str]:
+    prov = coverage.provenance(db.session, postcode_directory())
+    people = coverage.populations()
+    return [
+        "Services, their boroughs, statuses and delivery sites: the London reducing-reoffending "
+        "service directory, seeded from the London Reducing Reoffending Board's meeting notes "
+        "(March 2021 to May 2023) and public sources, each cited, kept up to date by providers.",
+        *(f"{title}: {source}" for title, source, _loaded in prov.datasets),
+        f"Residents: {people.title}. {people.credit}. {people.url}",
+        "Postcodes for distance coverage: ONS Postcode Directory"
+        + (f" (version {prov.postcode_version})" if prov.postcode_version else "")
+        + ". Contains OS data (c) Crown copyright and database right; contains Royal Mail data "
+        "(c) Royal Mail copyright and database right; Office for National Statistics, "
+        "licensed under the Open Government Licence v3.0.",
+    ]
+
+
+def _day(value) -> str:
+    return f"{value.day} {value.strftime('%B %Y')}" if value else "not known"
+
+
+@bp.get("/gaps-table.<fmt>")
+def gaps_table(fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        raise InvalidInput("format", f"'{fmt[:10]}' is not a table format.", ["csv", "xlsx"])
+    query = _query()
+    report = coverage.gap_report(db.session, postcode_directory(), query)
+
+    def build():
+        table = figures.paper_table(
+            report,
+            figures.describe_filters(
+                report.analysis,
+                GENDER_CHOICES.get(query.gender) if query.gender else None,
+                COHORTS.get(query.cohort) if query.cohort else None,
+            ),
+            _sources(report),
+            _day(report.snapshot.last_updated),
+            _day(report.today),
+        )
+        if fmt == "xlsx":
+            return figures.paper_xlsx(table)
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerows(figures.paper_csv_rows(table))
+        return "\ufeff" + out.getvalue()  # the mark lets spreadsheet programs read UTF-8
+
+    body = coverage.memo(
+        report.version,
+        ("paper", fmt, query.cohort, query.band, query.gender, query.distance_km, report.today),
+        build,
+    )
+    who = "-".join(v for v in (query.gender, query.band, query.cohort) if v) or "everyone"
+    name = f"london-minimum-offer-by-borough-{who}-{query.distance_km:g}km.{fmt}"
+    mimetype = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
+        else "text/csv"
+    )
+    return _download(body, mimetype, name)
 
 
 @bp.get("/gaps.geojson")
@@ -196,7 +266,7 @@ def gaps_geojson():
     report = coverage.gap_report(db.session, postcode_directory(), query)
     body = coverage.memo(
         report.version,
-        ("geojson", query.cohort, query.band, query.distance_km),
+        ("geojson", query.cohort, query.band, query.gender, query.distance_km),
         lambda: json.dumps(figures.geojson(report), separators=(",", ":")),
     )
     return _download(
@@ -208,6 +278,11 @@ def gaps_geojson():
 def borough_profile(code: str):
     query = _query()
     profile = coverage.borough_gap_profile(db.session, postcode_directory(), code, query)
+    svg = coverage.memo(
+        profile.report.version, ("profile-svg", profile.area.code),
+        lambda: figures.borough_svg(profile.report.snapshot.borough_shapes, profile.area.code),
+    )
     return render_template(
-        "maps/profile.html", query=query, profile=profile, **_page_context(profile.report)
+        "maps/profile.html", query=query, profile=profile, svg=svg, day=_day,
+        **_page_context(profile.report),
     )

@@ -12,6 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from flask import current_app
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -78,6 +83,34 @@ def postcode_points(directory: PostcodeDirectory, codes: tuple[str, ...]) -> Pos
     )
 
 
+@dataclass(frozen=True)
+class Populations:
+    """Residents by authority code, with where the figures come from."""
+
+    residents: dict[str, int]
+    title: str
+    publisher: str
+    url: str
+    licence: str
+    credit: str
+
+
+@lru_cache(maxsize=4)
+def _populations(path: str) -> Populations:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    source = data["source"]
+    return Populations(
+        residents={str(code): int(n) for code, n in data["populations"].items()},
+        title=source["title"], publisher=source["publisher"], url=source["url"],
+        licence=source["licence"], credit=source["credit"],
+    )
+
+
+def populations() -> Populations:
+    """Census 2021 usual residents by authority (``seed/populations.yaml``)."""
+    return _populations(str(Path(current_app.config["SEED_DIR"]) / "populations.yaml"))
+
+
 # -- analyses ----------------------------------------------------------------------------
 
 
@@ -86,6 +119,7 @@ class GapReport:
     version: tuple
     snapshot: Snapshot
     analysis: GapAnalysis
+    today: date | None = None  # the day the status rule was read on
 
     @property
     def postcode_counts(self) -> dict[str, int]:
@@ -103,7 +137,8 @@ def gap_report(
     snap = snapshot(session, data_version(session))
     version = snap.version  # the snapshot's own (a moment old while a newer one is built)
     today = today or date.today()
-    key = (version, today, query.distance_km, query.cohort, query.band, directory is not None)
+    key = (version, today, query.distance_km, query.cohort, query.band, query.gender,
+           directory is not None)
 
     def compute() -> GapAnalysis:
         codes = tuple(sorted(a.code for a in snap.areas))
@@ -116,10 +151,12 @@ def gap_report(
             distance_km=query.distance_km,
             cohort=query.cohort,
             band=query.age_band,
+            gender=query.gender,
             today=today,
+            populations=populations().residents,
         )
 
-    return GapReport(version, snap, _analyses.get_or_compute(key, compute))
+    return GapReport(version, snap, _analyses.get_or_compute(key, compute), today)
 
 
 def missing_middle(
@@ -220,6 +257,7 @@ class BoroughGapProfile:
     report: GapReport
     area: Area
     services_by_category: dict[str, list[ServiceCard]]
+    unknown_by_category: dict[str, list[ServiceCard]]
 
 
 def borough_gap_profile(
@@ -231,14 +269,16 @@ def borough_gap_profile(
     if area is None:
         raise NotFound(code)
     labels = report.snapshot.cards
-    by_category = {
-        category: sorted(
-            (labels[i] for i in report.analysis.cell(code, category).service_ids),
-            key=lambda label: label.name.lower(),
-        )
-        for category in report.analysis.categories
-    }
-    return BoroughGapProfile(report, area, by_category)
+
+    def named(ids) -> list[ServiceCard]:
+        return sorted((labels[i] for i in ids), key=lambda label: label.name.lower())
+
+    cells = [report.analysis.cell(code, c) for c in report.analysis.categories]
+    return BoroughGapProfile(
+        report, area,
+        {cell.category: named(cell.service_ids) for cell in cells},
+        {cell.category: named(cell.unknown_ids) for cell in cells},
+    )
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,9 @@
     if (made) {
       made.addTo(map);
       overlays[layer.name] = made;
+      if (data.fit && layer.kind === "areas" && made.getBounds().isValid()) {
+        map.fitBounds(made.getBounds(), { padding: [4, 4] });
+      }
     }
   });
   if (data.layer_control) {

@@ -39,13 +39,14 @@ def test_coverage_map_by_keyboard_and_bad_input(page):
     page.get_by_label("Category of need").select_option("women")
     page.get_by_label("Category of need").focus()
     page.keyboard.press("Tab")  # cohort
+    page.keyboard.press("Tab")  # gender
     page.keyboard.press("Tab")  # age band
     page.keyboard.press("Tab")  # distance
     page.keyboard.press("Tab")  # Show
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"category=women"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Services by borough: Women")
-    expect(page.locator("body")).to_contain_text("Postcode-lottery index")
+    expect(page.locator("body")).to_contain_text("Postcode lottery")
     assert_accessible(page, context={"exclude": [["iframe"]]})
 
     response = page.goto("/maps/coverage?distance_km=50")
@@ -67,7 +68,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 @pytest.mark.parametrize(
     "url, legend",
     [
-        ("/maps/gaps", "Minimum offer categories missing"),
+        ("/maps/gaps", "Minimum offer: missing and unknown"),
         ("/maps/coverage?category=women", "Women"),
     ],
 )
@@ -92,3 +93,57 @@ def test_the_sites_map_draws(page):
     frame = page.frame_locator("iframe").first
     expect(frame.locator(".leaflet-container")).to_have_count(1, timeout=10_000)
     expect(frame.locator(".leaflet-control-zoom-in")).to_be_visible()
+
+
+@pytest.mark.parametrize("size", [(375, 812), (1280, 900)], ids=["phone", "desktop"])
+@pytest.mark.parametrize("url", ["/maps/gaps", "/maps/gaps?gender=female&age=18-25",
+                                 "/maps/coverage?category=accommodation",
+                                 "/boroughs/E09000022/profile"])
+def test_gap_pages_are_accessible_at_phone_and_desktop_sizes(browser, live_server, size, url):
+    """axe finds nothing, the map frame included (its scrollable tables are focusable and
+    named), and a phone never scrolls sideways."""
+    from .conftest import _new_page
+
+    context, pg = _new_page(browser, live_server, viewport={"width": size[0], "height": size[1]})
+    try:
+        pg.goto(url)
+        expect(pg.get_by_role("heading", level=1)).to_be_visible()
+        assert_accessible(pg)
+        assert_no_sideways_scroll(pg)
+        regions = pg.locator(".table-wrap")
+        for i in range(regions.count()):
+            region = regions.nth(i)
+            region.focus()
+            assert region.evaluate("el => document.activeElement === el")
+            assert region.get_attribute("aria-label")
+    finally:
+        context.close()
+
+
+def test_the_gap_map_opens_on_all_of_london(page):
+    page.goto("/maps/gaps")
+    frame = page.frame_locator("iframe").first
+    boroughs = frame.locator("path.leaflet-interactive")
+    expect(boroughs.first).to_be_attached(timeout=10_000)
+    inside = frame.locator(".leaflet-container").evaluate(
+        """(box) => { const b = box.getBoundingClientRect(); let n = 0;
+            for (const p of box.querySelectorAll('path.leaflet-interactive')) {
+              const r = p.getBoundingClientRect();
+              if (r.width && r.left >= b.left - 1 && r.right <= b.right + 1 &&
+                  r.top >= b.top - 1 && r.bottom <= b.bottom + 1) { n++; } }
+            return n; }"""
+    )
+    assert inside >= 33
+
+
+def test_the_profile_prints_on_few_pages_with_its_map(page):
+    page.goto("/boroughs/E09000022/profile")
+    page.emulate_media(media="print")
+    expect(page.locator(".profile-map svg")).to_be_visible()
+    expect(page.locator(".site-header nav")).to_be_hidden()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "profile-lambeth-print.png"), full_page=True)
+    pdf = page.pdf(format="A4", print_background=False)
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    assert 1 <= pages <= 4
+    (ARTIFACTS / "profile-lambeth.pdf").write_bytes(pdf)

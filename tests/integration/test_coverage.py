@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from directory.core.status import Standing
+
 import pytest
 from sqlalchemy import select
 
@@ -26,17 +28,25 @@ def test_every_borough_and_category_is_analysed(report, session):
 
 
 def test_seeded_counts_match_the_one_status_rule(report, session):
-    running = [
-        s for s in session.scalars(select(Service).where(Service.moderation == "published"))
-        if catalogue.status_reading(s).counts_as_present
-    ]
-    assert all(s.status not in ("ended", "planned") for s in running)
-    assert report.analysis.services_counted == len(running)
-    pan = [s for s in running if s.pan_london]
-    for category in CATEGORIES:
-        in_cat = [s for s in pan if any(c.slug == category for c in s.categories)]
-        for code in ("E09000001", "E09000033"):
-            assert report.analysis.cell(code, category).services >= len(in_cat)
+    """Met counts only services the status rule confirms running; unconfirmed ones are
+    unknown, never met; ended and planned ones are neither."""
+    readings = {
+        s.id: (s, catalogue.status_reading(s))
+        for s in session.scalars(select(Service).where(Service.moderation == "published"))
+    }
+    cells = report.analysis.cells.values()
+    met_ids = {i for cell in cells for i in cell.service_ids}
+    unknown_ids = {i for cell in cells for i in cell.unknown_ids}
+    assert met_ids and report.analysis.services_counted == len(met_ids)
+    assert all(readings[i][1].standing is Standing.CONFIRMED for i in met_ids)
+    assert all(not readings[i][1].excludes for i in unknown_ids)
+    assert any(readings[i][1].standing is not Standing.CONFIRMED for i in unknown_ids)
+    for service, reading in readings.values():
+        open_to_all = not (service.genders or service.min_age or service.max_age or service.cohorts)
+        if reading.standing is Standing.CONFIRMED and service.pan_london and open_to_all:
+            for category in service.categories:
+                for code in ("E09000001", "E09000033"):
+                    assert report.analysis.cell(code, category.slug).state == "met"
 
 
 def test_distance_coverage_from_a_real_site(session, postcode_directory):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,11 @@ def svc(id, *, status="commissioned", boroughs=(), cats=("accommodation",), pan=
     )
 
 
+def CoverageService(*, id, name, status, **fields):  # noqa: N802  (reads like the value it makes)
+    """A catalogue service as the gap analysis reads it: the read model's ServiceInfo."""
+    return ServiceInfo(id=id, slug=f"service-{id}", name=name, status=status, **fields)
+
+
 def site(service_id, borough, x, y):
     return SiteInfo(f"Site of {service_id}", None, borough, None, None, x, y)
 
@@ -70,14 +76,98 @@ def test_borough_lists_pan_london_and_sites_all_count():
     assert result.cell("A", "wellbeing").services == 0
 
 
-@pytest.mark.parametrize("status,counts", [
-    ("commissioned", True), ("pilot", True), ("unknown", True), ("ended", False), ("planned", False),
+@pytest.mark.parametrize("status,state", [
+    ("commissioned", "met"), ("pilot", "met"), ("unknown", "unknown"), ("ended", "missing"),
+    ("planned", "missing"),
 ])
-def test_ended_and_planned_services_never_count(status, counts):
+def test_three_states_by_the_status_rule(status, state):
     result = analyse(AREAS, [svc(1, boroughs=["A"], status=status)], [OfferItem("accommodation")],
                      categories=CATS)
-    assert (result.cell("A", "accommodation").services == 1) is counts
-    assert result.cell("A", "accommodation").missing is not counts
+    cell = result.cell("A", "accommodation")
+    assert cell.state == state and cell.offer_state == state
+    assert (cell.services == 1) is (state == "met")
+    assert (cell.unknowns == 1) is (state == "unknown")
+    assert cell.missing is (state == "missing")
+    gaps = result.borough("A")
+    assert (gaps.met_count, gaps.unknown_count, gaps.missing_count) == (
+        int(state == "met"), int(state == "unknown"), int(state == "missing"))
+
+
+def test_a_status_not_confirmed_since_a_date_is_unknown_not_met():
+    old = CoverageService(
+        id=1, name="Old", status="commissioned", borough_codes=frozenset({"A"}),
+        categories=frozenset({"accommodation"}), status_as_of=date(2021, 3, 1),
+    )
+    result = analyse(AREAS, [old], [OfferItem("accommodation")], categories=CATS,
+                     today=date(2026, 11, 30))
+    assert result.cell("A", "accommodation").state == "unknown"
+    assert result.cell("B", "accommodation").state == "missing"
+
+
+def test_unnamed_coverage_makes_other_boroughs_unknown_never_met():
+    services = [
+        CoverageService(id=1, name="Six", status="commissioned", borough_codes=frozenset({"A"}),
+                        unnamed_borough_count=5, categories=frozenset({"accommodation"})),
+        svc(2, cats=["wellbeing"]),  # no coverage recorded at all
+    ]
+    result = analyse(AREAS, services, [], categories=CATS)
+    assert result.cell("A", "accommodation").state == "met"
+    assert result.cell("B", "accommodation").state == "unknown"
+    assert {result.cell(c, "wellbeing").state for c in "ABC"} == {"unknown"}
+
+
+def test_a_service_counts_only_for_the_people_it_serves():
+    women_only = CoverageService(
+        id=1, name="Drop-in", status="commissioned", borough_codes=frozenset({"A"}),
+        categories=frozenset({"accommodation"}), genders=frozenset({"female"}),
+    )
+    offer = [OfferItem("accommodation")]
+    everyone = analyse(AREAS, [women_only], offer, categories=CATS)
+    assert everyone.cell("A", "accommodation").state == "missing"
+    assert everyone.population_label.startswith("Everyone")
+    women = analyse(AREAS, [women_only], offer, categories=CATS, gender="female")
+    assert women.cell("A", "accommodation").state == "met"
+    assert women.population_label.startswith("Women")
+    men = analyse(AREAS, [women_only], offer, categories=CATS, gender="male")
+    assert men.cell("A", "accommodation").state == "missing"
+    # a men's service beside it, and one for another gender, meet it for everyone
+    others = [
+        CoverageService(id=2, name="Men", status="commissioned", borough_codes=frozenset({"A"}),
+                        categories=frozenset({"accommodation"}), genders=frozenset({"male"})),
+        CoverageService(id=3, name="Other", status="commissioned", borough_codes=frozenset({"A"}),
+                        categories=frozenset({"accommodation"}), genders=frozenset({"other"})),
+    ]
+    assert analyse(AREAS, [women_only, *others], offer, categories=CATS).cell(
+        "A", "accommodation").state == "met"
+    # an 18 to 25 service does not meet it for all ages
+    young = svc(4, boroughs=["A"], min_age=18, max_age=25)
+    assert analyse(AREAS, [young], offer, categories=CATS).cell("A", "accommodation").state == "missing"
+    assert analyse(AREAS, [young], offer, categories=CATS, band=AGE_BAND_SLUGS["18-25"]).cell(
+        "A", "accommodation").state == "met"
+
+
+def test_womens_services_are_asked_about_women_only():
+    women_only = CoverageService(
+        id=1, name="Women's centre", status="commissioned", borough_codes=frozenset({"A"}),
+        categories=frozenset({"women"}), genders=frozenset({"female"}),
+    )
+    offer = [OfferItem("women")]
+    assert analyse(AREAS, [women_only], offer, categories=CATS).cell("A", "women").state == "met"
+    men = analyse(AREAS, [women_only], offer, categories=CATS, gender="male")
+    assert men.offer == () and men.cell("A", "women").state is None
+
+
+def test_population_weighted_lottery_and_residents_without():
+    services = [svc(1, boroughs=["A"]), svc(2, boroughs=["B"], status="unknown")]
+    populations = {"A": 100_000, "B": 300_000, "C": 600_000}
+    result = analyse(AREAS, services, [], categories=CATS, populations=populations)
+    acc = result.lottery["accommodation"]
+    assert acc.residents_without == 600_000 and acc.residents_unknown == 300_000
+    assert acc.residents_total == 1_000_000 and acc.share_without == pytest.approx(0.6)
+    # one service per 100,000 for a tenth of residents, none for the rest: 1 - 0.1
+    assert acc.gini_services == pytest.approx(0.9)
+    women = result.lottery["women"]
+    assert women.no_provision and women.gini_services is None
 
 
 def test_missing_offer_items_per_borough():
@@ -120,7 +210,8 @@ def test_distance_coverage_shares_and_cross_border_sites():
     # B's points 1000..1400 are within 500 m: 5 of 10, though the site is in A
     assert result.cell("B", "accommodation").coverage == pytest.approx(0.5)
     assert result.cell("C", "accommodation").coverage == 0.0
-    assert result.cell("A", "women").coverage == 0.0
+    cell = result.cell("A", "women")
+    assert cell.coverage is None and not cell.has_sites  # no sites: not measured, never 0%
     assert result.sites_counted == 1
 
 
@@ -135,7 +226,7 @@ def test_distance_coverage_without_postcodes_is_none():
 def test_coverage_ignores_sites_of_ended_services():
     services = [svc(1, status="ended", sites=[site(1, "A", 500, 0)])]
     result = analyse(AREAS, services, [], POSTCODES, distance_km=20, categories=CATS)
-    assert result.cell("A", "accommodation").coverage == 0.0
+    assert result.cell("A", "accommodation").coverage is None
 
 
 def test_gini_known_values():

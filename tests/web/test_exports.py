@@ -26,6 +26,7 @@ def test_borough_csv_has_a_row_per_borough_and_category(client):
     assert list(rows[0]) == [
         "borough_code", "borough_name", "bcu", "pdu", "category", "category_name", "services",
         "in_minimum_offer", "missing", "distance_km", "distance_coverage",
+        "state", "unconfirmed_services", "offer_state", "population",
     ]
     westminster = [r for r in rows if r["borough_code"] == "E09000033"]
     assert {r["bcu"] for r in westminster} == {"Central West"}
@@ -34,6 +35,10 @@ def test_borough_csv_has_a_row_per_borough_and_category(client):
         assert row["in_minimum_offer"] in ("yes", "no") and row["missing"] in ("yes", "no")
         if row["missing"] == "yes":
             assert row["in_minimum_offer"] == "yes"
+        assert row["state"] in ("met", "unknown", "missing", "not for this population")
+        assert row["population"].startswith("Everyone")
+        if row["distance_coverage"] == "no delivery sites recorded":
+            continue
         share = float(row["distance_coverage"])
         assert 0.0 <= share <= 1.0
 

@@ -77,28 +77,34 @@ def test_maps_are_folium_documents_in_a_sandboxed_iframe_with_a_title(client, ur
 def test_coverage_map_has_table_bcu_layer_tooltips_and_lottery_index(client):
     page = client.get("/maps/coverage?category=women").get_data(as_text=True)
     assert "<table" in page and "Westminster" in page
-    assert "Postcode-lottery index" in page and "Gini" in page
+    assert "Postcode lottery" in page and "Gini" in page and "residents" in page
     data = map_data(map_document(client, page))
-    assert [layer["name"] for layer in data["layers"]] == ["Services: Women", "Police BCU boundaries"]
+    assert [layer["name"] for layer in data["layers"]] == ["Confirmed running services: Women", "Police BCU boundaries"]
     assert data["layer_control"] is True
     westminster = next(f for f in data["layers"][0]["features"] if f["id"] == "E09000033")
     assert westminster["properties"]["tooltip"]["title"] == "Westminster"
-    assert any(label == "Services" for label, _ in westminster["properties"]["tooltip"]["lines"])
+    lines = dict(westminster["properties"]["tooltip"]["lines"])
+    assert lines["For"].startswith("Everyone") and lines["State"].startswith(("Met", "Unknown", "Missing"))
+    assert "Confirmed running services" in lines and "Unconfirmed services" in lines
 
 
 def test_boroughs_with_none_stand_out(client, session):
     page = client.get("/maps/coverage?category=hate_crime").get_data(as_text=True)
     assert page.count('class="row--none"') == 33
-    assert "None (stands out)" in page
+    assert "None, confirmed or not (stands out)" in page
     assert "#d4351c" in map_document(client, page)
 
 
 def test_gaps_page_lists_missing_categories_and_legend(client):
     page = client.get("/maps/gaps").get_data(as_text=True)
-    assert "Missing categories by borough" in page
-    assert "Minimum offer categories missing" in page  # legend
-    assert "of 7" in page or "Offer met" in page
+    assert "Minimum offer by borough" in page
+    assert "Minimum offer: missing and unknown" in page  # legend
+    assert "None missing, some unknown" in page and "All met (confirmed running)" in page
     assert 'class="swatch"' in page
+    assert "gaps in what the directory knows, not necessarily gaps in provision" in page
+    assert "For:</strong> Everyone" in page
+    # every scrollable table can be reached by keyboard and is named
+    assert page.count('class="table-wrap" tabindex="0" role="region" aria-label=') == 3
     assert "missing middle" in page
 
 
