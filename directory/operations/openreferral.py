@@ -19,9 +19,10 @@ from datetime import date, datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ..core.status import Standing
 from ..core.vocabulary import CATEGORIES, COHORTS, CONDITION_KINDS, DISPOSALS
 from ..models import Organisation, Service, Site
-from .catalogue import PUBLISHED, published_services
+from .catalogue import PUBLISHED, published_services, status_reading
 
 FEED_NAMESPACE = uuid.UUID("0b6b8f0e-4a4f-4c77-9d0c-8c2f3b1e5a90")
 HSDS_VERSION = "3.0"
@@ -129,11 +130,14 @@ def all_terms() -> list[tuple[str, str]]:
 
 
 def hsds_status(service: Service, today: date) -> str:
-    """HSDS's status today: an ended service is defunct; not (yet) running is inactive."""
-    if service.status == "ended" or (service.ends_on is not None and service.ends_on < today):
-        return "defunct"
-    if service.status in ("commissioned", "pilot") and (service.starts_on is None or service.starts_on <= today):
+    """HSDS's status today, by the one status rule: active only when confirmed running on
+    ``today``; defunct when ended; otherwise inactive (planned, or not confirmed since a
+    date, or not known: never published as running on the strength of an old source)."""
+    standing = status_reading(service, today).standing
+    if standing is Standing.CONFIRMED:
         return "active"
+    if standing is Standing.ENDED:
+        return "defunct"
     return "inactive"
 
 

@@ -180,3 +180,22 @@ def test_bad_postcode_and_proximity_without_one(feed):
 def test_documentation_page_names_the_extension_fields(feed):
     page = feed.get("/openreferral/docs").get_data(as_text=True)
     assert "x_directory" in page and "x_sources" in page and "service_areas" in page
+
+
+def test_the_feed_reads_status_by_the_one_rule_never_running_on_an_old_note(feed, session):
+    """Commissioned as reported to the board in 2021-23 is not 'active' in 2026; an HMPPS
+    contract whose dated record confirms it is; an ended one is defunct."""
+    from sqlalchemy import select
+
+    from directory.models import Service
+
+    def status_of(slug: str) -> str:
+        uuid = session.scalar(select(Service.uuid).where(Service.slug == slug))
+        return feed.get(f"/openreferral/services/{uuid}").get_json()["status"]
+
+    assert session.scalar(select(Service.status).where(Service.slug == "penrose-drive-iap")) == "commissioned"
+    assert status_of("penrose-drive-iap") == "inactive"
+    accommodation = session.scalar(select(Service.slug).where(Service.name == "Accommodation Services for London"))
+    assert status_of(accommodation) == "active"
+    north = session.scalar(select(Service.slug).where(Service.name == "Women's Services for London (north)"))
+    assert status_of(north) == "defunct"
