@@ -96,7 +96,7 @@ def test_refer_from_the_finder_provider_accepts_officer_sees_it(phone, journey, 
     # The officer finds services for a postcode and refers from a result.
     _sign_in(page, OFFICER)
     page.goto("/find")
-    page.get_by_label("Postcode", exact=True).fill(POSTCODE)
+    page.get_by_label("Postcode, district or borough").fill(POSTCODE)
     page.get_by_role("button", name="Find services").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Services for this person")
     page.get_by_role("link", name=f"Refer to {service}", exact=True).first.click()

@@ -3,6 +3,7 @@ request fails beyond the ones that worker was holding."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -40,8 +41,8 @@ def _get(url: str) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
-    except (urllib.error.URLError, OSError):
-        return 0  # the connection broke
+    except (urllib.error.URLError, OSError, http.client.HTTPException):
+        return 0  # the connection broke (mid-answer, too, when its worker was killed)
 
 
 @pytest.fixture

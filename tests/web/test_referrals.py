@@ -258,10 +258,16 @@ def test_finder_results_and_service_pages_offer_refer_to_referrers_only(client, 
     html = client.get(url).get_data(as_text=True)
     links = re.findall(r'href="(/referrals/new\?[^"]+)"', html)
     assert links, "a Refer link on each result"
-    link = links[0].replace("&amp;", "&")
-    assert "borough=E09000022" in link and "need=accommodation" in link and "age=34" in link
-    form = client.get(link).get_data(as_text=True)
-    assert re.search(r'<option (selected value="30_39"|value="30_39" selected)', form)
+    links = [link.replace("&amp;", "&") for link in links]
+    assert all("borough=E09000022" in k and "need=accommodation" in k and "age=34" in k for k in links)
+    # A service whose provider the sources name takes the form, prefilled with the coded
+    # facts; one whose provider is not named says how it takes referrals instead.
+    forms = {k: client.get(k).get_data(as_text=True) for k in links}
+    prefilled = [k for k, form in forms.items()
+                 if re.search(r'<option (selected value="30_39"|value="30_39" selected)', form)]
+    assert prefilled, "at least one result takes the referral form, prefilled"
+    assert all("Provider not named in the sources" in form for k, form in forms.items() if k not in prefilled)
+    link = prefilled[0]
     slug = re.search(r"service=([^&]+)", link).group(1)
     service_page = client.get(f"/services/{slug}").get_data(as_text=True)
     assert f"/referrals/new?service={slug}" in service_page
