@@ -189,7 +189,7 @@ def _where(reader) -> str:
 def test_lag_tolerant_reads_see_the_primarys_writes_on_the_replica(replicated):
     from directory.extensions import db
     from directory.models import Service
-    from directory.operations import finder
+    from directory.operations import read_model
     from directory.operations.versioning import data_version
 
     app, standby = replicated
@@ -205,7 +205,7 @@ def test_lag_tolerant_reads_see_the_primarys_writes_on_the_replica(replicated):
         assert _where(db.session) == PRIMARY  # the app's own session stays on the primary
 
         served = replica().served[REPLICA]
-        snapshot = finder.catalogue_snapshot(db.session)  # the finder's snapshot, via the replica
+        snapshot = read_model.published(db.session)  # the finder's snapshot, via the replica
         assert replica().served[REPLICA] == served + 1
         assert "Written on the primary" in {card.name for card in snapshot.cards.values()}
         db.session.remove()
@@ -235,7 +235,7 @@ def test_a_lagging_replica_is_not_used_for_a_newer_version(replicated):
     """Read-your-own-writes: a snapshot of the version just written is never built from a
     replica that has not replayed it yet."""
     from directory.extensions import db
-    from directory.operations import finder
+    from directory.operations import read_model
 
     app, standby = replicated
     with app.app_context():
@@ -245,7 +245,7 @@ def test_a_lagging_replica_is_not_used_for_a_newer_version(replicated):
                 connection.execute(text("SELECT pg_wal_replay_pause()"))
             _add_service("Written while the replica lags")
             served = dict(replica().served)
-            snapshot = finder.catalogue_snapshot(db.session)
+            snapshot = read_model.published(db.session)
             assert "Written while the replica lags" in {c.name for c in snapshot.cards.values()}
             assert replica().served[PRIMARY] == served.get(PRIMARY, 0) + 1
             assert replica().served[REPLICA] == served.get(REPLICA, 0)
@@ -258,7 +258,7 @@ def test_a_lagging_replica_is_not_used_for_a_newer_version(replicated):
 
 def test_the_app_falls_back_to_the_primary_when_the_replica_stops(replicated):
     from directory.extensions import db
-    from directory.operations import coverage, finder
+    from directory.operations import coverage, read_model
 
     app, standby = replicated
     with app.app_context():
@@ -271,7 +271,7 @@ def test_the_app_falls_back_to_the_primary_when_the_replica_stops(replicated):
             assert not replica().available
             snap = coverage.snapshot(db.session)  # the maps' snapshot still builds
             assert "Written after the replica stopped" in {s.name for s in snap.services}
-            cards = finder.catalogue_snapshot(db.session).cards.values()  # and the finder's
+            cards = read_model.published(db.session).cards.values()  # and the finder's
             assert "Written after the replica stopped" in {c.name for c in cards}
             assert time.monotonic() - started < 10
             db.session.remove()
