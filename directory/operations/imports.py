@@ -242,7 +242,7 @@ def cite(
     if isinstance(service, Service):
         # The status is as of the source's own date, never the day it was imported.
         service.status_as_of, service.status_as_of_precision = day, "day"
-        service.status_source = f"{publisher}, {staged.file or batch.origin}"[:200]
+        service.status_source = f"{publisher}, published record {staged.foreign_id}"[:200]
     service.citations = [Citation(
         kind="dataset_record",
         note=f"{batch.source}: {staged.foreign_id}"[:120],

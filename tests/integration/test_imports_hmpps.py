@@ -89,7 +89,8 @@ def test_each_imported_service_cites_its_source_record(session, geocoder):
     assert "MIT" in citation.licence and "contracts/" in citation.file
     assert "last changed 8 August 2023" in citation.quote
     # the status is as of the source's date, never the day of the import
-    assert service.status_as_of == hmpps.CONTRACTS_AS_OF and "HM Prison and Probation" in service.status_source
+    assert service.status_as_of == hmpps.CONTRACTS_AS_OF
+    assert service.status_source == "HM Prison and Probation Service, published record PRJ_6263"
     staged = session.scalar(select(StagedRecord).where(StagedRecord.service_id == service.id))
     assert staged.commit == hmpps.INTERVENTIONS_COMMIT and staged.payload["contract_reference"] == "PRJ_6263"
 
