@@ -54,6 +54,11 @@ def build_database(path: Path | str, synthetic: tuple[int, int] | None = None) -
             t0 = time.perf_counter()
             populate(db.session, services=synthetic[0], sites=synthetic[1], seed=1, directory=directory)
             timings["synthetic_s"] = time.perf_counter() - t0
+            if db.engine.dialect.name == "postgresql":  # rows written with their own ids
+                from directory.operations.backup import _reset_sequences
+
+                with db.engine.begin() as connection:
+                    _reset_sequences(connection, db.metadata.sorted_tables)
         db.session.remove()
         db.engine.dispose()
     directory.close()
