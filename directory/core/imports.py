@@ -103,14 +103,6 @@ HMPPS_CONTRACT_TYPES = MappingProxyType({
 })
 
 
-IMPORT_SOURCES = ("hmpps-", "spreadsheet:", "openreferral:")
-
-
-def is_import_note(note: str | None) -> bool:
-    """Is this citation's note an imported record's ("<source>: <record id> ...")?"""
-    return bool(note) and note.startswith(IMPORT_SOURCES) and ": " in note
-
-
 def fold(text: str) -> str:
     """Lower case, plain letters, single spaces, no apostrophes: for comparing names."""
     text = unicodedata.normalize("NFKD", text or "")

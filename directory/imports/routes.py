@@ -16,7 +16,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 
 from ..auth.guards import account, role_required
-from ..core.imports import is_import_note
 from ..extensions import db
 from ..operations import imports as pipeline
 from ..operations.moderation import borough_names
@@ -27,7 +26,6 @@ from . import MAX_IMPORT_BYTES, TOO_LARGE, ImportProblem, spreadsheet
 from .forms import ApplyForm, ResolveForm, UploadForm
 
 bp = Blueprint("imports", __name__)
-bp.add_app_template_test(is_import_note, "imported_citation")
 
 
 @bp.errorhandler(413)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from contextlib import contextmanager
 import time
 import urllib.error
 import urllib.request
@@ -129,6 +130,29 @@ def live_server(tmp_path_factory, postcode_directory, smtp_server):
     thread.join(timeout=5)
     with app.app_context():
         db.engine.dispose()
+
+
+@contextmanager
+def live_database(tmp_path_factory):
+    """A session on the live server's own database, for fixtures that add to it (as the
+    CLI would): what they commit, the server serves."""
+    from directory import create_app
+    from directory.config import TestConfig
+    from directory.extensions import db
+
+    databases = sorted(tmp_path_factory.getbasetemp().glob("e2e-db*/e2e.sqlite"))
+    assert databases, "the live server's database was not found"
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{databases[-1]}"
+
+    app = create_app(Config)
+    with app.app_context():
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 # -- the browser --------------------------------------------------------------------------

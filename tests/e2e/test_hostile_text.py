@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, live_database
 
 NAME = "Hostile {{ 'qz' ~ 'jx' }} <img src=x onerror=alert(1)>"
 ADDRESS = "</script><script>alert(2)</script> ${alert(3)} {% raw %}"
@@ -16,30 +16,19 @@ def hostile_site(live_server, tmp_path_factory):
     """A published service with a delivery site, written to the live server's database."""
     from sqlalchemy import select
 
-    from directory import create_app
-    from directory.config import TestConfig
-    from directory.extensions import db
     from directory.models import Borough, Category, Organisation, Service, Site
 
-    databases = sorted(tmp_path_factory.getbasetemp().glob("e2e-db*/e2e.sqlite"))
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{databases[-1]}"
-
-    app = create_app(Config)
-    with app.app_context():
-        westminster = db.session.scalar(select(Borough).where(Borough.code == "E09000033"))
+    with live_database(tmp_path_factory) as session:
+        westminster = session.scalar(select(Borough).where(Borough.code == "E09000033"))
         organisation = Organisation(slug="hostile-e2e", name=NAME, moderation="published")
         service = Service(slug="hostile-e2e", name=NAME, status="commissioned",
                           moderation="published", organisation=organisation, summary=ADDRESS)
-        service.categories = [db.session.scalar(select(Category).where(Category.slug == "accommodation"))]
+        service.categories = [session.scalar(select(Category).where(Category.slug == "accommodation"))]
         service.boroughs = [westminster]
         service.sites = [Site(name=NAME, address=ADDRESS, postcode="SW1A 2AA", lat=51.5034,
                               lon=-0.1276, borough=westminster)]
-        db.session.add_all([organisation, service])
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
+        session.add_all([organisation, service])
+        session.commit()
     return NAME
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible, assert_no_sideways_scroll
+from .conftest import assert_accessible, assert_no_sideways_scroll, live_database
 
 IMPORTER = ("importer@e2e.example.org", "importer e2e passphrase")
 HEADER = "id,name,organisation,status,boroughs,categories,cohorts,source,source_date"
@@ -18,21 +18,10 @@ SHEET = "\n".join([
 
 @pytest.fixture(scope="session")
 def importer(live_server, tmp_path_factory):
-    from directory import create_app
-    from directory.config import TestConfig
-    from directory.extensions import db
     from directory.operations.accounts import create_user
 
-    databases = sorted(tmp_path_factory.getbasetemp().glob("e2e-db*/e2e.sqlite"))
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{databases[-1]}"
-
-    app = create_app(Config)
-    with app.app_context():
-        create_user(db.session, IMPORTER[0], "Indra Importer", IMPORTER[1], "commissioner")
-        db.session.remove()
-        db.engine.dispose()
+    with live_database(tmp_path_factory) as session:
+        create_user(session, IMPORTER[0], "Indra Importer", IMPORTER[1], "commissioner")
     return IMPORTER
 
 

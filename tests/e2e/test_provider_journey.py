@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, live_database
 
 COMMISSIONER = ("commissioner@e2e.example.org", "commissioner e2e passphrase")
 SERVICE = "Riverside Stalking Perpetrator Programme"
@@ -14,22 +14,10 @@ SERVICE = "Riverside Stalking Perpetrator Programme"
 @pytest.fixture(scope="session")
 def commissioner(live_server, tmp_path_factory):
     """A commissioner account in the live server's database (made as the CLI would)."""
-    from directory import create_app
-    from directory.config import TestConfig
-    from directory.extensions import db
     from directory.operations.accounts import create_user
 
-    databases = sorted(tmp_path_factory.getbasetemp().glob("e2e-db*/e2e.sqlite"))
-    assert databases, "the live server's database was not found"
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{databases[-1]}"
-
-    app = create_app(Config)
-    with app.app_context():
-        create_user(db.session, COMMISSIONER[0], "Casey Commissioner", COMMISSIONER[1], "commissioner")
-        db.session.remove()
-        db.engine.dispose()
+    with live_database(tmp_path_factory) as session:
+        create_user(session, COMMISSIONER[0], "Casey Commissioner", COMMISSIONER[1], "commissioner")
     return COMMISSIONER
 
 

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible, assert_no_sideways_scroll
+from .conftest import assert_accessible, assert_no_sideways_scroll, live_database
 
 POSTCODE = "SE1 7TP"  # Lambeth
 OFFICER = ("officer@referrals.e2e.example.org", "officer referral passphrase")
@@ -24,33 +24,24 @@ COMMISSIONER = ("counts@referrals.e2e.example.org", "commissioner referral passp
 def journey(live_server, tmp_path_factory):
     """The first finder result for the postcode whose provider the directory names, and accounts
     for an officer, that provider and a commissioner in the live server's database."""
-    from directory import create_app
-    from directory.config import TestConfig
-    from directory.extensions import db
+    from sqlalchemy import select
+
     from directory.models import Service
     from directory.operations.accounts import create_user
 
     query = urllib.parse.urlencode({"postcode": POSTCODE, "limit": 20})
     with urllib.request.urlopen(f"{live_server}/api/find?{query}", timeout=20) as response:
         results = json.load(response)["results"]
-    databases = sorted(tmp_path_factory.getbasetemp().glob("e2e-db*/e2e.sqlite"))
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{databases[-1]}"
-
-    app = create_app(Config)
-    with app.app_context():
+    with live_database(tmp_path_factory) as session:
         slugs = [r["service"]["slug"] if "service" in r else r["slug"] for r in results]
         service = next(
-            s for s in (db.session.scalar(db.select(Service).where(Service.slug == slug)) for slug in slugs)
+            s for s in (session.scalar(select(Service).where(Service.slug == slug)) for slug in slugs)
             if s.organisation_id is not None
         )
         name = service.name
-        create_user(db.session, OFFICER[0], "Olu Officer", OFFICER[1], "officer")
-        create_user(db.session, PROVIDER[0], "Pat Provider", PROVIDER[1], "provider", service.organisation_id)
-        create_user(db.session, COMMISSIONER[0], "Cam Commissioner", COMMISSIONER[1], "commissioner")
-        db.session.remove()
-        db.engine.dispose()
+        create_user(session, OFFICER[0], "Olu Officer", OFFICER[1], "officer")
+        create_user(session, PROVIDER[0], "Pat Provider", PROVIDER[1], "provider", service.organisation_id)
+        create_user(session, COMMISSIONER[0], "Cam Commissioner", COMMISSIONER[1], "commissioner")
     return name
 
 
