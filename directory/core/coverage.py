@@ -1,7 +1,9 @@
 """Coverage and gap analysis: where services are, where the minimum offer is missing.
 
-Pure functions over frozen dataclasses and numpy arrays; no Flask, no SQLAlchemy. The
-operations layer loads the rows and calls :func:`analyse`.
+Pure functions over frozen dataclasses; no Flask, no SQLAlchemy, no geometry. The
+operations layer (:mod:`directory.operations.coverage`) loads the rows, asks
+:func:`coverage_sites` which delivery sites count, has :mod:`directory.geo.distance`
+measure them, and calls :func:`analyse` with the numbers.
 
 What counts
     The one status rule (:mod:`.status`), read on the analysis's day, decides. For each
@@ -29,12 +31,9 @@ Distance coverage
     Grid metres) within a chosen distance of a delivery site of a running service in the
     category. Sites anywhere in London count, so a borough next to a well-served one is
     partly covered. Pan-London services and services listed for a borough without a site
-    address give no distance coverage: we do not know where they are delivered.
-    Computed exactly (straight-line distance in metres) with a vectorised grid index over
-    the sites (:class:`DistanceIndex`): a few tens of milliseconds per category for London's
-    330,000 postcodes and thousands of sites. We tried a union of shapely buffers with a
-    prepared ``contains_xy`` first; at 0.5 km with thousands of sites the union has so
-    many vertices that it took over 0.5 s per category, and circles become polygons.
+    address give no distance coverage: we do not know where they are delivered. The core
+    decides which sites count (:func:`coverage_sites`); the distances are measured in
+    :mod:`directory.geo.distance` and come back as plain shares (:class:`DistanceCoverage`).
 
 Postcode-lottery index
     For each category, the **population-weighted Gini coefficient** of confirmed running
@@ -56,7 +55,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 
 import numpy as np
 
@@ -102,39 +100,6 @@ AGE_BANDS = (
     AgeBand("30-plus", "30 and over", 30, None),
 )
 AGE_BAND_SLUGS = {band.slug: band for band in AGE_BANDS}
-
-
-@dataclass(frozen=True, eq=False)
-class PostcodePoints:
-    """Postcode points grouped by authority: rows ``starts[code]:ends[code]`` of x and y."""
-
-    x: np.ndarray
-    y: np.ndarray
-    spans: Mapping[str, tuple[int, int]]
-
-    @classmethod
-    def from_rows(cls, rows: Iterable[tuple[str, float, float]]) -> PostcodePoints:
-        """From ``(la_code, easting, northing)`` rows in any order."""
-        grouped: dict[str, list[tuple[float, float]]] = defaultdict(list)
-        for code, easting, northing in rows:
-            grouped[code].append((easting, northing))
-        xs: list[np.ndarray] = []
-        spans: dict[str, tuple[int, int]] = {}
-        start = 0
-        for code in sorted(grouped):
-            points = np.asarray(grouped[code], dtype="float64").reshape(-1, 2)
-            xs.append(points)
-            spans[code] = (start, start + len(points))
-            start += len(points)
-        stacked = np.concatenate(xs) if xs else np.empty((0, 2))
-        return cls(x=stacked[:, 0].copy(), y=stacked[:, 1].copy(), spans=spans)
-
-    def count(self, code: str) -> int:
-        start, end = self.spans.get(code, (0, 0))
-        return end - start
-
-    def __len__(self) -> int:
-        return len(self.x)
 
 
 # -- rules -------------------------------------------------------------------------------
@@ -301,136 +266,6 @@ def gini(values: Sequence[float]) -> float:
     ranks = np.arange(1, n + 1)
     value = float(((2 * ranks - n - 1) * data).sum() / (n * total))
     return min(max(value, 0.0), 1.0)
-
-
-# -- distance coverage -------------------------------------------------------------------
-
-
-class DistanceIndex:
-    """Points bucketed once for one distance, to ask which are near a set of sites.
-
-    A vectorised grid index: points and sites fall into square cells of side
-    ``distance / sqrt(2)``, so a site in a point's own cell is always within the distance.
-    Points still uncovered are checked, by exact straight-line distance, against the sites
-    in the 20 neighbouring cells that can hold a site within the distance, nearest cells
-    first, dropping points as soon as one site is found. Lookups are per cell (London has
-    tens of thousands of occupied cells, not 330,000 postcodes), and dense areas resolve
-    in the first step, so one category takes a few tens of milliseconds.
-    """
-
-    _STRIDE = np.int64(1 << 22)  # BNG cells never reach 2**22 along an axis
-
-    def __init__(self, px: np.ndarray, py: np.ndarray, distance: float):
-        self.px = np.asarray(px, dtype="float64")
-        self.py = np.asarray(py, dtype="float64")
-        self.distance = float(distance)
-        self.side = self.distance / math.sqrt(2.0)
-        keys = self._keys(self.px, self.py)
-        self.cells, self.inverse = np.unique(keys, return_inverse=True)
-        self.inverse = self.inverse.reshape(-1)
-
-    def _keys(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return (
-            np.floor(x / self.side).astype(np.int64) * self._STRIDE
-            + np.floor(y / self.side).astype(np.int64)
-        )
-
-    def covered(self, sx: np.ndarray, sy: np.ndarray) -> np.ndarray:
-        """For each point, whether any site (sx, sy) is within the distance."""
-        n = len(self.px)
-        sx = np.asarray(sx, dtype="float64")
-        sy = np.asarray(sy, dtype="float64")
-        if n == 0 or len(sx) == 0:
-            return np.zeros(n, dtype=bool)
-        site_keys = self._keys(sx, sy)
-        order = np.argsort(site_keys, kind="stable")
-        site_keys, sx, sy = site_keys[order], sx[order], sy[order]
-        covered = np.isin(self.cells, site_keys)[self.inverse]
-        left = np.flatnonzero(~covered)
-        limit = self.distance * self.distance
-        for dx, dy in _NEIGHBOURS:
-            if len(left) == 0:
-                break
-            wanted = self.cells + dx * self._STRIDE + dy
-            lo = np.searchsorted(site_keys, wanted, "left")
-            per_cell = np.searchsorted(site_keys, wanted, "right") - lo
-            left_cells = self.inverse[left]
-            counts = per_cell[left_cells]
-            has = np.flatnonzero(counts)
-            if len(has) == 0:
-                continue
-            c = counts[has]
-            which = np.repeat(has, c)  # index into ``left`` for each candidate pair
-            site = np.repeat(lo[left_cells[has]] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))
-            point = left[which]
-            hit = (self.px[point] - sx[site]) ** 2 + (self.py[point] - sy[site]) ** 2 <= limit
-            found = np.zeros(len(left), dtype=bool)
-            found[which[hit]] = True
-            covered[left[found]] = True
-            left = left[~found]
-        return covered
-
-
-def within_distance(
-    px: np.ndarray, py: np.ndarray, sx: np.ndarray, sy: np.ndarray, distance: float
-) -> np.ndarray:
-    """For each point (px, py), whether any site (sx, sy) is within ``distance`` (exact)."""
-    return DistanceIndex(px, py, distance).covered(sx, sy)
-
-
-# Neighbouring cells (in cell steps) that can hold a site within the distance of a point:
-# all within two cells except the four far corners, nearest first.
-_NEIGHBOURS = sorted(
-    (
-        (dx, dy)
-        for dx in range(-2, 3)
-        for dy in range(-2, 3)
-        if (dx, dy) != (0, 0) and not (abs(dx) == 2 and abs(dy) == 2)
-    ),
-    key=lambda step: step[0] ** 2 + step[1] ** 2,
-)
-
-
-def coverage_within(
-    postcodes: PostcodePoints,
-    sites_xy: np.ndarray,
-    distance_m: float,
-    index: DistanceIndex | None = None,
-) -> dict[str, float | None]:
-    """Per authority, the share of its postcodes within ``distance_m`` of any site.
-
-    ``sites_xy`` is an (n, 2) array of BNG eastings and northings. An authority with no
-    postcodes gets ``None``. Pass ``index`` (built for these postcodes and this distance)
-    to reuse it across categories.
-    """
-    shares: dict[str, float | None] = {
-        code: (0.0 if end > start else None) for code, (start, end) in postcodes.spans.items()
-    }
-    sites_xy = np.asarray(sites_xy, dtype="float64").reshape(-1, 2)
-    if len(sites_xy) == 0 or len(postcodes) == 0:
-        return shares
-    if index is None:
-        index = DistanceIndex(postcodes.x, postcodes.y, distance_m)
-    inside = index.covered(sites_xy[:, 0], sites_xy[:, 1])
-    for code, (start, end) in postcodes.spans.items():
-        if end > start:
-            shares[code] = float(inside[start:end].mean())
-    return shares
-
-
-@lru_cache(maxsize=1)
-def _to_bng():
-    from pyproj import Transformer
-
-    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
-
-
-def to_bng(lons: Sequence[float], lats: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    """WGS84 longitude/latitude to British National Grid eastings/northings (metres)."""
-    if len(lons) == 0:
-        return np.empty(0), np.empty(0)
-    x, y = _to_bng().transform(np.asarray(lons, dtype="float64"), np.asarray(lats, dtype="float64"))
-    return np.asarray(x), np.asarray(y)
 
 
 # -- the analysis ------------------------------------------------------------------------
@@ -607,11 +442,89 @@ class GapAnalysis:
         return frozenset(item.category for item in self.offer)
 
 
+# -- distance coverage: which sites count (geo measures them) ------------------------------
+
+
+@dataclass(frozen=True)
+class CoverageSites:
+    """The delivery sites that give distance coverage, for one population: by category,
+    the BNG ``(easting, northing)`` of each site (categories without one left out)."""
+
+    by_category: Mapping[str, tuple[tuple[float, float], ...]]
+    counted: int  # distinct sites (a site in several categories counts once)
+
+
+@dataclass(frozen=True)
+class DistanceCoverage:
+    """What :mod:`directory.geo.distance` measured for :class:`CoverageSites`: by category,
+    the share of each authority's postcodes within ``distance_km`` of a site (None for an
+    authority without postcodes), and each authority's number of postcodes."""
+
+    distance_km: float
+    sites: CoverageSites
+    postcodes: Mapping[str, int]
+    shares: Mapping[str, Mapping[str, float | None]]
+
+
+def _states_where(
+    service: ServiceInfo, codes: Sequence[str], code_set: frozenset[str], confirmed: bool
+) -> dict[str, str]:
+    """The boroughs a service counts in, met (confirmed) or unknown; unnamed coverage makes
+    every other borough unknown."""
+    placed = delivered_in(service, codes) & code_set
+    where = {code: (MET if confirmed else UNKNOWN) for code in placed}
+    if coverage_unnamed(service):
+        where.update({code: UNKNOWN for code in codes if code not in placed})
+    return where
+
+
+def coverage_sites(
+    areas: Sequence[Area],
+    services: Iterable[ServiceInfo],
+    *,
+    cohort: str | None = None,
+    band: AgeBand | None = None,
+    gender: str | None = None,
+    categories: Sequence[str] = tuple(CATEGORIES),
+    today: date | None = None,
+) -> CoverageSites:
+    """The delivery sites (with a grid point) of services confirmed running on ``today``
+    that serve some of the population and count in some borough, by category.
+
+    Sites anywhere in London count, so a borough next to a well-served one is partly
+    covered. Pan-London services and services listed for a borough without a site give
+    none: we do not know where they are delivered.
+    """
+    population = Population(gender=gender, band=band, cohort=cohort)
+    everyone = population.segments(None)
+    codes = [a.code for a in areas]
+    code_set = frozenset(codes)
+    by_category: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    counted: set[tuple[int, float, float]] = set()
+    for service in services:
+        reading = read_status(service.status_evidence, today)
+        if reading.excludes or not serves_cohort(service, cohort):
+            continue
+        if reading.standing is not Standing.CONFIRMED:
+            continue
+        if not _states_where(service, codes, code_set, True):
+            continue
+        if not any(serves_gender(service, g) and serves_band(service, b) for g, b in everyone):
+            continue
+        located = [(s.easting, s.northing) for s in service.sites
+                   if s.easting is not None and s.northing is not None]
+        counted.update((service.id, x, y) for x, y in located)
+        for category in categories:
+            if located and serves_category(service, category):
+                by_category[category].extend(located)
+    return CoverageSites({c: tuple(xy) for c, xy in by_category.items()}, len(counted))
+
+
 def analyse(
     areas: Sequence[Area],
     services: Iterable[ServiceInfo],
     offer: Iterable[OfferItem],
-    postcodes: PostcodePoints | None = None,
+    distance: DistanceCoverage | None = None,
     *,
     distance_km: float = DEFAULT_DISTANCE_KM,
     cohort: str | None = None,
@@ -627,8 +540,10 @@ def analyse(
     category is met for it only when every group in it (each gender, each age band) has a
     confirmed running service it can use: a women-only service meets it for women, not
     for men. With a ``cohort``, only offer items for everyone or for that cohort apply.
-    ``postcodes`` None skips distance coverage (every coverage is then ``None``).
-    ``populations`` (residents by authority code) weights the postcode-lottery index.
+    ``distance`` is the distance coverage measured (by :mod:`directory.geo.distance`) for
+    the sites :func:`coverage_sites` names for the same population and ``distance_km``;
+    None skips it (every coverage is then ``None``). ``populations`` (residents by
+    authority code) weights the postcode-lottery index.
     """
     services = list(services)
     population = Population(gender=gender, band=band, cohort=cohort)
@@ -642,22 +557,15 @@ def analyse(
     # each service's state in each borough, and which groups of the population it serves
     code_set = frozenset(codes)
     category_set = frozenset(categories)
-    readings: dict[int, bool] = {}  # service id -> confirmed running
-    relevant: list[ServiceInfo] = []
     at: dict[tuple[str, str], list[tuple[ServiceInfo, str]]] = defaultdict(list)
     for service in services:
         reading = read_status(service.status_evidence, today)
         if reading.excludes or not serves_cohort(service, cohort):
             continue
         confirmed = reading.standing is Standing.CONFIRMED
-        placed = delivered_in(service, codes) & code_set
-        where = {code: (MET if confirmed else UNKNOWN) for code in placed}
-        if coverage_unnamed(service):
-            where.update({code: UNKNOWN for code in codes if code not in placed})
+        where = _states_where(service, codes, code_set, confirmed)
         if not where:
             continue
-        readings[service.id] = confirmed
-        relevant.append(service)
         for category in service.categories & category_set:
             if serves_category(service, category):
                 for code, state in where.items():
@@ -700,36 +608,21 @@ def analyse(
             return MISSING, met_ids, unknown_ids
         return (MET if met_bits == full else UNKNOWN), met_ids, unknown_ids
 
-    # distance coverage: delivery sites of services confirmed running for the population
-    sites_by_category: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    counted_sites: set[tuple[int, float, float]] = set()
-    everyone = population.segments(None)
-    for service in relevant:
-        if not readings[service.id]:
-            continue
-        if not any(serves_gender(service, g) and serves_band(service, b) for g, b in everyone):
-            continue
-        located = [(s.easting, s.northing) for s in service.sites
-                   if s.easting is not None and s.northing is not None]
-        counted_sites.update((service.id, x, y) for x, y in located)
-        for category in categories:
-            if serves_category(service, category):
-                sites_by_category[category].extend(located)
-
-    coverage: dict[str, dict[str, float | None]] = {}
-    index = (
-        DistanceIndex(postcodes.x, postcodes.y, distance_km * 1000.0)
-        if postcodes is not None and len(postcodes) and sites_by_category
-        else None
+    # distance coverage, measured by geo for the sites that count for this population
+    sites = coverage_sites(
+        areas, services, cohort=cohort, band=band, gender=gender, categories=categories,
+        today=today,
     )
-    for category in categories:
-        if postcodes is None or not sites_by_category.get(category):
-            coverage[category] = {code: None for code in codes}
-        else:
-            coverage[category] = coverage_within(
-                postcodes, np.asarray(sites_by_category[category], dtype="float64"),
-                distance_km * 1000.0, index,
-            )
+    if distance is not None and (distance.sites != sites or distance.distance_km != distance_km):
+        raise ValueError("the distance coverage was measured for other sites or another distance")
+    coverage: dict[str, Mapping[str, float | None]] = {
+        category: (
+            distance.shares[category]
+            if distance is not None and sites.by_category.get(category)
+            else {code: None for code in codes}
+        )
+        for category in categories
+    }
 
     offer_by_category: dict[str, list[OfferItem]] = defaultdict(list)
     for item in offer_items:
@@ -754,7 +647,7 @@ def analyse(
                 in_offer=bool(items),
                 offer_state=worst(item_states[(code, i)] for i in items) if items else None,
                 coverage=coverage[category].get(code),
-                has_sites=bool(sites_by_category.get(category)),
+                has_sites=bool(sites.by_category.get(category)),
             )
 
     boroughs = tuple(
@@ -766,7 +659,7 @@ def analyse(
             categories_with_none=tuple(
                 c for c in categories if cells[(area.code, c)].state == MISSING
             ),
-            postcodes=postcodes.count(area.code) if postcodes is not None else 0,
+            postcodes=distance.postcodes.get(area.code, 0) if distance is not None else 0,
             population=populations.get(area.code),
         )
         for area in areas
@@ -778,7 +671,7 @@ def analyse(
         applicable = [code for code in codes if cells[(code, category)].state is not None]
         counts = [cells[(code, category)].services for code in applicable]
         shares = [cells[(code, category)].coverage for code in applicable]
-        has_sites = bool(sites_by_category.get(category)) and postcodes is not None
+        has_sites = bool(sites.by_category.get(category)) and distance is not None
         without = [c for c in applicable if cells[(c, category)].state == MISSING]
         unknown = [c for c in applicable if cells[(c, category)].state == UNKNOWN]
         weights = [populations[c] for c in applicable] if weighted else [1] * len(applicable)
@@ -808,7 +701,7 @@ def analyse(
         boroughs=boroughs,
         lottery=lottery,
         services_counted=len({i for c in cells.values() for i in c.service_ids}),
-        sites_counted=len(counted_sites),
+        sites_counted=sites.counted,
         populations=populations,
     )
 
@@ -991,7 +884,7 @@ def parse_distance_km(args: Args) -> float:
         number = float(value)
     except ValueError:
         number = float("nan")
-    if not np.isfinite(number):
+    if not math.isfinite(number):
         raise InvalidInput(
             "distance_km", f"distance_km must be a number of kilometres, not '{value[:20]}'."
         )
@@ -1027,13 +920,13 @@ __all__ = [
     "MapQuery",
     "MissingMiddle",
     "OfferItem",
-    "PostcodePoints",
+    "CoverageSites",
+    "DistanceCoverage",
     "SiteInfo",
     "analyse",
     "by_age_band",
-    "coverage_within",
+    "coverage_sites",
     "gini",
     "grouped",
     "parse_map_query",
-    "to_bng",
 ]

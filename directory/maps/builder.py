@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import folium
+
+from ..geo.shapes import simplified
 
 LONDON = (51.4893, -0.1441)
 ZOOM = 10
@@ -54,19 +55,6 @@ def script_json(value: object) -> str:
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
-
-
-@lru_cache(maxsize=256)
-def simplified(geometry_json: str, tolerance: float = 0.0004) -> dict:
-    """A boundary simplified for display (about 30 m) with coordinates to 5 places."""
-    import shapely
-    from shapely.geometry import mapping, shape
-
-    geometry = shape(json.loads(geometry_json))
-    geometry = shapely.set_precision(
-        geometry.simplify(tolerance, preserve_topology=True), 0.00001
-    )
-    return json.loads(json.dumps(mapping(geometry)))
 
 
 @dataclass(frozen=True)

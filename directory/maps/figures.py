@@ -14,6 +14,7 @@ from ..core.coverage import (
     MET, MISSING, NO_SITES, STATE_LABELS, UNKNOWN, UNKNOWN_CAVEAT, GapAnalysis, GapCell, grouped,
 )
 from ..core.vocabulary import CATEGORIES
+from ..geo.shapes import plane_rings
 from ..operations.coverage import GapReport, SiteList
 from .builder import (
     CATEGORY_COLOURS,
@@ -490,31 +491,12 @@ def paper_xlsx(table: PaperTable) -> bytes:
 # -- the profile's map: an inline SVG drawn here, so it prints without JavaScript ----------
 
 
-def _rings(geometry: dict) -> list[list[list[float]]]:
-    if geometry.get("type") == "Polygon":
-        return list(geometry["coordinates"])
-    if geometry.get("type") == "MultiPolygon":
-        return [ring for polygon in geometry["coordinates"] for ring in polygon]
-    return []
-
-
 def borough_svg(shapes: dict[str, str], code: str, width: int = 480) -> dict | None:
     """All of London's authorities in outline with ``code`` filled: path data in a viewBox
     (equirectangular, longitudes scaled by cos 51.5 degrees). None without boundaries."""
-    import math
-
-    from .builder import simplified
-
     if code not in shapes:
         return None
-    scale = math.cos(math.radians(51.5))
-    outlines: dict[str, list[list[tuple[float, float]]]] = {}
-    for area_code, text in shapes.items():
-        if not text:
-            continue
-        outlines[area_code] = [
-            [(lon * scale, -lat) for lon, lat, *_ in ring] for ring in _rings(simplified(text, 0.001))
-        ]
+    outlines = {area_code: plane_rings(text, 0.001) for area_code, text in shapes.items() if text}
     xs = [x for rings in outlines.values() for ring in rings for x, _ in ring]
     ys = [y for rings in outlines.values() for ring in rings for _, y in ring]
     if not xs:

@@ -1,6 +1,9 @@
 """Gap analysis over the published catalogue: read the one read model, call the core, cache.
 
-The catalogue comes from :mod:`.read_model` (the same values the finder reads). Analyses
+The catalogue comes from :mod:`.read_model` (the same values the finder reads). The core
+names the delivery sites that count (:func:`~directory.core.coverage.coverage_sites`),
+:mod:`directory.geo.distance` measures how many postcodes lie near them, and the core's
+:func:`~directory.core.coverage.analyse` takes those numbers. Analyses
 are cached in-process and keyed on the *data version* (see :mod:`.versioning`) and the day
 the status rule is read on. When the catalogue changes, the version changes
 and the next request recomputes; until then maps and exports are served from memory.
@@ -27,11 +30,12 @@ from ..core.coverage import (
     GapAnalysis,
     MapQuery,
     MissingMiddle,
-    PostcodePoints,
     analyse,
     by_age_band,
+    coverage_sites,
     is_running,
 )
+from ..geo.distance import PostcodePoints, distance_coverage
 from ..geo.postcode_directory import PostcodeDirectory
 from ..models import Borough, Dataset, Service, Site
 from ..replica import read_lag_tolerant
@@ -141,13 +145,19 @@ def gap_report(
            directory is not None)
 
     def compute() -> GapAnalysis:
-        codes = tuple(sorted(a.code for a in snap.areas))
-        points = postcode_points(directory, codes) if directory is not None else None
+        distance = None
+        if directory is not None:
+            codes = tuple(sorted(a.code for a in snap.areas))
+            sites = coverage_sites(
+                snap.areas, snap.services, cohort=query.cohort, band=query.age_band,
+                gender=query.gender, today=today,
+            )
+            distance = distance_coverage(postcode_points(directory, codes), sites, query.distance_km)
         return analyse(
             snap.areas,
             snap.services,
             snap.offer,
-            points,
+            distance,
             distance_km=query.distance_km,
             cohort=query.cohort,
             band=query.age_band,

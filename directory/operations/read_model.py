@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..core.absences import Absence
 from ..core.catalogue_index import CatalogueIndex
-from ..core.coverage import OfferItem, to_bng
+from ..core.coverage import OfferItem
 from ..core.ranking import warm
 from ..core.types import Area, ServiceInfo, SiteInfo
+from ..geo.grid import to_grid_points
 from ..models import BCU, PDU, Borough, Category, Cohort, KnownAbsence, MinimumOfferItem, Service, Site
 from . import catalogue
 from .catalogue import ServiceCard
@@ -77,8 +78,9 @@ def _sites(session: Session) -> dict[int, tuple[SiteInfo, ...]]:
         .order_by(Site.service_id, Site.name, Site.id)
     ).all()
     located = [i for i, r in enumerate(rows) if r.lat is not None and r.lon is not None]
-    xs, ys = to_bng([rows[i].lon for i in located], [rows[i].lat for i in located])
-    points = {i: (float(x), float(y)) for i, x, y in zip(located, xs, ys)}
+    points = dict(
+        zip(located, to_grid_points([rows[i].lat for i in located], [rows[i].lon for i in located]))
+    )
     by_service: dict[int, list[SiteInfo]] = defaultdict(list)
     for i, (service_id, name, postcode, borough_code, lat, lon) in enumerate(rows):
         easting, northing = points.get(i, (None, None))

@@ -1,4 +1,5 @@
-"""directory/core is pure: no Flask, no SQLAlchemy, nothing from the app outside the core."""
+"""directory/core is pure: no Flask, no SQLAlchemy, no geometry or map libraries (that is
+directory/geo and directory/maps), nothing from the app outside the core."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 CORE = Path(__file__).resolve().parents[2] / "directory" / "core"
 FORBIDDEN_TOP_LEVEL = {"flask", "sqlalchemy", "flask_sqlalchemy", "flask_migrate", "flask_login", "flask_wtf"}
+GEOMETRY = {"pyproj", "shapely", "geopandas", "geoalchemy2", "folium"}
 
 
 def _modules():
@@ -47,7 +49,7 @@ def _imported_names(path: Path, source: str | None = None) -> list[str]:
 
 def _forbidden(name: str) -> bool:
     top = name.split(".")[0]
-    if top in FORBIDDEN_TOP_LEVEL or top.startswith("flask_") or top == "flask":
+    if top in FORBIDDEN_TOP_LEVEL or top in GEOMETRY or top.startswith("flask_") or top == "flask":
         return True
     if top == "directory":
         return not (name == "directory.core" or name.startswith("directory.core."))
@@ -78,7 +80,13 @@ def test_core_module_imports_nothing_from_the_app_or_frameworks(path):
         ("from directory.core.types import Profile", False),
         ("from .types import Profile", False),
         ("from . import vocabulary", False),
-        ("import shapely", False),
+        ("import shapely", True),
+        ("from shapely.geometry import shape", True),
+        ("from pyproj import Transformer", True),
+        ("import geopandas", True),
+        ("from geoalchemy2 import Geometry", True),
+        ("from directory.geo.distance import DistanceIndex", True),
+        ("import math", False),
     ],
 )
 def test_the_checker_itself(source, expected):
