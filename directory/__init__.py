@@ -31,8 +31,14 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     app.json = FastJSONProvider(app)
 
+    from .database import engine_options
     from .extensions import csrf, db, limiter, migrate
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        app.config.get("DATABASE_CONNECT_TIMEOUT"),
+    )
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

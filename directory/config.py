@@ -39,6 +39,9 @@ class Config:
         INSTANCE_DIR / "directory.sqlite"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # PostgreSQL: how long a new connection may take before its request answers 503 (a server
+    # host that does not answer at all would otherwise hold the request for minutes).
+    DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
     # How long a write waits for other writers before its request answers 503 (well inside
     # gunicorn's 30 s worker timeout).
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "10000"))

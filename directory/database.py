@@ -7,7 +7,7 @@ import sqlite3
 
 from flask import has_request_context, request
 from sqlalchemy import event, exc, insert, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import ORMExecuteState, Session, object_mapper
 
 from .models import (
@@ -90,6 +90,17 @@ def _file_identity(path: str) -> tuple[int, int] | None:
     except FileNotFoundError:
         return None
     return stat.st_dev, stat.st_ino
+
+
+def engine_options(url: str, options: dict, connect_timeout: int | None) -> dict:
+    """The engine's options for ``url``: on PostgreSQL, a connection attempt gives up after
+    ``connect_timeout`` seconds (libpq's least is 2) unless the URL or the options say otherwise."""
+    if not connect_timeout or make_url(url).get_backend_name() != "postgresql":
+        return options
+    if "connect_timeout" in make_url(url).query:
+        return options
+    connect_args = {"connect_timeout": connect_timeout, **options.get("connect_args", {})}
+    return {**options, "connect_args": connect_args}
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int = 10_000) -> None:

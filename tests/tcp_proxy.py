@@ -10,7 +10,9 @@ import threading
 
 class TcpProxy:
     """Forwards each connection to ``upstream`` until :meth:`cut`; then drops every open
-    connection and refuses new ones (reset at once) until :meth:`restore`."""
+    connection and refuses new ones (reset at once) until :meth:`restore`. After
+    :meth:`silence` new connections are taken but never answered, as when the server's
+    host is unreachable."""
 
     def __init__(self, upstream_host: str, upstream_port: int):
         self.upstream = (upstream_host, upstream_port)
@@ -19,6 +21,8 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._open: set[socket.socket] = set()
         self._down = False
+        self._silent = False
+        self._held: list[socket.socket] = []
         self._closed = False
         self.refused = 0  # connections refused while cut
         threading.Thread(target=self._accept, daemon=True).start()
@@ -30,9 +34,17 @@ class TcpProxy:
         for sock in open_sockets:
             _reset(sock)
 
+    def silence(self) -> None:
+        self.cut()
+        with self._lock:
+            self._silent = True
+
     def restore(self) -> None:
         with self._lock:
-            self._down = False
+            self._down = self._silent = False
+            held, self._held = self._held, []
+        for sock in held:
+            _reset(sock)
 
     def close(self) -> None:
         self._closed = True
@@ -49,6 +61,9 @@ class TcpProxy:
                 down = self._down
                 if down:
                     self.refused += 1
+                    if self._silent:
+                        self._held.append(client)
+                        continue
             if down:
                 _reset(client)
                 continue

@@ -23,7 +23,7 @@ from tests.servers import children, fetch, gunicorn
 from tests.tcp_proxy import TcpProxy
 
 SERVER = os.environ.get("TEST_DATABASE_URL", "")
-pytestmark = pytest.mark.skipif(
+postgresql_only = pytest.mark.skipif(
     not SERVER or make_url(SERVER).get_backend_name() != "postgresql",
     reason="cuts a database server's connections: PostgreSQL only (the suite's PostgreSQL run); "
     "on SQLite the file is taken away instead (tests/web/test_database_unavailable.py)",
@@ -64,6 +64,9 @@ def pages(app):
     )
 
 
+CONNECT_TIMEOUT = 2  # seconds: libpq's least
+
+
 @pytest.fixture
 def served(app, proxy, postcode_directory, tmp_path):
     """The app on gunicorn, reaching the suite's (migrated, seeded) database via the proxy."""
@@ -71,6 +74,7 @@ def served(app, proxy, postcode_directory, tmp_path):
     env = {
         "DATABASE_URL": through_proxy.render_as_string(hide_password=False),
         "SECRET_KEY": "outage-test",
+        "DATABASE_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
         "POSTCODE_DIRECTORY": str(postcode_directory.path),
     }
     log = tmp_path / "gunicorn.log"
@@ -93,8 +97,8 @@ def assert_all_served(base: str, pages, api) -> None:
         assert answer.status == 200, (path, answer.status, answer.body[:300])
 
 
-def assert_all_unavailable(base: str, pages, api) -> None:
-    for path, answer in answers(base, pages, api, rounds=WORKERS * 2):
+def assert_all_unavailable(base: str, pages, api, rounds: int = WORKERS * 2) -> None:
+    for path, answer in answers(base, pages, api, rounds=rounds):
         assert answer.status == 503, (path, answer.status, answer.body[:300])
         assert "Traceback" not in answer.body and "psycopg" not in answer.body, path
         if path == "/health":
@@ -109,6 +113,7 @@ def assert_all_unavailable(base: str, pages, api) -> None:
             assert UNAVAILABLE in html.unescape(answer.body) and "<h1>" in answer.body, path
 
 
+@postgresql_only
 def test_database_outage_gives_503s_and_the_app_recovers_without_a_restart(served, proxy, pages):
     server, base = served
     page_paths, api_paths = pages
@@ -132,6 +137,7 @@ def test_database_outage_gives_503s_and_the_app_recovers_without_a_restart(serve
     assert children(server.pid) == workers
 
 
+@postgresql_only
 def test_connections_broken_while_nobody_asked_are_not_given_to_the_next_request(
     served, proxy, pages
 ):
@@ -143,3 +149,30 @@ def test_connections_broken_while_nobody_asked_are_not_given_to_the_next_request
     proxy.cut()
     proxy.restore()
     assert_all_served(base, page_paths, api_paths)
+
+
+@postgresql_only
+def test_a_server_that_does_not_answer_at_all_gives_503s_within_the_connect_timeout(
+    served, proxy, pages
+):
+    """Its host unreachable: connections are never answered. Each request gives up after
+    DATABASE_CONNECT_TIMEOUT seconds with a 503, rather than hanging for minutes."""
+    server, base = served
+    page_paths, api_paths = pages
+    assert_all_served(base, page_paths, api_paths)
+    proxy.silence()
+    assert_all_unavailable(base, page_paths[:1], api_paths[:1], rounds=2)  # 2 s each
+    proxy.restore()
+    assert_all_served(base, page_paths, api_paths)
+
+
+def test_only_postgresql_connections_get_the_connect_timeout():
+    from directory.database import engine_options
+
+    base = {"pool_pre_ping": True}
+    assert engine_options("sqlite:///x.sqlite", base, 5) == base
+    assert engine_options("postgresql+psycopg://h/db", base, 5) == {
+        "pool_pre_ping": True, "connect_args": {"connect_timeout": 5}
+    }
+    assert engine_options("postgresql+psycopg://h/db?connect_timeout=9", base, 5) == base
+    assert engine_options("postgresql+psycopg://h/db", base, 0) == base
