@@ -452,6 +452,8 @@ class CoverageSites:
 
     by_category: Mapping[str, tuple[tuple[float, float], ...]]
     counted: int  # distinct sites (a site in several categories counts once)
+    # what they were chosen for: the population, the categories and the day
+    chosen_for: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -517,7 +519,14 @@ def coverage_sites(
         for category in categories:
             if located and serves_category(service, category):
                 by_category[category].extend(located)
-    return CoverageSites({c: tuple(xy) for c, xy in by_category.items()}, len(counted))
+    return CoverageSites(
+        {c: tuple(xy) for c, xy in by_category.items()}, len(counted),
+        _chosen_for(population, categories, today),
+    )
+
+
+def _chosen_for(population: Population, categories: Sequence[str], today: date | None) -> tuple:
+    return (population, tuple(categories), today)
 
 
 def analyse(
@@ -609,12 +618,16 @@ def analyse(
         return (MET if met_bits == full else UNKNOWN), met_ids, unknown_ids
 
     # distance coverage, measured by geo for the sites that count for this population
-    sites = coverage_sites(
-        areas, services, cohort=cohort, band=band, gender=gender, categories=categories,
-        today=today,
-    )
-    if distance is not None and (distance.sites != sites or distance.distance_km != distance_km):
-        raise ValueError("the distance coverage was measured for other sites or another distance")
+    if distance is None:
+        sites = coverage_sites(
+            areas, services, cohort=cohort, band=band, gender=gender, categories=categories,
+            today=today,
+        )
+    elif (distance.sites.chosen_for != _chosen_for(population, categories, today)
+          or distance.distance_km != distance_km):
+        raise ValueError("the distance coverage was measured for another population or distance")
+    else:
+        sites = distance.sites
     coverage: dict[str, Mapping[str, float | None]] = {
         category: (
             distance.shares[category]
