@@ -144,7 +144,7 @@ def main() -> int:
                 tokens = [login_page(c) for c in clients]
                 together([lambda c=c, t=t, e=e: timed(sign_ins, c.post, f"{base}/login", allow_redirects=False,
                                                        data={"csrf_token": t, "email": e, "password": PASSWORD})
-                          for c, t, e in zip(clients, tokens, emails)])
+                          for c, t, e in zip(clients, tokens, emails, strict=True)])
             print(sign_ins.line("simultaneous correct sign-ins"), flush=True)
 
             # each writer signed in, with a service of their own (one at a time, tried until done)
@@ -155,11 +155,11 @@ def main() -> int:
                 raise RuntimeError("could not set up the writers")
 
             service_ids = []
-            for n, (c, email) in enumerate(zip(clients, emails)):
+            for n, (c, email) in enumerate(zip(clients, emails, strict=True)):
                 c.cookies.clear()
-                until_done(lambda: c.post(f"{base}/login", allow_redirects=False,
+                until_done(lambda c=c, email=email: c.post(f"{base}/login", allow_redirects=False,
                                           data={"csrf_token": login_page(c), "email": email, "password": PASSWORD}))
-                until_done(lambda: c.post(
+                until_done(lambda c=c, n=n: c.post(
                     f"{base}/provider/services/new", allow_redirects=False,
                     data={**service_form(f"Bench Service {n}", "First."),
                           "csrf_token": CSRF.search(c.get(f"{base}/provider/services/new").text).group(1)}))
@@ -211,18 +211,18 @@ def main() -> int:
                 first, second = requests.Session(), requests.Session()
                 email, service_id = emails[round_ % len(emails)], service_ids[round_ % len(emails)]
                 for c in (first, second):
-                    until_done(lambda: c.post(f"{base}/login", allow_redirects=False,
+                    until_done(lambda c=c, email=email: c.post(f"{base}/login", allow_redirects=False,
                                               data={"csrf_token": login_page(c), "email": email, "password": PASSWORD}))
                 forms = [open_form(c, Tally(), service_id) for c in (first, second)]
                 results = {}
 
-                def save(i, c, form):
+                def save(i, c, form, results=results, service_id=service_id, round_=round_):
                     results[i] = timed(pair_saves, c.post, f"{base}/provider/services/{service_id}/edit",
                                        allow_redirects=False,
                                        data={**service_form(f"Bench Service {round_ % len(emails)}", f"Colleague {i} wrote this."),
                                              "csrf_token": form[0], "version": form[1]})
 
-                together([lambda i=i, c=c, f=f: save(i, c, f) for i, (c, f) in enumerate(zip((first, second), forms))])
+                together([lambda i=i, c=c, f=f: save(i, c, f) for i, (c, f) in enumerate(zip((first, second), forms, strict=True))])
                 codes = sorted(r.status_code for r in results.values())
                 loser = next((i for i, r in results.items() if r.status_code == 409), None)
                 kept = loser is not None and f"Colleague {loser} wrote this." in results[loser].text

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -99,7 +99,7 @@ def populate(
 
         directory = postcode_directory()
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     boroughs = {code: bid for bid, code in session.execute(select(Borough.id, Borough.code))}
     if len(boroughs) < 33:
         raise RuntimeError("Seed the real catalogue (boroughs, vocabularies) before populate().")

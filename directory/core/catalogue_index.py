@@ -118,7 +118,7 @@ class CatalogueIndex:
         values = tuple(getattr(profile, field) for field in profile_fields)
 
         def compute() -> Mapping[Hashable, int]:
-            probe = Profile(**dict(zip(profile_fields, values)))
+            probe = Profile(**dict(zip(profile_fields, values, strict=True)))
             out: dict[Hashable, int] = {}
             for example, members in self._kinds_by(service_fields):
                 answer = verdict(probe, example)

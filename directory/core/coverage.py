@@ -251,9 +251,7 @@ def serves_band(service: ServiceInfo, band: AgeBand | None) -> bool:
         return True
     if service.min_age is not None and band.high is not None and service.min_age > band.high:
         return False
-    if service.max_age is not None and service.max_age < band.low:
-        return False
-    return True
+    return service.max_age is None or service.max_age >= band.low
 
 
 def has_age_range(service: ServiceInfo) -> bool:
@@ -651,7 +649,7 @@ def analyse(
             continue
         confirmed = reading.standing is Standing.CONFIRMED
         placed = delivered_in(service, codes) & code_set
-        where = {code: (MET if confirmed else UNKNOWN) for code in placed}
+        where = dict.fromkeys(placed, MET if confirmed else UNKNOWN)
         if coverage_unnamed(service):
             where.update({code: UNKNOWN for code in codes if code not in placed})
         if not where:
@@ -724,7 +722,7 @@ def analyse(
     )
     for category in categories:
         if postcodes is None or not sites_by_category.get(category):
-            coverage[category] = {code: None for code in codes}
+            coverage[category] = dict.fromkeys(codes)
         else:
             coverage[category] = coverage_within(
                 postcodes, np.asarray(sites_by_category[category], dtype="float64"),
@@ -782,7 +780,7 @@ def analyse(
         without = [c for c in applicable if cells[(c, category)].state == MISSING]
         unknown = [c for c in applicable if cells[(c, category)].state == UNKNOWN]
         weights = [populations[c] for c in applicable] if weighted else [1] * len(applicable)
-        per_capita = [n / w * 100_000 for n, w in zip(counts, weights)] if weighted else counts
+        per_capita = [n / w * 100_000 for n, w in zip(counts, weights, strict=True)] if weighted else counts
         lottery[category] = LotteryIndex(
             category=category,
             gini_services=weighted_gini(per_capita, weights),
@@ -944,7 +942,7 @@ def grouped(analysis: GapAnalysis, group: str, postcode_counts: Mapping[str, int
         for category in analysis.categories:
             cells = [analysis.cell(b, category) for b in boroughs]
             weights = [postcode_counts.get(b, 0) for b in boroughs]
-            known = [(c.coverage, w) for c, w in zip(cells, weights) if c.coverage is not None and w]
+            known = [(c.coverage, w) for c, w in zip(cells, weights, strict=True) if c.coverage is not None and w]
             total = sum(w for _, w in known)
             rows.append(
                 GroupRow(

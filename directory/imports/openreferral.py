@@ -129,7 +129,7 @@ def _get(url: str, timeout: float):
             data = answer.read(MAX_IMPORT_BYTES + 1)
     except urllib.error.HTTPError as error:
         raise ImportProblem(f"{url} answered {error.code} {error.reason}.") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise ImportProblem(f"{url} did not answer within {timeout:g} seconds.") from None
     except urllib.error.URLError as error:
         reason = error.reason

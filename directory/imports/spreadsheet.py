@@ -91,7 +91,7 @@ def _rows_from_csv(data: bytes) -> list[list[str]]:
             "save it as \"CSV UTF-8 (Comma delimited)\", or upload the .xlsx file instead."
         ) from None
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""))]
+        return list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as error:
         raise ImportProblem(f"The CSV file cannot be read: {error}.") from None
 

@@ -11,16 +11,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..core.coverage import (
-    MET, MISSING, NO_SITES, STATE_LABELS, UNKNOWN, UNKNOWN_CAVEAT, GapAnalysis, GapCell, grouped,
+    MET,
+    MISSING,
+    NO_SITES,
+    STATE_LABELS,
+    UNKNOWN,
+    UNKNOWN_CAVEAT,
+    GapAnalysis,
+    GapCell,
+    grouped,
 )
 from ..core.vocabulary import CATEGORIES
 from ..operations.coverage import GapReport, SiteList
 from .builder import (
     CATEGORY_COLOURS,
-    NONE_COLOUR,
     COUNT_COLOURS,
     GAP_SEQUENCE,
     MET_COLOUR,
+    NONE_COLOUR,
     UNKNOWN_COLOUR,
     Choropleth,
     LegendEntry,

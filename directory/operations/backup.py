@@ -125,7 +125,7 @@ def backup(engine: Engine, metadata: MetaData, path: Path, progress: Progress = 
 
 def _read(path: Path) -> tuple[dict, Iterator[list]]:
     try:
-        handle = gzip.open(path, "rt", encoding="utf-8")
+        handle = gzip.open(path, "rt", encoding="utf-8")  # noqa: SIM115 - rows() closes it, or a refusal below
         header = json.loads(handle.readline())
     except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BackupError(f"{path.name} is not a backup made by `flask backup` ({error}).") from error

@@ -22,6 +22,7 @@ from ..models import (
     Citation,
     Cohort,
     Dataset,
+    Organisation,
     Service,
     Site,
 )

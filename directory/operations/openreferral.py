@@ -14,7 +14,7 @@ import math
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -97,7 +97,7 @@ def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.isoformat()
 
 
@@ -416,7 +416,7 @@ def _modified_after(args) -> datetime | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise FeedError("modified_after", "modified_after must be an ISO 8601 date-time, like 2025-01-31T00:00:00Z.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _matches(service: Service, args, terms, modified_after) -> bool:
@@ -435,7 +435,7 @@ def _matches(service: Service, args, terms, modified_after) -> bool:
         if not have & terms:
             return False
     if modified_after is not None:
-        updated = service.updated_at if service.updated_at.tzinfo else service.updated_at.replace(tzinfo=timezone.utc)
+        updated = service.updated_at if service.updated_at.tzinfo else service.updated_at.replace(tzinfo=UTC)
         if updated <= modified_after:
             return False
     return True

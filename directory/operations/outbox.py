@@ -8,7 +8,6 @@ message is forgotten.
 from __future__ import annotations
 
 import smtplib
-import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -102,7 +101,7 @@ def send_due(
         message.attempts += 1
         try:
             _deliver(settings, message)
-        except (smtplib.SMTPException, OSError, socket.timeout) as error:
+        except (TimeoutError, smtplib.SMTPException, OSError) as error:
             failed += 1
             message.last_error = _one_line(f"{type(error).__name__}: {error}")[:300]
             if message.attempts >= MAX_ATTEMPTS:

@@ -23,9 +23,9 @@ from ..core.coverage import OfferItem, to_bng
 from ..core.ranking import warm
 from ..core.types import Area, ServiceInfo, SiteInfo
 from ..models import BCU, PDU, Borough, Category, Cohort, KnownAbsence, MinimumOfferItem, Service, Site
+from ..replica import read_lag_tolerant
 from . import catalogue
 from .catalogue import ServiceCard
-from ..replica import read_lag_tolerant
 from .versioning import LatestSnapshot, data_version
 
 # While one thread builds a new version, the others read the previous one (see LatestSnapshot):
@@ -78,7 +78,7 @@ def _sites(session: Session) -> dict[int, tuple[SiteInfo, ...]]:
     ).all()
     located = [i for i, r in enumerate(rows) if r.lat is not None and r.lon is not None]
     xs, ys = to_bng([rows[i].lon for i in located], [rows[i].lat for i in located])
-    points = {i: (float(x), float(y)) for i, x, y in zip(located, xs, ys)}
+    points = {i: (float(x), float(y)) for i, x, y in zip(located, xs, ys, strict=True)}
     by_service: dict[int, list[SiteInfo]] = defaultdict(list)
     for i, (service_id, name, postcode, borough_code, lat, lon) in enumerate(rows):
         easting, northing = points.get(i, (None, None))

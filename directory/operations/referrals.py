@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..core.accounts import Account, is_stale, may
-from ..core.status import Standing
 from ..core.referrals import (
     ACKNOWLEDGE_WITHIN,
     PROVIDER,
@@ -41,11 +40,12 @@ from ..core.referrals import (
     suppressed,
     week_start,
 )
+from ..core.status import Standing
 from ..models import Borough, Organisation, Referral, ReferralEvent, Service, User
 from ..models._base import utcnow
 from . import audit, outbox
-from .permissions import NotPermitted
 from .catalogue import status_reading
+from .permissions import NotPermitted
 
 LinkFor = Callable[[str], str]  # referral code -> the page's full address
 CODE_TRIES = 8
@@ -63,7 +63,7 @@ class ReferralNotFound(LookupError):
 
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 

@@ -22,7 +22,6 @@ from ..core.citations import Source, latest_for
 from ..core.types import PartialDate
 from ..core.vocabulary import CATEGORIES, COHORTS
 from ..geo.authorities import london_authorities
-from ..models._base import utcnow
 from ..models import (
     BCU,
     PDU,
@@ -37,6 +36,7 @@ from ..models import (
     Service,
     Site,
 )
+from ..models._base import utcnow
 from .geocoding import Geocoder, SiteLocationError
 
 NO_STATUS_SOURCE = "no source found states its status"

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from directory.core.coverage import (
-    AGE_BANDS,
     AGE_BAND_SLUGS,
+    AGE_BANDS,
     Area,
-    ServiceInfo,
     OfferItem,
     PostcodePoints,
+    ServiceInfo,
     SiteInfo,
     analyse,
     by_age_band,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from sqlalchemy import select
 
 from directory.models import AuditEvent, MinimumOfferItem, Organisation, Revision, Service, ServiceVersion
@@ -118,16 +120,16 @@ def test_edit_to_live_service_diff_escaped_and_approval_applies_it(client, make_
 
 
 def test_stale_services_are_flagged_on_the_review_page(client, make_user, session):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     org = Organisation(slug="stale-org", name="Stale Org", moderation="published")
     session.add(org)
     session.flush()
-    old = datetime.now(timezone.utc) - timedelta(days=200)
+    old = datetime.now(UTC) - timedelta(days=200)
     session.add(Service(slug="old-unconfirmed", name="Old Unconfirmed Service", organisation_id=org.id,
                         moderation="published", created_at=old, last_confirmed_at=old))
     session.add(Service(slug="fresh-confirmed", name="Fresh Confirmed Service", organisation_id=org.id,
-                        moderation="published", created_at=old, last_confirmed_at=datetime.now(timezone.utc)))
+                        moderation="published", created_at=old, last_confirmed_at=datetime.now(UTC)))
     session.flush()
     sign_in(client, make_user("commissioner").email)
     page = client.get("/review").get_data(as_text=True)
