@@ -198,7 +198,7 @@ def map_record(record: SourceRecord, boroughs: Mapping[str, str], aliases, today
     errors: list[str] = []
     unresolved: list[tuple[str, str]] = []
     warnings: list[str] = []
-    ours = s.get("x_directory") if isinstance(s.get("x_directory"), dict) else {}
+    ours = s["x_directory"] if isinstance(s.get("x_directory"), dict) else {}
     if not s.get("name"):
         errors.append("The service has no name.")
     codes: list[str] = []

@@ -468,7 +468,7 @@ def paper_xlsx(table: PaperTable) -> bytes:
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]
     sheet.title = "By borough"
     sheet.append([table.title])
     sheet["A1"].font = Font(bold=True, size=14)
@@ -487,7 +487,7 @@ def paper_xlsx(table: PaperTable) -> bytes:
             cell = sheet.cell(sheet.max_row, index + 1)
             if isinstance(cell.value, float):
                 cell.number_format = "0%"
-    sheet.freeze_panes = sheet.cell(header_row + 1, 2)
+    sheet.freeze_panes = f"B{header_row + 1}"
     for index in range(1, len(table.header) + 1):
         sheet.column_dimensions[get_column_letter(index)].width = 24 if index > 1 else 26
     out = io.BytesIO()
