@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import overload
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -61,6 +62,12 @@ class ReferralNotFound(LookupError):
     """No referral has that code."""
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: None) -> None: ...
+@overload
+def _aware(value: datetime | None) -> datetime | None: ...
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
@@ -359,6 +366,8 @@ def create_referral(
     if target.warnings and not confirmed_warnings:
         raise UnconfirmedWarnings(target.warnings)
     service = _published_service(session, facts.service)
+    if service is None:
+        raise InvalidReferral({"service": "There is no such service in the directory."})
     referral = None
     for _ in range(CODE_TRIES):
         referral = Referral(
@@ -412,7 +421,7 @@ def transition(
     referral.state = rule.target.value
     if source == State.SENT and rule.target in PROVIDER_ANSWERS:
         referral.answered_at = now
-    _event(referral, party, account, source, rule.target.value, reason or None, now)
+    _event(referral, rule.by, account, source, rule.target.value, reason or None, now)
     others = _referrer_addresses(referral) if party == PROVIDER else _recipients_for_provider(session, referral.organisation)
     _notify(session, referral, others, link_for, new=False)
     try:
@@ -505,7 +514,7 @@ def counts(session: Session, account: Account) -> CountsReport:
             for r in group if r.answered_at is not None
         ]
         middle = median(waits)
-        shown_wait = None if not waits else ("too few to show" if len(waits) < SUPPRESS_BELOW else round(middle, 1))
+        shown_wait = None if middle is None else ("too few to show" if len(waits) < SUPPRESS_BELOW else round(middle, 1))
         service_rows.append(CountRow(
             name, suppressed(len(group)),
             suppressed(sum(1 for r in group if r.id in accepted_ids)),
