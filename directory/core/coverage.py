@@ -181,8 +181,8 @@ class Population:
     def segments(self, category: str | None) -> tuple[tuple[str, AgeBand], ...]:
         """The (gender, age band) groups that must each be served; none when the category
         is not for this population (women's services for men)."""
-        genders = (self.gender,) if self.gender else GENDER_GROUPS
-        bands = (self.band,) if self.band else AGE_BANDS
+        genders: tuple[str, ...] = (self.gender,) if self.gender else GENDER_GROUPS
+        bands: tuple[AgeBand, ...] = (self.band,) if self.band else AGE_BANDS
         if category in CATEGORY_GENDERS:
             genders = tuple(g for g in genders if g in CATEGORY_GENDERS[category])
         if category in CATEGORY_BANDS:
@@ -737,18 +737,18 @@ def analyse(
     item_states: dict[tuple[str, OfferItem], str] = {}
     for code in codes:
         for category in categories:
-            state, met_ids, unknown_ids = state_for(code, category, cohort)
+            cell_state, met_ids, unknown_ids = state_for(code, category, cohort)
             items = offer_by_category.get(category, [])
             for item in items:
                 item_states[(code, item)] = (
-                    state if item.cohort == cohort else state_for(code, category, item.cohort)[0]
+                    cell_state if item.cohort == cohort else state_for(code, category, item.cohort)[0]
                 ) or MISSING
             cells[(code, category)] = GapCell(
                 borough=code,
                 category=category,
                 service_ids=tuple(sorted(met_ids)),
                 unknown_ids=tuple(sorted(unknown_ids - met_ids)),
-                state=state,
+                state=cell_state,
                 in_offer=bool(items),
                 offer_state=worst(item_states[(code, i)] for i in items) if items else None,
                 coverage=coverage[category].get(code),

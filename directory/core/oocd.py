@@ -891,7 +891,8 @@ def _next_steps(profile: Profile, rules: OocdRules, alternatives: tuple[str, ...
         ):
             steps.append(Reason("oocd_next_step", step.text, step.citation))
     if alternatives:
-        names = [rules.disposal(slug).name for slug in alternatives]
+        name_of = {d.slug: d.name for d in rules.disposals}
+        names = [name_of[slug] for slug in alternatives]
         steps.append(
             Reason(
                 "oocd_alternative",

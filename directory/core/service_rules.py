@@ -81,7 +81,7 @@ def check_service(values: Mapping, rules: OocdRules = RULES) -> dict[str, str]:
             "Select the out-of-court disposals this service can be a condition of, "
             "or leave the condition kinds, hours and completion time empty."
         )
-    allowed_kinds = set()
+    allowed_kinds: set[str] = set()
     for disposal in disposals:
         kinds_rule = rules.kinds_for(disposal)
         allowed_kinds |= set(kinds_rule.kinds) if kinds_rule else kinds
