@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     Date,
@@ -73,7 +74,7 @@ def _plain(value):
 
 def _typed(table: Table) -> Callable[[list], dict]:
     """Turn one saved row back into the column values its table takes."""
-    parsers = []
+    parsers: list[tuple[str, Callable[[Any], object]]] = []
     for column in table.columns:
         if isinstance(column.type, DateTime):
             parsers.append((column.key, lambda v: None if v is None else datetime.fromisoformat(v)))

@@ -518,7 +518,7 @@ def list_organisations(session: Session, args) -> dict:
     orgs = [o for o in _organisations(session) if not search or search in o.name.lower()]
     if _flag(args, "full") or _flag(args, "full_service"):
         services = _services(session)
-        by_org: dict[int, list[Service]] = {}
+        by_org: dict[int | None, list[Service]] = {}
         for s in services:
             by_org.setdefault(s.organisation_id, []).append(s)
         return envelope(orgs, request, lambda o: organisation_full(o, by_org.get(o.id, []), _flag(args, "full_service")))
@@ -565,7 +565,7 @@ def list_service_at_locations(session: Session, args, origin: tuple[float, float
                     continue
             pairs.append((distance, service, site))
     if origin is not None:
-        pairs.sort(key=lambda p: p[0])
+        pairs.sort(key=lambda p: p[0] or 0.0)  # every pair measured
     def build(pair) -> dict:
         distance, service, site = pair
         body = service_at_location(service, site, with_service=True)
