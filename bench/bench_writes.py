@@ -39,6 +39,20 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 VERSION = re.compile(r'name="version"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="version"')
 
 
+def csrf_token(html: str) -> str:
+    found = CSRF.search(html)
+    if found is None:
+        raise RuntimeError("the page has no CSRF token")
+    return found.group(1)
+
+
+def form_version(html: str) -> str:
+    found = VERSION.search(html)
+    if found is None:
+        raise RuntimeError("the page has no version field")
+    return found.group(1) or found.group(2)
+
+
 def add_providers(db: Path | str, count: int) -> list[str]:
     from directory import create_app
     from directory.extensions import db as database
@@ -70,7 +84,7 @@ def service_form(name: str, summary: str) -> dict:
 
 
 class Tally:
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.statuses: Counter = Counter()
         self.seconds: list[float] = []
@@ -133,7 +147,7 @@ def main() -> int:
                   f"{args.readers} readers; SQLite journal mode: {journal}", flush=True)
 
             def login_page(client):
-                return CSRF.search(client.get(f"{base}/login").text).group(1)
+                return csrf_token(client.get(f"{base}/login").text)
 
             # 1. simultaneous sign-ins
             sign_ins = Tally()
@@ -162,19 +176,18 @@ def main() -> int:
                 until_done(lambda c=c, n=n: c.post(
                     f"{base}/provider/services/new", allow_redirects=False,
                     data={**service_form(f"Bench Service {n}", "First."),
-                          "csrf_token": CSRF.search(c.get(f"{base}/provider/services/new").text).group(1)}))
+                          "csrf_token": csrf_token(c.get(f"{base}/provider/services/new").text)}))
                 ids = re.findall(r"/provider/services/(\d+)/edit", c.get(f"{base}/provider/").text)
                 service_ids.append(int(ids[0]))
 
             def open_form(client, tally, service_id):
                 html = timed(tally, client.get, f"{base}/provider/services/{service_id}/edit").text
-                version = VERSION.search(html)
-                return CSRF.search(html).group(1), (version.group(1) or version.group(2))
+                return csrf_token(html), form_version(html)
 
             # 2. sustained edits, with readers
             edits, opens, reads = Tally(), Tally(), Tally()
             stop = time.monotonic() + args.seconds
-            lost = Counter()
+            lost: Counter[int] = Counter()
 
             def writer(n):
                 client, service_id, k = clients[n], service_ids[n], 0
@@ -206,7 +219,7 @@ def main() -> int:
             print(reads.line("public reads, meanwhile"), flush=True)
 
             # 3. two saves of one service at once
-            pair_saves, outcomes = Tally(), Counter()
+            pair_saves, outcomes = Tally(), Counter[str]()
             for round_ in range(args.rounds):
                 first, second = requests.Session(), requests.Session()
                 email, service_id = emails[round_ % len(emails)], service_ids[round_ % len(emails)]
@@ -214,7 +227,7 @@ def main() -> int:
                     until_done(lambda c=c, email=email: c.post(f"{base}/login", allow_redirects=False,
                                               data={"csrf_token": login_page(c), "email": email, "password": PASSWORD}))
                 forms = [open_form(c, Tally(), service_id) for c in (first, second)]
-                results = {}
+                results: dict[int, requests.Response] = {}
 
                 def save(i, c, form, results=results, service_id=service_id, round_=round_):
                     results[i] = timed(pair_saves, c.post, f"{base}/provider/services/{service_id}/edit",

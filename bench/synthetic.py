@@ -247,7 +247,7 @@ def populate(
         (Site, site_rows),
     ):
         for start in range(0, len(rows), 2000):
-            session.execute(insert(model.__table__), rows[start : start + 2000])
+            session.execute(insert(model.__table__), rows[start : start + 2000])  # type: ignore[arg-type]  # a mapped class's __table__ is a Table
     for table, rows in ((service_borough, sb_rows), (service_category, sc_rows), (service_cohort, sco_rows)):
         if rows:
             session.execute(insert(table), rows)
