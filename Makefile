@@ -8,7 +8,7 @@ PORT ?= 5000
 POSTCODES := instance/postcodes.sqlite
 export FLASK_APP := wsgi:app
 
-.PHONY: run test install browser postcodes db seed boundaries bench clean
+.PHONY: run test lint install browser postcodes db seed boundaries bench clean
 
 install: $(STAMP)
 
@@ -45,9 +45,16 @@ run: seed
 	@echo "Serving on http://127.0.0.1:$(PORT)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# ruff (lint and formatting) and mypy, configured in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
 # The whole suite on SQLite, then again on a throwaway PostgreSQL + PostGIS cluster that
 # scripts/with-postgres.sh installs, starts and removes (browser tests: SQLite only).
 test: $(STAMP) browser postcodes
+	$(MAKE) lint
 	$(BIN)/python -m pytest
 	@echo "The suite again on PostgreSQL 15 + PostGIS 3:"
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -m "not e2e" -p no:cacheprovider

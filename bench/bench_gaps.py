@@ -52,7 +52,7 @@ def _populate(session, directory, services: int, sites: int) -> str:
     try:
         from bench.synthetic import populate
     except ImportError:
-        populate = None
+        populate = None  # type: ignore[assignment]  # the synthetic rows are optional
     if populate is not None:
         populate(session, services=services, sites=sites, seed=1, directory=directory)
         return "bench/synthetic.py"

@@ -29,6 +29,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -36,11 +37,11 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_finder import finder_queries  # noqa: E402
-from bench.bench_writes import CSRF, PASSWORD, VERSION, add_providers, service_form  # noqa: E402
+from bench.bench_writes import PASSWORD, add_providers, csrf_token, form_version, service_form  # noqa: E402
 from bench.httpbench import Server, build_database, load, machine  # noqa: E402
 
 
-def fresh_postgres_database(server_url: str) -> tuple[str, callable]:
+def fresh_postgres_database(server_url: str) -> tuple[str, Callable[[], None]]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -102,26 +103,25 @@ class Writes:
 def writers(base: str, emails: list[str], done: threading.Event, writes: Writes) -> list[threading.Thread]:
     def run(n: int, email: str) -> None:
         client = requests.Session()
-        token = CSRF.search(client.get(f"{base}/login").text).group(1)
+        token = csrf_token(client.get(f"{base}/login").text)
         client.post(f"{base}/login", data={"csrf_token": token, "email": email, "password": PASSWORD},
                     allow_redirects=False)
         new = client.get(f"{base}/provider/services/new").text
         client.post(f"{base}/provider/services/new", allow_redirects=False,
                     data={**service_form(f"Bench Writer Service {n}", "First."),
-                          "csrf_token": CSRF.search(new).group(1)})
+                          "csrf_token": csrf_token(new)})
         service_id = int(re.findall(r"/provider/services/(\d+)/edit", client.get(f"{base}/provider/").text)[0])
         k = 0
         while not done.is_set():
             k += 1
             page = client.get(f"{base}/provider/services/{service_id}/edit").text
-            version = VERSION.search(page)
             text = f"Edit {k} by writer {n}."
             t0 = time.perf_counter()
             response = client.post(
                 f"{base}/provider/services/{service_id}/edit", allow_redirects=False,
                 data={**service_form(f"Bench Writer Service {n}", text),
-                      "csrf_token": CSRF.search(page).group(1),
-                      "version": version.group(1) or version.group(2)})
+                      "csrf_token": csrf_token(page),
+                      "version": form_version(page)})
             with writes.lock:
                 writes.seconds.append(time.perf_counter() - t0)
                 writes.statuses[response.status_code] += 1

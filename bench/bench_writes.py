@@ -39,6 +39,20 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 VERSION = re.compile(r'name="version"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="version"')
 
 
+def csrf_token(html: str) -> str:
+    found = CSRF.search(html)
+    if found is None:
+        raise RuntimeError("the page has no CSRF token")
+    return found.group(1)
+
+
+def form_version(html: str) -> str:
+    found = VERSION.search(html)
+    if found is None:
+        raise RuntimeError("the page has no version field")
+    return found.group(1) or found.group(2)
+
+
 def add_providers(db: Path | str, count: int) -> list[str]:
     from directory import create_app
     from directory.extensions import db as database
@@ -70,7 +84,7 @@ def service_form(name: str, summary: str) -> dict:
 
 
 class Tally:
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.statuses: Counter = Counter()
         self.seconds: list[float] = []
@@ -133,7 +147,7 @@ def main() -> int:
                   f"{args.readers} readers; SQLite journal mode: {journal}", flush=True)
 
             def login_page(client):
-                return CSRF.search(client.get(f"{base}/login").text).group(1)
+                return csrf_token(client.get(f"{base}/login").text)
 
             # 1. simultaneous sign-ins
             sign_ins = Tally()
@@ -144,7 +158,7 @@ def main() -> int:
                 tokens = [login_page(c) for c in clients]
                 together([lambda c=c, t=t, e=e: timed(sign_ins, c.post, f"{base}/login", allow_redirects=False,
                                                        data={"csrf_token": t, "email": e, "password": PASSWORD})
-                          for c, t, e in zip(clients, tokens, emails)])
+                          for c, t, e in zip(clients, tokens, emails, strict=True)])
             print(sign_ins.line("simultaneous correct sign-ins"), flush=True)
 
             # each writer signed in, with a service of their own (one at a time, tried until done)
@@ -155,26 +169,25 @@ def main() -> int:
                 raise RuntimeError("could not set up the writers")
 
             service_ids = []
-            for n, (c, email) in enumerate(zip(clients, emails)):
+            for n, (c, email) in enumerate(zip(clients, emails, strict=True)):
                 c.cookies.clear()
-                until_done(lambda: c.post(f"{base}/login", allow_redirects=False,
+                until_done(lambda c=c, email=email: c.post(f"{base}/login", allow_redirects=False,
                                           data={"csrf_token": login_page(c), "email": email, "password": PASSWORD}))
-                until_done(lambda: c.post(
+                until_done(lambda c=c, n=n: c.post(
                     f"{base}/provider/services/new", allow_redirects=False,
                     data={**service_form(f"Bench Service {n}", "First."),
-                          "csrf_token": CSRF.search(c.get(f"{base}/provider/services/new").text).group(1)}))
+                          "csrf_token": csrf_token(c.get(f"{base}/provider/services/new").text)}))
                 ids = re.findall(r"/provider/services/(\d+)/edit", c.get(f"{base}/provider/").text)
                 service_ids.append(int(ids[0]))
 
             def open_form(client, tally, service_id):
                 html = timed(tally, client.get, f"{base}/provider/services/{service_id}/edit").text
-                version = VERSION.search(html)
-                return CSRF.search(html).group(1), (version.group(1) or version.group(2))
+                return csrf_token(html), form_version(html)
 
             # 2. sustained edits, with readers
             edits, opens, reads = Tally(), Tally(), Tally()
             stop = time.monotonic() + args.seconds
-            lost = Counter()
+            lost: Counter[int] = Counter()
 
             def writer(n):
                 client, service_id, k = clients[n], service_ids[n], 0
@@ -206,23 +219,23 @@ def main() -> int:
             print(reads.line("public reads, meanwhile"), flush=True)
 
             # 3. two saves of one service at once
-            pair_saves, outcomes = Tally(), Counter()
+            pair_saves, outcomes = Tally(), Counter[str]()
             for round_ in range(args.rounds):
                 first, second = requests.Session(), requests.Session()
                 email, service_id = emails[round_ % len(emails)], service_ids[round_ % len(emails)]
                 for c in (first, second):
-                    until_done(lambda: c.post(f"{base}/login", allow_redirects=False,
+                    until_done(lambda c=c, email=email: c.post(f"{base}/login", allow_redirects=False,
                                               data={"csrf_token": login_page(c), "email": email, "password": PASSWORD}))
                 forms = [open_form(c, Tally(), service_id) for c in (first, second)]
-                results = {}
+                results: dict[int, requests.Response] = {}
 
-                def save(i, c, form):
+                def save(i, c, form, results=results, service_id=service_id, round_=round_):
                     results[i] = timed(pair_saves, c.post, f"{base}/provider/services/{service_id}/edit",
                                        allow_redirects=False,
                                        data={**service_form(f"Bench Service {round_ % len(emails)}", f"Colleague {i} wrote this."),
                                              "csrf_token": form[0], "version": form[1]})
 
-                together([lambda i=i, c=c, f=f: save(i, c, f) for i, (c, f) in enumerate(zip((first, second), forms))])
+                together([lambda i=i, c=c, f=f: save(i, c, f) for i, (c, f) in enumerate(zip((first, second), forms, strict=True))])
                 codes = sorted(r.status_code for r in results.values())
                 loser = next((i for i, r in results.items() if r.status_code == 409), None)
                 kept = loser is not None and f"Colleague {loser} wrote this." in results[loser].text

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -99,7 +99,7 @@ def populate(
 
         directory = postcode_directory()
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     boroughs = {code: bid for bid, code in session.execute(select(Borough.id, Borough.code))}
     if len(boroughs) < 33:
         raise RuntimeError("Seed the real catalogue (boroughs, vocabularies) before populate().")
@@ -247,7 +247,7 @@ def populate(
         (Site, site_rows),
     ):
         for start in range(0, len(rows), 2000):
-            session.execute(insert(model.__table__), rows[start : start + 2000])
+            session.execute(insert(model.__table__), rows[start : start + 2000])  # type: ignore[arg-type]  # a mapped class's __table__ is a Table
     for table, rows in ((service_borough, sb_rows), (service_category, sc_rows), (service_cohort, sco_rows)):
         if rows:
             session.execute(insert(table), rows)

@@ -66,16 +66,16 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .auth.cli import users_cli
     from .auth.routes import bp as auth_bp
     from .catalogue.routes import bp as catalogue_bp
-    from .finder.routes import bp as finder_bp
-    from .maps.routes import bp as maps_bp
-    from .openreferral.routes import bp as openreferral_bp
-    from .imports.routes import bp as imports_bp
-    from .offer_cli import offer_cli
-    from .providers.routes import bp as providers_bp
-    from .referrals import init_app as init_referrals
     from .cli import backup_command, data_cli, restore_command, seed_cli
+    from .finder.routes import bp as finder_bp
     from .geo.cli import geo_cli
     from .imports.cli import import_cli
+    from .imports.routes import bp as imports_bp
+    from .maps.routes import bp as maps_bp
+    from .offer_cli import offer_cli
+    from .openreferral.routes import bp as openreferral_bp
+    from .providers.routes import bp as providers_bp
+    from .referrals import init_app as init_referrals
 
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(finder_bp)

@@ -147,7 +147,7 @@ def configure_engine(engine: Engine, busy_timeout_ms: int = 10_000) -> None:
     def on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes_expected() else "BEGIN")
 
-    engine._directory_configured = True
+    engine._directory_configured = True  # type: ignore[attr-defined]  # a marker read back with getattr above
 
 
 _BUSY = ("database is locked", "database table is locked", "database is busy")

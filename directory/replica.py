@@ -75,7 +75,7 @@ def replica() -> Replica | None:
     """This app's replica, made on first use; None when none is configured (or no app)."""
     if not has_app_context():
         return None
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is a LocalProxy, typed as Flask
     url = app.config.get("DATABASE_REPLICA_URL")
     if not url:
         return None

@@ -3,6 +3,7 @@ the app behind it while the real server keeps running for everything else."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -102,7 +103,5 @@ def _reset(sock: socket.socket) -> None:
         lambda: sock.shutdown(socket.SHUT_RDWR),
         sock.close,
     ):
-        try:
+        with contextlib.suppress(OSError):
             step()
-        except OSError:
-            pass

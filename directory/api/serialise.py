@@ -89,7 +89,7 @@ def referral(r: Reach) -> dict:
 
 
 def citation(source: Source) -> dict:
-    body = {"kind": source.kind, "quote": source.quote or None, "facts": list(source.facts),
+    body: dict[str, object] = {"kind": source.kind, "quote": source.quote or None, "facts": list(source.facts),
             "label": source.label, "date": source.date_text}
     if source.kind == "board_note":
         body.update(note=source.note, meeting_date=source.meeting_date.isoformat() if source.meeting_date else None)
@@ -185,7 +185,7 @@ def service_detail(service: Service, today: date | None = None) -> dict:
 
 
 def borough(borough: Borough, service_count: int | None = None) -> dict:
-    body = {
+    body: dict[str, object] = {
         "code": borough.code,
         "name": borough.name,
         "police_force": borough.police_force,

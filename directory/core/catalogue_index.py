@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from types import MappingProxyType
-from typing import TypeVar, overload
+from typing import Generic, Protocol, TypeVar, overload
 
 from .caching import BoundedCache
 from .eligibility import ELIGIBILITY_RULES, Rule, fails
@@ -28,6 +28,16 @@ from .types import Profile, ServiceInfo
 __all__ = ["CatalogueIndex", "Deferred", "Positions", "positions"]
 
 T = TypeVar("T")
+K = TypeVar("K")
+K_co = TypeVar("K_co", covariant=True)
+
+
+class Keys(Protocol[K_co]):
+    """What Deferred reads its keys from: a length and one index at a time."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int, /) -> K_co: ...
 
 # Every rule, coverage first (it excludes most). A rule that never fails costs one lookup.
 _SCREENED = tuple(sorted(ELIGIBILITY_RULES, key=lambda r: r.name != "borough"))
@@ -118,7 +128,7 @@ class CatalogueIndex:
         values = tuple(getattr(profile, field) for field in profile_fields)
 
         def compute() -> Mapping[Hashable, int]:
-            probe = Profile(**dict(zip(profile_fields, values)))
+            probe = Profile(**dict(zip(profile_fields, values, strict=True)))
             out: dict[Hashable, int] = {}
             for example, members in self._kinds_by(service_fields):
                 answer = verdict(probe, example)
@@ -169,13 +179,13 @@ def _name_key(service: ServiceInfo) -> tuple:
     return service.name_key
 
 
-class Deferred(Sequence[T]):
+class Deferred(Sequence[T], Generic[K, T]):
     """A read-only sequence whose items are made from ``keys`` when first read, then kept.
 
     The finder's lists hold every service that matches or is excluded; a page reads twenty.
     """
 
-    def __init__(self, keys: Sequence, make: Callable[[object], T]):
+    def __init__(self, keys: Keys[K], make: Callable[[K], T]):
         self._keys = keys
         self._make = make
         self._made: dict[int, T] = {}

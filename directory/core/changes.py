@@ -121,7 +121,7 @@ def describe(field: str, value, names: Mapping[str, str] | None = None) -> str:
 
 
 def _same(field: str, a, b) -> bool:
-    empty = (None, "", [])
+    empty: tuple = (None, "", [])
     if field == "sites":
         return [_site(s) for s in a or []] == [_site(s) for s in b or []]
     if a in empty and b in empty:

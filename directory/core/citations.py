@@ -112,5 +112,5 @@ def latest_for(sources: list[Source], fact: str) -> Source | None:
     backing = [s for s in sources if fact in s.facts]
     dated = [s for s in backing if s.dated is not None]
     if dated:
-        return max(dated, key=lambda s: s.dated)
+        return max(dated, key=lambda s: s.dated or date.min)
     return backing[0] if backing else None

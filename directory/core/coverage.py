@@ -146,8 +146,8 @@ class Population:
     def segments(self, category: str | None) -> tuple[tuple[str, AgeBand], ...]:
         """The (gender, age band) groups that must each be served; none when the category
         is not for this population (women's services for men)."""
-        genders = (self.gender,) if self.gender else GENDER_GROUPS
-        bands = (self.band,) if self.band else AGE_BANDS
+        genders: tuple[str, ...] = (self.gender,) if self.gender else GENDER_GROUPS
+        bands: tuple[AgeBand, ...] = (self.band,) if self.band else AGE_BANDS
         if category in CATEGORY_GENDERS:
             genders = tuple(g for g in genders if g in CATEGORY_GENDERS[category])
         if category in CATEGORY_BANDS:
@@ -216,9 +216,7 @@ def serves_band(service: ServiceInfo, band: AgeBand | None) -> bool:
         return True
     if service.min_age is not None and band.high is not None and service.min_age > band.high:
         return False
-    if service.max_age is not None and service.max_age < band.low:
-        return False
-    return True
+    return service.max_age is None or service.max_age >= band.low
 
 
 def has_age_range(service: ServiceInfo) -> bool:
@@ -474,7 +472,7 @@ def _states_where(
     """The boroughs a service counts in, met (confirmed) or unknown; unnamed coverage makes
     every other borough unknown."""
     placed = delivered_in(service, codes) & code_set
-    where = {code: (MET if confirmed else UNKNOWN) for code in placed}
+    where = dict.fromkeys(placed, MET if confirmed else UNKNOWN)
     if coverage_unnamed(service):
         where.update({code: UNKNOWN for code in codes if code not in placed})
     return where
@@ -632,7 +630,7 @@ def analyse(
         category: (
             distance.shares[category]
             if distance is not None and sites.by_category.get(category)
-            else {code: None for code in codes}
+            else dict.fromkeys(codes)
         )
         for category in categories
     }
@@ -645,18 +643,18 @@ def analyse(
     item_states: dict[tuple[str, OfferItem], str] = {}
     for code in codes:
         for category in categories:
-            state, met_ids, unknown_ids = state_for(code, category, cohort)
+            cell_state, met_ids, unknown_ids = state_for(code, category, cohort)
             items = offer_by_category.get(category, [])
             for item in items:
                 item_states[(code, item)] = (
-                    state if item.cohort == cohort else state_for(code, category, item.cohort)[0]
+                    cell_state if item.cohort == cohort else state_for(code, category, item.cohort)[0]
                 ) or MISSING
             cells[(code, category)] = GapCell(
                 borough=code,
                 category=category,
                 service_ids=tuple(sorted(met_ids)),
                 unknown_ids=tuple(sorted(unknown_ids - met_ids)),
-                state=state,
+                state=cell_state,
                 in_offer=bool(items),
                 offer_state=worst(item_states[(code, i)] for i in items) if items else None,
                 coverage=coverage[category].get(code),
@@ -688,7 +686,7 @@ def analyse(
         without = [c for c in applicable if cells[(c, category)].state == MISSING]
         unknown = [c for c in applicable if cells[(c, category)].state == UNKNOWN]
         weights = [populations[c] for c in applicable] if weighted else [1] * len(applicable)
-        per_capita = [n / w * 100_000 for n, w in zip(counts, weights)] if weighted else counts
+        per_capita = [n / w * 100_000 for n, w in zip(counts, weights, strict=True)] if weighted else counts
         lottery[category] = LotteryIndex(
             category=category,
             gini_services=weighted_gini(per_capita, weights),
@@ -850,7 +848,7 @@ def grouped(analysis: GapAnalysis, group: str, postcode_counts: Mapping[str, int
         for category in analysis.categories:
             cells = [analysis.cell(b, category) for b in boroughs]
             weights = [postcode_counts.get(b, 0) for b in boroughs]
-            known = [(c.coverage, w) for c, w in zip(cells, weights) if c.coverage is not None and w]
+            known = [(c.coverage, w) for c, w in zip(cells, weights, strict=True) if c.coverage is not None and w]
             total = sum(w for _, w in known)
             rows.append(
                 GroupRow(

@@ -31,7 +31,7 @@ from .oocd import (
 )
 from .status import Standing, on_or_in, period_end, period_start, read_status
 from .types import Decision, Profile, Reason, ServiceInfo
-from .vocabulary import CATEGORIES, CONDITION_KINDS, COHORTS, GENDERS, RISK_LEVELS
+from .vocabulary import CATEGORIES, COHORTS, CONDITION_KINDS, GENDERS, RISK_LEVELS
 
 __all__ = [
     "decide",

@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-
 # Names that mean exactly one London borough: the halves of the double-barrelled ones
 # and the short forms the sources use. Misspellings are deliberately absent: they go to
 # a person.

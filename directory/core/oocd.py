@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from .types import Profile, Reason
 from .vocabulary import CONDITION_KINDS, DASH_LEVELS, DISPOSALS, OFFENCES
@@ -647,7 +647,7 @@ RULES = OocdRules(
 # --------------------------------------------------------------------------------------
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """The answer to "can this disposal be given to this person, for this offence?"."""
 
     CAN_BE_CONSIDERED = "can_be_considered"
@@ -891,7 +891,8 @@ def _next_steps(profile: Profile, rules: OocdRules, alternatives: tuple[str, ...
         ):
             steps.append(Reason("oocd_next_step", step.text, step.citation))
     if alternatives:
-        names = [rules.disposal(slug).name for slug in alternatives]
+        name_of = {d.slug: d.name for d in rules.disposals}
+        names = [name_of[slug] for slug in alternatives]
         steps.append(
             Reason(
                 "oocd_alternative",

@@ -31,7 +31,7 @@ class InvalidInput(ValueError):
         self.allowed = list(allowed) if allowed is not None else None
 
     def as_dict(self) -> dict:
-        body = {"error": f"invalid_{self.field}", "field": self.field, "message": self.message}
+        body: dict[str, object] = {"error": f"invalid_{self.field}", "field": self.field, "message": self.message}
         if self.allowed is not None:
             body["allowed"] = self.allowed
         return body

@@ -7,10 +7,11 @@ Pure and deterministic: the same profile and services always give the same order
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
+from typing import cast
 
 from .catalogue_index import CatalogueIndex, Deferred, Positions, positions
 from .eligibility import (
@@ -139,7 +140,7 @@ def is_confirmed(profile: Profile, service: ServiceInfo) -> bool:
     return read_status(service.status_evidence, profile.today).standing is Standing.CONFIRMED
 
 
-class _NearestFirst(Sequence[tuple]):
+class _NearestFirst:
     """Eligible services in the finder's order, placed a group at a time as they are read.
 
     Groups are ``((built for the person: 0, else 1), (confirmed running: 0, else 1)), tier)``,
@@ -247,7 +248,8 @@ def rank(
             decisions[pos] = decide(profile, catalogue[pos], rules=rules, assessment=assessment)
         return decisions[pos]
 
-    tiers = index.classify("tier", coverage_tier, profile, TIER_FIELDS, COVERAGE_FIELDS)
+    # coverage_tier's verdicts are Tiers
+    tiers = cast(Mapping[Tier, int], index.classify("tier", coverage_tier, profile, TIER_FIELDS, COVERAGE_FIELDS))
     local_count = (eligible & tiers.get(Tier.LOCAL, 0)).bit_count()
     pan_london_count = (eligible & tiers.get(Tier.PAN_LONDON, 0)).bit_count()
     cohort = index.classify(

@@ -41,9 +41,8 @@ def check_service(values: Mapping, rules: OocdRules = RULES) -> dict[str, str]:
     for name, value in (("min_age", min_age), ("max_age", max_age)):
         if value is not None and not 0 <= value <= OLDEST_AGE:
             errors[name] = f"Age must be between 0 and {OLDEST_AGE}."
-    if min_age is not None and max_age is not None and "max_age" not in errors:
-        if min_age > max_age:
-            errors["max_age"] = "Maximum age must be the same as or more than the minimum age."
+    if min_age is not None and max_age is not None and "max_age" not in errors and min_age > max_age:
+        errors["max_age"] = "Maximum age must be the same as or more than the minimum age."
 
     starts, ends = values.get("starts_on"), values.get("ends_on")
     if isinstance(starts, date) and isinstance(ends, date) and ends < starts:
@@ -82,7 +81,7 @@ def check_service(values: Mapping, rules: OocdRules = RULES) -> dict[str, str]:
             "Select the out-of-court disposals this service can be a condition of, "
             "or leave the condition kinds, hours and completion time empty."
         )
-    allowed_kinds = set()
+    allowed_kinds: set[str] = set()
     for disposal in disposals:
         kinds_rule = rules.kinds_for(disposal)
         allowed_kinds |= set(kinds_rule.kinds) if kinds_rule else kinds

@@ -164,7 +164,9 @@ def read_status(evidence: StatusEvidence, today: date | None) -> StatusReading:
     def not_confirmed(why: str) -> StatusReading:
         return StatusReading(Standing.NOT_CONFIRMED, e, since=e.as_of, why=why)
 
-    newer_than = (lambda when: e.as_of is not None and e.as_of > period_end(when))
+    def newer_than(when: PartialDate) -> bool:
+        return e.as_of is not None and e.as_of > period_end(when)
+
     for when, what in ((e.funded_until, "funded until"), (e.ends_on, "due to end")):
         if when is not None and period_end(when) < today and not newer_than(when):
             return not_confirmed(f"It was {what} {when.describe()}; no newer source says it continues.")

@@ -39,7 +39,7 @@ def authority_name(code: str | None) -> str | None:
 
 
 def is_london(code: str | None) -> bool:
-    return bool(code) and code.startswith(LONDON_PREFIX)
+    return code is not None and code.startswith(LONDON_PREFIX)
 
 
 @lru_cache(maxsize=1)

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
 
 from .authorities import authority_name, london_authorities
 from .postcode_directory import PostcodeDirectory, source_version
@@ -146,11 +147,11 @@ def _parts(geom) -> list:
 
 
 def _remove_islands(
-    regions: dict[str, object],
+    regions: dict[str, BaseGeometry],
     london_x: np.ndarray,
     london_y: np.ndarray,
     london_lab: np.ndarray,
-) -> tuple[dict[str, object], int, int]:
+) -> tuple[dict[str, BaseGeometry], int, int]:
     """Drop small parts and hand each to the region sharing the longest edge with it."""
     kept: dict[str, list] = {}
     dropped: list = []
@@ -261,7 +262,7 @@ def build_boundaries(
     progress("voronoi", 1, 1)
 
     labels = [*london_codes, OUTSIDE]
-    regions: dict[str, object] = {}
+    regions: dict[str, BaseGeometry] = {}
     for i, label in enumerate(labels):
         progress("dissolve", i, len(labels))
         regions[label] = shapely.coverage_union_all(cells[ulab == label])

@@ -32,7 +32,7 @@ def to_grid_points(lats: Sequence[float], lons: Sequence[float]) -> list[tuple[f
     eastings, northings = _to_grid().transform(
         np.asarray(lons, dtype="float64"), np.asarray(lats, dtype="float64")
     )
-    return [(float(e), float(n)) for e, n in zip(np.atleast_1d(eastings), np.atleast_1d(northings))]
+    return [(float(e), float(n)) for e, n in zip(np.atleast_1d(eastings), np.atleast_1d(northings), strict=True)]
 
 
 def grid_distance(e1: float, n1: float, e2: float, n2: float) -> float:

@@ -40,7 +40,7 @@ class Batch:
     commit: str | None = None
     as_of: date | None = None  # the date the source's records were true
     records: list[SourceRecord] = field(default_factory=list)
-    row_errors: dict[int, list[str]] = field(default_factory=dict)
+    row_errors: dict[int | None, list[str]] = field(default_factory=dict)
     complete: bool = True  # does this batch hold all the source's records (so absence means gone)?
 
 

@@ -97,16 +97,17 @@ def read_offices(path: Path) -> list[dict]:
         street = (row.get("address") or "").strip()
         if postcode and street.upper().endswith(postcode):
             street = street[: -len(postcode)].rstrip(" ,")
+        name = row["name"].split(": ", 1)[-1]
         office = {
             "id": row["probation_office_id"],
-            "name": row["name"].split(": ", 1)[-1],
+            "name": name,
             "full_name": row["name"],
             "address": row["address"],
             "street": street,
             "postcode": postcode,
             "url": row.get("gov_uk_url") or None,
         }
-        key = f"{postcode}|{office['name'].lower()}"
+        key = f"{postcode}|{name.lower()}"
         offices[key] = office  # the later row of a repeated office (same place, same name)
     return sorted(offices.values(), key=lambda o: int(o["id"]))
 

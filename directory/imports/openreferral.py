@@ -129,7 +129,7 @@ def _get(url: str, timeout: float):
             data = answer.read(MAX_IMPORT_BYTES + 1)
     except urllib.error.HTTPError as error:
         raise ImportProblem(f"{url} answered {error.code} {error.reason}.") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise ImportProblem(f"{url} did not answer within {timeout:g} seconds.") from None
     except urllib.error.URLError as error:
         reason = error.reason
@@ -198,7 +198,7 @@ def map_record(record: SourceRecord, boroughs: Mapping[str, str], aliases, today
     errors: list[str] = []
     unresolved: list[tuple[str, str]] = []
     warnings: list[str] = []
-    ours = s.get("x_directory") if isinstance(s.get("x_directory"), dict) else {}
+    ours = s["x_directory"] if isinstance(s.get("x_directory"), dict) else {}
     if not s.get("name"):
         errors.append("The service has no name.")
     codes: list[str] = []

@@ -18,8 +18,8 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from ..auth.guards import account, role_required
 from ..extensions import db
 from ..operations import imports as pipeline
-from ..operations.moderation import borough_names
 from ..operations.geocoding import Geocoder
+from ..operations.moderation import borough_names
 from ..web.postcodes import postcode_directory
 from ..web.security import accepts_files
 from . import MAX_IMPORT_BYTES, TOO_LARGE, ImportProblem, spreadsheet

@@ -69,7 +69,7 @@ def template_xlsx() -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]
     sheet.title = "Services"
     sheet.append(list(HEADER))
     sheet.append([EXAMPLE.get(name, "") for name in HEADER])
@@ -91,7 +91,7 @@ def _rows_from_csv(data: bytes) -> list[list[str]]:
             "save it as \"CSV UTF-8 (Comma delimited)\", or upload the .xlsx file instead."
         ) from None
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""))]
+        return list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as error:
         raise ImportProblem(f"The CSV file cannot be read: {error}.") from None
 
@@ -155,9 +155,9 @@ def read(data: bytes, filename: str, source: str = SOURCE) -> Batch:
         batch.records.append(SourceRecord("service", foreign_id, record, row=number))
     for number, message in duplicate_ids(ids).items():
         batch.row_errors.setdefault(number, []).append(message)
-    for record in batch.records:
-        if not record.payload.get("id"):
-            batch.row_errors.setdefault(record.row, []).append("Give the row an id (column id).")
+    for staged in batch.records:
+        if not staged.payload.get("id"):
+            batch.row_errors.setdefault(staged.row, []).append("Give the row an id (column id).")
     return batch
 
 

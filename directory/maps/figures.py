@@ -11,17 +11,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..core.coverage import (
-    MET, MISSING, NO_SITES, STATE_LABELS, UNKNOWN, UNKNOWN_CAVEAT, GapAnalysis, GapCell, grouped,
+    MET,
+    MISSING,
+    NO_SITES,
+    STATE_LABELS,
+    UNKNOWN,
+    UNKNOWN_CAVEAT,
+    GapAnalysis,
+    GapCell,
+    grouped,
 )
 from ..core.vocabulary import CATEGORIES
 from ..geo.shapes import plane_rings
 from ..operations.coverage import GapReport, SiteList
 from .builder import (
     CATEGORY_COLOURS,
-    NONE_COLOUR,
     COUNT_COLOURS,
     GAP_SEQUENCE,
     MET_COLOUR,
+    NONE_COLOUR,
     UNKNOWN_COLOUR,
     Choropleth,
     LegendEntry,
@@ -461,7 +469,7 @@ def paper_xlsx(table: PaperTable) -> bytes:
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]
     sheet.title = "By borough"
     sheet.append([table.title])
     sheet["A1"].font = Font(bold=True, size=14)
@@ -480,7 +488,7 @@ def paper_xlsx(table: PaperTable) -> bytes:
             cell = sheet.cell(sheet.max_row, index + 1)
             if isinstance(cell.value, float):
                 cell.number_format = "0%"
-    sheet.freeze_panes = sheet.cell(header_row + 1, 2)
+    sheet.freeze_panes = f"B{header_row + 1}"
     for index in range(1, len(table.header) + 1):
         sheet.column_dimensions[get_column_letter(index)].width = 24 if index > 1 else 26
     out = io.BytesIO()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
@@ -39,7 +40,8 @@ def _query():
 
 def _frame_url(endpoint: str) -> str:
     """The address of a page's map document: the same filters, one level down."""
-    return url_for(endpoint, **request.args.to_dict(flat=False))
+    filters: dict[str, Any] = request.args.to_dict(flat=False)
+    return url_for(endpoint, **filters)
 
 
 def _page_context(report=None):

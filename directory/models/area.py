@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 
 
-class BCU(db.Model):
+class BCU(Model):
     """A Metropolitan Police Basic Command Unit."""
 
     __tablename__ = "bcu"
@@ -21,7 +21,7 @@ class BCU(db.Model):
     boroughs: Mapped[list[Borough]] = relationship(back_populates="bcu", order_by="Borough.name")
 
 
-class PDU(db.Model):
+class PDU(Model):
     """A London Probation Service Probation Delivery Unit."""
 
     __tablename__ = "pdu"
@@ -34,7 +34,7 @@ class PDU(db.Model):
     boroughs: Mapped[list[Borough]] = relationship(back_populates="pdu", order_by="Borough.name")
 
 
-class Borough(db.Model):
+class Borough(Model):
     """One of London's 33 local authorities (32 boroughs and the City), by ONS code."""
 
     __tablename__ = "borough"

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from ._base import Record
 from .area import Borough
 
@@ -55,7 +55,7 @@ service_commissioner = Table(
 )
 
 
-class Category(db.Model):
+class Category(Model):
     """A category of need (the controlled taxonomy in core.vocabulary.CATEGORIES)."""
 
     __tablename__ = "category"
@@ -66,7 +66,7 @@ class Category(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Cohort(db.Model):
+class Cohort(Model):
     """A criminal-justice cohort a service is open to (core.vocabulary.COHORTS)."""
 
     __tablename__ = "cohort"
@@ -77,7 +77,7 @@ class Cohort(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Organisation(Record, db.Model):
+class Organisation(Record, Model):
     __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,7 +97,7 @@ class Organisation(Record, db.Model):
     )
 
 
-class Service(Record, db.Model):
+class Service(Record, Model):
     """A rehabilitative or diversionary intervention.
 
     Nullable columns and empty lists mean the sources do not say; they are shown as
@@ -184,7 +184,7 @@ class Service(Record, db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Site(Record, db.Model):
+class Site(Record, Model):
     """A place a service is delivered from; its point and borough come from its postcode."""
 
     __tablename__ = "site"
@@ -224,7 +224,7 @@ def _keep_grid_point(_mapper, _connection, site: Site) -> None:
         site.easting, site.northing = to_grid(site.lat, site.lon)
 
 
-class Citation(db.Model):
+class Citation(Model):
     """Where a fact comes from, and the date it was true (core.citations.CITATION_KINDS).
 
     A board note (``note``, ``meeting_date``); a public web page (``url``, ``title``,
@@ -264,7 +264,7 @@ class Citation(db.Model):
     absence: Mapped[KnownAbsence | None] = relationship(back_populates="citations")
 
 
-class KnownAbsence(db.Model):
+class KnownAbsence(Model):
     """A gap the sources establish: "no London course for ... was found", with its sources.
 
     It applies to a need (category), and optionally to one out-of-court disposal and one

@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ._base import utcnow
 
 ROW_ID = 1
 
 
-class DataVersion(db.Model):
+class DataVersion(Model):
     """``number`` goes up by one with every write to the data that readers see.
 
     Written by :mod:`directory.database`'s session hooks; read in one primary-key lookup by

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ._base import utcnow
 
 
-class Dataset(db.Model):
+class Dataset(Model):
     __tablename__ = "dataset"
 
     id: Mapped[int] = mapped_column(primary_key=True)

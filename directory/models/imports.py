@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ._base import utcnow
 from .catalogue import Organisation, Service
 
 
-class ImportRun(db.Model):
+class ImportRun(Model):
     """One import of one source: what was read, what it would do, and whether it was applied."""
 
     __tablename__ = "import_run"
@@ -26,7 +26,7 @@ class ImportRun(db.Model):
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class StagedRecord(db.Model):
+class StagedRecord(Model):
     """A source record as last read, keyed by (source, foreign id), with its provenance.
 
     ``content_hash`` is the raw record's; ``applied_hash`` the mapped values' as last
@@ -61,7 +61,7 @@ class StagedRecord(db.Model):
     organisation: Mapped[Organisation | None] = relationship()
 
 
-class UnresolvedValue(db.Model):
+class UnresolvedValue(Model):
     """Free text an import could not resolve (a place, a term): a person decides, once."""
 
     __tablename__ = "unresolved_value"

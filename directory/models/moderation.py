@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ._base import utcnow
 from .catalogue import Organisation, Service
 from .user import User
 
 
-class Revision(db.Model):
+class Revision(Model):
     """A provider's submission awaiting review: a new organisation or service
     (``kind="new"``), or proposed field values for a live one (``kind="edit"``).
 
@@ -53,7 +53,7 @@ class Revision(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class ServiceVersion(db.Model):
+class ServiceVersion(Model):
     """A snapshot of a service as published, kept on every approval."""
 
     __tablename__ = "service_version"
@@ -78,7 +78,7 @@ class ServiceVersion(db.Model):
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what to which record, and when."""
 
     __tablename__ = "audit_event"

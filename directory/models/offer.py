@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ._base import utcnow
 from .catalogue import Category, Cohort
 
 
-class MinimumOfferItem(db.Model):
+class MinimumOfferItem(Model):
     """One category (optionally for one cohort) every borough should have."""
 
     __tablename__ = "minimum_offer_item"

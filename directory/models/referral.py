@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.referrals import State
-from ..extensions import db
+from ..extensions import Model
 from ._base import utcnow
 from .catalogue import Organisation, Service
 from .user import User
@@ -28,7 +28,7 @@ from .user import User
 _STATES = ", ".join(f"'{s.value}'" for s in State)
 
 
-class Referral(db.Model):
+class Referral(Model):
     """One referral to a service. ``organisation_id`` is the service's organisation when the
     referral was made: its providers are the ones who may act on it."""
 
@@ -76,7 +76,7 @@ class Referral(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class ReferralEvent(db.Model):
+class ReferralEvent(Model):
     """One change of state: who (the staff account and their side), when, from, to, why.
     Append-only: the ORM refuses to change or delete one."""
 
@@ -105,7 +105,7 @@ def _refuse_rewrite(_mapper, _connection, target):
     raise AppendOnly(f"Referral event {target.id} is history: it cannot be changed or deleted.")
 
 
-class OutgoingEmail(db.Model):
+class OutgoingEmail(Model):
     """A message waiting to go, or gone. Each carries a referral code, a service's name and
     a link, nothing about the person. Failed sends are retried later; none is lost."""
 

@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ._base import new_uuid, utcnow
 from .catalogue import Organisation
 
 
-class User(db.Model):
+class User(Model):
     """An account. ``session_token`` is what the session cookie names; it changes with the
     password, which signs the account out everywhere else."""
 

@@ -28,7 +28,7 @@ def _operation(summary: str, parameters, schema: str, paged: bool, templated: bo
     params = [{"name": p, "in": "query", "required": False, "schema": {"type": "string"}} for p in parameters]
     if templated:
         params.insert(0, {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}})
-    body = {"$ref": f"{HSDS}/{schema}"}
+    body: dict = {"$ref": f"{HSDS}/{schema}"}
     if paged:
         body = {"allOf": [{"$ref": "#/components/schemas/Page"}],
                 "properties": {"contents": {"type": "array", "items": {"$ref": f"{HSDS}/{schema}"}}}}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -48,7 +48,7 @@ def normalise_email(email: str) -> str:
 
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
@@ -186,7 +186,7 @@ def authenticate(session: Session, email: str, password: str, address: str | Non
     # once would queue behind each other's hashing.
     session.commit()
     try:
-        ok = hasher.verify(found.password_hash if found else _DUMMY_HASH, password or "x")
+        ok: bool = hasher.verify(found.password_hash if found else _DUMMY_HASH, password or "x")
     except (VerificationError, InvalidHashError):
         ok = False
     now = utcnow()
@@ -196,7 +196,7 @@ def authenticate(session: Session, email: str, password: str, address: str | Non
                      {"email": email[:254], "why": "unknown email"}, address)
         session.commit()
         raise LoginFailed()
-    ok = ok and user.password_hash == found.password_hash  # not changed meanwhile
+    ok = ok and found is not None and user.password_hash == found.password_hash  # not changed meanwhile
     if not ok or not user.active:
         user.failed_logins = (user.failed_logins or 0) + 1
         why = "inactive" if ok else "wrong password"

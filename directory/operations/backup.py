@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     Date,
@@ -73,7 +74,7 @@ def _plain(value):
 
 def _typed(table: Table) -> Callable[[list], dict]:
     """Turn one saved row back into the column values its table takes."""
-    parsers = []
+    parsers: list[tuple[str, Callable[[Any], object]]] = []
     for column in table.columns:
         if isinstance(column.type, DateTime):
             parsers.append((column.key, lambda v: None if v is None else datetime.fromisoformat(v)))
@@ -125,7 +126,7 @@ def backup(engine: Engine, metadata: MetaData, path: Path, progress: Progress = 
 
 def _read(path: Path) -> tuple[dict, Iterator[list]]:
     try:
-        handle = gzip.open(path, "rt", encoding="utf-8")
+        handle = gzip.open(path, "rt", encoding="utf-8")  # noqa: SIM115 - rows() closes it, or a refusal below
         header = json.loads(handle.readline())
     except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BackupError(f"{path.name} is not a backup made by `flask backup` ({error}).") from error

@@ -22,6 +22,7 @@ from ..models import (
     Citation,
     Cohort,
     Dataset,
+    Organisation,
     Service,
     Site,
 )
@@ -351,8 +352,8 @@ class ServiceCard:
     cohorts: tuple[str, ...]
     how_to_refer: str | None
     last_modified: str | None
-    status_evidence: StatusEvidence | None = None
-    reach: Reach | None = None
+    status_evidence: StatusEvidence
+    reach: Reach
 
 
 def service_card(service: Service) -> ServiceCard:

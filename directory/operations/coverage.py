@@ -20,7 +20,6 @@ from pathlib import Path
 
 import yaml
 from flask import current_app
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -43,7 +42,6 @@ from . import read_model
 from .catalogue import NotFound, ServiceCard
 from .read_model import PublishedCatalogue
 from .versioning import VersionedCache, data_version
-
 
 _analyses = VersionedCache(64)
 _rendered = VersionedCache(128)

@@ -239,7 +239,8 @@ def next_steps(
         return NextSteps(youth=youth)
     wider = replace(profile, borough_code=None, borough_name=None)
     if location.lat is not None:
-        origin = f"from {location.postcode}" if location.postcode else f"from the middle of {location.place.label}"
+        origin = (f"from {location.postcode}" if location.postcode
+                  else f"from the middle of {location.place.label}" if location.place else None)
     else:
         middle = directory.middle(location.borough.code)
         origin = f"from the middle of {location.borough.name}'s postcodes" if middle else None
@@ -248,7 +249,7 @@ def next_steps(
     ranked = rank(wider, snapshot.index, only_tiers=frozenset({Tier.LISTED})).results
     # The nearest by distance (the ranking puts confirmed services first, then measures);
     # with no point to measure from, the ranking's own order.
-    measured = sorted((m for m in ranked if m.distance_km is not None), key=lambda m: m.distance_km)
+    measured = sorted((m for m in ranked if m.distance_km is not None), key=lambda m: m.distance_km or 0.0)
     elsewhere = measured or list(ranked)
     return NextSteps(
         youth=youth,

@@ -217,6 +217,7 @@ def _missing_postcode(
 ) -> ResolvedPlace:
     """A postcode not in the directory: its sector, or the postcodes beside it in the sector."""
     sector = typed.sector
+    assert sector is not None  # a full postcode always has one
     parts = _area_parts(directory, sector.replace(" ", ""), typed.outward)
     if not parts:
         raise UnknownPostcode(

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePath
+from typing import TypeGuard
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -149,7 +150,7 @@ def _locate_sites(geocoder: Geocoder | None, session: Session, mapped: Mapped) -
     return warnings
 
 
-def _is_uuid(value) -> bool:
+def _is_uuid(value: str | None) -> TypeGuard[str]:
     try:
         return bool(value) and str(uuid.UUID(str(value))) == str(value).lower()
     except ValueError:
@@ -202,9 +203,9 @@ def preview(
             item.action = ERROR
             continue
         row = staged.get(record.foreign_id)
-        service = row.service if row is not None else None
-        if service is None:
+        if row is None or row.service is None:
             continue
+        service = row.service
         item.service_id = service.id
         live = service_values(service)
         item.changes = diff_values({k: live.get(k) for k in mapped.values}, mapped.values)
@@ -346,6 +347,7 @@ def apply(session: Session, batch: Batch, preview_: Preview, actor=None) -> Appl
                 staged[item.foreign_id].gone_since = now
                 continue
             record, mapped = by_id[item.foreign_id], item.mapped
+            assert mapped is not None  # every item but a gone one was mapped
             row = staged.get(item.foreign_id)
             if row is None:
                 row = StagedRecord(source=batch.source, foreign_id=item.foreign_id, kind=record.kind)
@@ -360,6 +362,7 @@ def apply(session: Session, batch: Batch, preview_: Preview, actor=None) -> Appl
                 continue
             if item.action == REVIEW:
                 service = row.service
+                assert service is not None  # only a staged record's live service is sent for review
                 proposed = {**service_values(service), **mapped.values}
                 revision = session.scalar(select(Revision).where(
                     Revision.service_id == service.id, Revision.state == "pending"))

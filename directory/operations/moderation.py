@@ -7,7 +7,7 @@ changed); every decision goes in the audit log. Each write commits once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..core.accounts import Account, is_stale
 from ..core.changes import ORGANISATION_FIELDS, SERVICE_FIELDS, Change, diff
-from ..models import Borough, Revision, Service, ServiceVersion
+from ..models import Borough, Organisation, Revision, Service, ServiceVersion
 from ..models._base import utcnow
 from . import audit
 from .permissions import NotPermitted
@@ -35,7 +35,7 @@ class ReviewError(ValueError):
 
 def _aware(value):
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
@@ -72,9 +72,25 @@ class StaleService:
     last_confirmed_at: datetime | None
 
 
+def _subject(revision: Revision) -> Service | Organisation | None:
+    return revision.service if revision.subject_type == "service" else revision.organisation
+
+
+def _service(revision: Revision) -> Service:
+    if revision.service is None:
+        raise ReviewError("The service this change was for is no longer in the directory.")
+    return revision.service
+
+
+def _organisation(revision: Revision) -> Organisation:
+    if revision.organisation is None:
+        raise ReviewError("The organisation this change was for is no longer in the directory.")
+    return revision.organisation
+
+
 def _item(session: Session, revision: Revision, names: dict[str, str]) -> QueueItem:
     if revision.subject_type == "service":
-        service = revision.service
+        service = _service(revision)
         live = service_values(service) if revision.kind == "edit" else {}
         changes = diff(live, revision.proposed, SERVICE_FIELDS, names)
         org = service.organisation
@@ -85,7 +101,7 @@ def _item(session: Session, revision: Revision, names: dict[str, str]) -> QueueI
             changes,
             revision.kind == "edit" and revision.base_version not in (None, service.version),
         )
-    org = revision.organisation
+    org = _organisation(revision)
     live = organisation_values(org) if revision.kind == "edit" else {}
     return QueueItem(
         revision.id, "organisation", org.id, org.name, org.name, org.moderation == "published",
@@ -100,8 +116,9 @@ def review_queue(session: Session, account: Account) -> list[QueueItem]:
     revisions = session.scalars(
         select(Revision).where(Revision.state == "pending").order_by(Revision.proposed_at, Revision.id)
     ).all()
-    # organisations first, so a new provider's organisation is approved before its services
-    items = [_item(session, r, names) for r in revisions]
+    # organisations first, so a new provider's organisation is approved before its services;
+    # a change to a record no longer in the directory has nothing left to decide
+    items = [_item(session, r, names) for r in revisions if _subject(r) is not None]
     return sorted(items, key=lambda i: (i.subject_type != "organisation", i.proposed_at))
 
 
@@ -156,14 +173,14 @@ def approve(session: Session, account: Account, revision_id: int) -> QueueItem:
     now = utcnow()
     try:
         if revision.subject_type == "organisation":
-            org = revision.organisation
+            org = _organisation(revision)
             if revision.kind == "edit":
                 apply_organisation_values(org, revision.proposed)
             org.moderation = "published"
         else:
-            service = revision.service
-            org = service.organisation
-            if org is None or org.moderation != "published":
+            service = _service(revision)
+            owner = service.organisation
+            if owner is None or owner.moderation != "published":
                 raise ReviewError("Approve the service's organisation first.")
             if revision.kind == "edit":
                 apply_service_values(session, service, revision.proposed)
@@ -193,7 +210,7 @@ def reject(session: Session, account: Account, revision_id: int, reason: str) ->
     revision = _pending_revision(session, revision_id)
     item = _item(session, revision, borough_names(session))
     if revision.kind == "new":
-        subject = revision.service if revision.subject_type == "service" else revision.organisation
+        subject = _service(revision) if revision.subject_type == "service" else _organisation(revision)
         subject.moderation = "rejected"
     revision.state, revision.reason = "rejected", reason
     revision.decided_by_id, revision.decided_at = account.id, utcnow()

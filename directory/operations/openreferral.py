@@ -14,7 +14,7 @@ import math
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -97,7 +97,7 @@ def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.isoformat()
 
 
@@ -416,7 +416,7 @@ def _modified_after(args) -> datetime | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise FeedError("modified_after", "modified_after must be an ISO 8601 date-time, like 2025-01-31T00:00:00Z.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _matches(service: Service, args, terms, modified_after) -> bool:
@@ -435,7 +435,7 @@ def _matches(service: Service, args, terms, modified_after) -> bool:
         if not have & terms:
             return False
     if modified_after is not None:
-        updated = service.updated_at if service.updated_at.tzinfo else service.updated_at.replace(tzinfo=timezone.utc)
+        updated = service.updated_at if service.updated_at.tzinfo else service.updated_at.replace(tzinfo=UTC)
         if updated <= modified_after:
             return False
     return True
@@ -518,7 +518,7 @@ def list_organisations(session: Session, args) -> dict:
     orgs = [o for o in _organisations(session) if not search or search in o.name.lower()]
     if _flag(args, "full") or _flag(args, "full_service"):
         services = _services(session)
-        by_org: dict[int, list[Service]] = {}
+        by_org: dict[int | None, list[Service]] = {}
         for s in services:
             by_org.setdefault(s.organisation_id, []).append(s)
         return envelope(orgs, request, lambda o: organisation_full(o, by_org.get(o.id, []), _flag(args, "full_service")))
@@ -565,7 +565,7 @@ def list_service_at_locations(session: Session, args, origin: tuple[float, float
                     continue
             pairs.append((distance, service, site))
     if origin is not None:
-        pairs.sort(key=lambda p: p[0])
+        pairs.sort(key=lambda p: p[0] or 0.0)  # every pair measured
     def build(pair) -> dict:
         distance, service, site = pair
         body = service_at_location(service, site, with_service=True)

@@ -8,7 +8,6 @@ message is forgotten.
 from __future__ import annotations
 
 import smtplib
-import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -59,14 +58,14 @@ def retry_delay(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=6))
 
 
-def _deliver(settings: MailSettings, message: OutgoingEmail) -> None:
+def _deliver(settings: MailSettings, server: str, message: OutgoingEmail) -> None:
     email = EmailMessage()
     email["From"] = settings.sender
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(domain="london-service-directory")
     email.set_content(message.body)
-    with smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout) as smtp:
+    with smtplib.SMTP(server, settings.port, timeout=settings.timeout) as smtp:
         smtp.send_message(email)
 
 
@@ -101,8 +100,8 @@ def send_due(
     for message in messages:
         message.attempts += 1
         try:
-            _deliver(settings, message)
-        except (smtplib.SMTPException, OSError, socket.timeout) as error:
+            _deliver(settings, settings.server, message)
+        except (TimeoutError, smtplib.SMTPException, OSError) as error:
             failed += 1
             message.last_error = _one_line(f"{type(error).__name__}: {error}")[:300]
             if message.attempts >= MAX_ATTEMPTS:

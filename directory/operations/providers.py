@@ -9,7 +9,7 @@ commits once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,8 +22,8 @@ from ..models import Borough, Organisation, Revision, Service
 from ..models._base import utcnow
 from . import audit
 from .geocoding import Geocoder
-from .permissions import NotPermitted, require_own_organisation
 from .moderation import history
+from .permissions import NotPermitted, require_own_organisation
 from .records import (
     EditConflict,
     apply_organisation_values,
@@ -33,6 +33,7 @@ from .records import (
     service_values,
 )
 from .seeding import confirmation_reference
+
 
 @dataclass(frozen=True)
 class EditState:
@@ -68,7 +69,7 @@ class Dashboard:
 
 def _aware(value):
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 

@@ -24,9 +24,9 @@ from ..core.ranking import warm
 from ..core.types import Area, ServiceInfo, SiteInfo
 from ..geo.grid import to_grid_points
 from ..models import BCU, PDU, Borough, Category, Cohort, KnownAbsence, MinimumOfferItem, Service, Site
+from ..replica import read_lag_tolerant
 from . import catalogue
 from .catalogue import ServiceCard
-from ..replica import read_lag_tolerant
 from .versioning import LatestSnapshot, data_version
 
 # While one thread builds a new version, the others read the previous one (see LatestSnapshot):
@@ -79,7 +79,7 @@ def _sites(session: Session) -> dict[int, tuple[SiteInfo, ...]]:
     ).all()
     located = [i for i, r in enumerate(rows) if r.lat is not None and r.lon is not None]
     points = dict(
-        zip(located, to_grid_points([rows[i].lat for i in located], [rows[i].lon for i in located]))
+        zip(located, to_grid_points([rows[i].lat for i in located], [rows[i].lon for i in located]), strict=True)
     )
     by_service: dict[int, list[SiteInfo]] = defaultdict(list)
     for i, (service_id, name, postcode, borough_code, lat, lon) in enumerate(rows):

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from typing import overload
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +18,6 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..core.accounts import Account, is_stale, may
-from ..core.status import Standing
 from ..core.referrals import (
     ACKNOWLEDGE_WITHIN,
     PROVIDER,
@@ -41,11 +41,12 @@ from ..core.referrals import (
     suppressed,
     week_start,
 )
+from ..core.status import Standing
 from ..models import Borough, Organisation, Referral, ReferralEvent, Service, User
 from ..models._base import utcnow
 from . import audit, outbox
-from .permissions import NotPermitted
 from .catalogue import status_reading
+from .permissions import NotPermitted
 
 LinkFor = Callable[[str], str]  # referral code -> the page's full address
 CODE_TRIES = 8
@@ -61,9 +62,15 @@ class ReferralNotFound(LookupError):
     """No referral has that code."""
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: None) -> None: ...
+@overload
+def _aware(value: datetime | None) -> datetime | None: ...
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
@@ -359,6 +366,8 @@ def create_referral(
     if target.warnings and not confirmed_warnings:
         raise UnconfirmedWarnings(target.warnings)
     service = _published_service(session, facts.service)
+    if service is None:
+        raise InvalidReferral({"service": "There is no such service in the directory."})
     referral = None
     for _ in range(CODE_TRIES):
         referral = Referral(
@@ -412,7 +421,7 @@ def transition(
     referral.state = rule.target.value
     if source == State.SENT and rule.target in PROVIDER_ANSWERS:
         referral.answered_at = now
-    _event(referral, party, account, source, rule.target.value, reason or None, now)
+    _event(referral, rule.by, account, source, rule.target.value, reason or None, now)
     others = _referrer_addresses(referral) if party == PROVIDER else _recipients_for_provider(session, referral.organisation)
     _notify(session, referral, others, link_for, new=False)
     try:
@@ -505,7 +514,7 @@ def counts(session: Session, account: Account) -> CountsReport:
             for r in group if r.answered_at is not None
         ]
         middle = median(waits)
-        shown_wait = None if not waits else ("too few to show" if len(waits) < SUPPRESS_BELOW else round(middle, 1))
+        shown_wait = None if middle is None else ("too few to show" if len(waits) < SUPPRESS_BELOW else round(middle, 1))
         service_rows.append(CountRow(
             name, suppressed(len(group)),
             suppressed(sum(1 for r in group if r.id in accepted_ids)),

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from sqlalchemy import select
@@ -22,7 +23,6 @@ from ..core.citations import Source, latest_for
 from ..core.types import PartialDate
 from ..core.vocabulary import CATEGORIES, COHORTS
 from ..geo.authorities import london_authorities
-from ..models._base import utcnow
 from ..models import (
     BCU,
     PDU,
@@ -37,6 +37,7 @@ from ..models import (
     Service,
     Site,
 )
+from ..models._base import utcnow
 from .geocoding import Geocoder, SiteLocationError
 
 NO_STATUS_SOURCE = "no source found states its status"
@@ -122,18 +123,28 @@ def _read_records(path: Path) -> list[dict]:
     return records
 
 
+_Term = TypeVar("_Term", Category, Cohort)
+_Grouping = TypeVar("_Grouping", BCU, PDU)
+
+
 def seed_vocabularies(session: Session, summary: SeedSummary) -> None:
-    for model, vocabulary, kind in ((Category, CATEGORIES, "categories"), (Cohort, COHORTS, "cohorts")):
-        existing = {row.slug: row for row in session.scalars(select(model))}
-        for position, (slug, label) in enumerate(vocabulary.items()):
-            row = existing.get(slug)
-            if row is None:
-                session.add(model(slug=slug, name=label, position=position))
-                summary.count(kind, True)
-            elif (row.name, row.position) != (label, position):
-                row.name, row.position = label, position
-                summary.count(kind, False)
+    _seed_vocabulary(session, summary, Category, CATEGORIES, "categories")
+    _seed_vocabulary(session, summary, Cohort, COHORTS, "cohorts")
     session.flush()
+
+
+def _seed_vocabulary(
+    session: Session, summary: SeedSummary, model: type[_Term], vocabulary: Mapping[str, str], kind: str
+) -> None:
+    existing = {row.slug: row for row in session.scalars(select(model))}
+    for position, (slug, label) in enumerate(vocabulary.items()):
+        row = existing.get(slug)
+        if row is None:
+            session.add(model(slug=slug, name=label, position=position))
+            summary.count(kind, True)
+        elif (row.name, row.position) != (label, position):
+            row.name, row.position = label, position
+            summary.count(kind, False)
 
 
 def _boundaries(seed_dir: Path, name: str) -> dict[str, str]:
@@ -170,25 +181,30 @@ def seed_areas(session: Session, seed_dir: Path, summary: SeedSummary) -> None:
         if borough_shapes.get(code):
             row.boundary_geojson = borough_shapes[code]
 
-    for model, key, shapes, attribute in (
-        (BCU, "bcus", bcu_shapes, "bcu"),
-        (PDU, "pdus", pdu_shapes, "pdu"),
-    ):
-        existing = {row.code: row for row in session.scalars(select(model))}
-        for item in areas[key]["items"]:
-            row = existing.get(item["code"])
-            if row is None:
-                row = model(code=item["code"], name=item["name"])
-                session.add(row)
-                summary.count(key, True)
-            row.name = item["name"]
-            if shapes.get(item["code"]):
-                row.boundary_geojson = shapes[item["code"]]
-            for code in item["boroughs"]:
-                if code not in boroughs:
-                    raise ValueError(f"areas.yaml: {item['code']} names unknown borough {code}")
-                setattr(boroughs[code], attribute, row)
+    _seed_grouping(session, summary, BCU, areas["bcus"]["items"], bcu_shapes, boroughs, "bcu", "bcus")
+    _seed_grouping(session, summary, PDU, areas["pdus"]["items"], pdu_shapes, boroughs, "pdu", "pdus")
     session.flush()
+
+
+def _seed_grouping(
+    session: Session, summary: SeedSummary, model: type[_Grouping], items: list[dict],
+    shapes: dict[str, str], boroughs: dict[str, Borough], attribute: str, key: str,
+) -> None:
+    """The BCUs or PDUs in areas.yaml, each with its boroughs."""
+    existing = {row.code: row for row in session.scalars(select(model))}
+    for item in items:
+        row = existing.get(item["code"])
+        if row is None:
+            row = model(code=item["code"], name=item["name"])
+            session.add(row)
+            summary.count(key, True)
+        row.name = item["name"]
+        if shapes.get(item["code"]):
+            row.boundary_geojson = shapes[item["code"]]
+        for code in item["boroughs"]:
+            if code not in boroughs:
+                raise ValueError(f"areas.yaml: {item['code']} names unknown borough {code}")
+            setattr(boroughs[code], attribute, row)
 
 
 @dataclass(frozen=True)

@@ -88,8 +88,7 @@ def data_version(session: Session) -> tuple:
     them with ``flask data touch``.
     """
     row = session.execute(_CURRENT).one_or_none()  # autoflushes: pending changes move it first
-    bind = session.get_bind()
-    url = getattr(bind, "engine", bind).url.render_as_string(hide_password=True)
+    url = session.get_bind().engine.url.render_as_string(hide_password=True)
     if row is None:
         return (url, None, None)
     number, changed_at = row

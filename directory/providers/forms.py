@@ -8,7 +8,6 @@ JSON-able dict the operations store and apply.
 from __future__ import annotations
 
 import math
-
 from datetime import date
 
 from flask_wtf import FlaskForm
@@ -19,8 +18,8 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    SelectChoice,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,

@@ -16,8 +16,8 @@ import csv
 import io
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from ..auth.guards import account, login_required, role_required
 from ..core.accounts import PERMISSIONS, may

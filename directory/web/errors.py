@@ -96,7 +96,8 @@ def _resend() -> dict | None:
     """A form post that could not be saved: what was typed, to send again (never a password)."""
     if request.method != "POST" or wants_json():
         return None
-    fields, withheld = [], False
+    fields: list[tuple[str, str]] = []
+    withheld = False
     for name, values in request.form.lists():
         if name == "csrf_token":
             continue

@@ -1,13 +1,12 @@
 """catalogue, areas, minimum offer
 
 Revision ID: 5b7e15a937e9
-Revises: 
+Revises:
 Create Date: 2026-11-23 15:36:30.396692
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0001_catalogue"

@@ -3,9 +3,8 @@
 Revision ID: 0002_accounts
 Revises: 0001_catalogue
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0002_accounts"

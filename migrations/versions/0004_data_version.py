@@ -4,7 +4,7 @@ Revision ID: 0004_data_version
 Revises: 0003_commissioners
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -23,7 +23,7 @@ def upgrade():
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_data_version")),
     )
-    op.bulk_insert(table, [{"id": 1, "number": 0, "changed_at": datetime.now(timezone.utc)}])
+    op.bulk_insert(table, [{"id": 1, "number": 0, "changed_at": datetime.now(UTC)}])
 
 
 def downgrade():

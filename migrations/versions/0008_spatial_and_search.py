@@ -54,7 +54,7 @@ def _add_grid_points() -> None:
             sa.text("UPDATE site SET easting = :easting, northing = :northing WHERE id = :id"),
             [
                 {"id": r.id, "easting": float(e), "northing": float(n)}
-                for r, e, n in zip(rows, eastings, northings)
+                for r, e, n in zip(rows, eastings, northings, strict=True)
             ],
         )
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import re
 import threading
-from contextlib import contextmanager
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -51,7 +51,7 @@ def pytest_runtest_makereport(item, call):
     report = yield
     if report.when in ("setup", "call") and report.failed:
         pages = [item.funcargs.get(name) for name in ("page", "phone")]
-        for name, pg in zip(("page", "phone"), pages):
+        for name, pg in zip(("page", "phone"), pages, strict=True):
             if pg is None:
                 continue
             try:

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from playwright.sync_api import expect
 
 from .conftest import assert_accessible, assert_no_sideways_scroll

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from directory.core.status import Standing
-
 import pytest
 from sqlalchemy import select
 
 from directory.core.coverage import MapQuery
+from directory.core.status import Standing
 from directory.core.vocabulary import CATEGORIES
 from directory.models import Borough, Category, MinimumOfferItem, Service, Site
 from directory.operations import catalogue, coverage
@@ -92,7 +91,7 @@ def test_missing_middle_on_the_seeded_catalogue(session):
     assert [b.band.slug for b in middle.bands] == ["18-25", "26-29", "30-plus"]
     # services without an age range count for every band, so over-30s can never have
     # more boroughs than the young adults only because of unknowns
-    for young, older in zip(middle.bands[0].rows, middle.bands[-1].rows):
+    for young, older in zip(middle.bands[0].rows, middle.bands[-1].rows, strict=True):
         if not middle.closed_to_over_30s:
             assert older.boroughs_with >= young.boroughs_with
 

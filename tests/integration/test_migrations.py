@@ -11,12 +11,11 @@ from tests.databases import fresh_database_url
 
 
 def test_models_and_migrations_agree(app):
-    with app.app_context():
-        with db.engine.connect() as connection:
-            context = MigrationContext.configure(
-                connection, opts={"include_object": include_in_migrations}
-            )
-            diff = compare_metadata(context, db.metadata)
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_object": include_in_migrations}
+        )
+        diff = compare_metadata(context, db.metadata)
     assert diff == []
 
 
@@ -83,11 +82,11 @@ def test_statuses_seeded_before_0005_are_dated_by_their_board_note(tmp_path):
             ))
         flask_migrate.upgrade()
         with db.engine.connect() as connection:
-            rows = dict(
-                (r[0], r[1:]) for r in connection.execute(
+            rows = {
+                r[0]: r[1:] for r in connection.execute(
                     text("SELECT id, status_as_of, status_source FROM service ORDER BY id")
                 )
-            )
+            }
     assert str(rows[1][0]) == "2023-05-30"
     assert rows[1][1] == "Reported to the London Reducing Reoffending Board"
     assert rows[2] == (None, "no source found states its status")

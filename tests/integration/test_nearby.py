@@ -49,7 +49,7 @@ def _expected(points: dict[int, tuple[int, int]], e: int, n: int, twice_radius: 
 
 def _same(found, expected) -> None:
     assert [site_id for site_id, _ in found] == [site_id for site_id, _ in expected]
-    for (_, got), (_, want) in zip(found, expected):
+    for (_, got), (_, want) in zip(found, expected, strict=True):
         assert got == pytest.approx(want, abs=1e-6)
 
 
@@ -71,7 +71,7 @@ def test_sites_within_agrees_with_brute_force(session, points, origin, twice_rad
         sites = [_place(session, service, e, n, f"site {i}") for i, (e, n) in enumerate(points)]
         session.flush()
         expected = _expected(
-            {s.id: point for s, point in zip(sites, points)}, *origin, twice_radius, limit
+            {s.id: point for s, point in zip(sites, points, strict=True)}, *origin, twice_radius, limit
         )
         found = sites_within(session, *origin, twice_radius / 2, limit)
         _same(found, expected)

@@ -3,6 +3,7 @@ page; bad input is a clear message and nothing half-applied; our own feed round-
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -48,10 +49,8 @@ class Feed:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def log_message(self, *args):
                 pass

@@ -7,6 +7,7 @@ skipped on SQLite.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -105,10 +106,8 @@ class Standby:
         return self.primary.set(port=self.port, database=database).render_as_string(hide_password=False)
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"])
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -10,11 +10,11 @@ from datetime import date
 import pytest
 
 from directory.core.coverage import (
-    AGE_BANDS,
     AGE_BAND_SLUGS,
+    AGE_BANDS,
     Area,
-    ServiceInfo,
     OfferItem,
+    ServiceInfo,
     SiteInfo,
     analyse,
     by_age_band,

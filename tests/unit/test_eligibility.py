@@ -22,7 +22,6 @@ from directory.core.vocabulary import (
     PERSON_COHORTS,
     RISK_LEVELS,
 )
-
 from tests.strategies import (
     BOROUGHS,
     ages,

@@ -135,18 +135,7 @@ def _effects(disposal):
 
 
 def test_met_exclusions_for_community_resolution():
-    assert _effects("community_resolution") == {
-        o: EXCLUDE
-        for o in (
-            "domestic_abuse",
-            "hate_crime",
-            "sexual",
-            "sexual_against_child",
-            "indecent_images",
-            "firearms",
-            "weapons",
-        )
-    }
+    assert _effects("community_resolution") == dict.fromkeys(("domestic_abuse", "hate_crime", "sexual", "sexual_against_child", "indecent_images", "firearms", "weapons"), EXCLUDE)
 
 
 def test_conditional_caution_hate_crime_excluded_domestic_abuse_turns_on_the_dash_level():

@@ -16,8 +16,8 @@ from directory.core.ranking import (
     FinderOutcome,
     Tier,
     coverage_tier,
-    is_confirmed,
     distance_km,
+    is_confirmed,
     nearest_site,
     rank,
 )
@@ -256,7 +256,7 @@ def test_results_are_sorted_by_built_for_the_person_then_confirmed_then_tier_the
     results = rank(profile, services).results
     for m in results:
         assert m.built_for_person == bool(built_for(profile, m.service))
-    for a, b in zip(results, results[1:]):
+    for a, b in zip(results, results[1:], strict=False):
         key_a = (not a.built_for_person, not is_confirmed(profile, a.service), a.tier)
         key_b = (not b.built_for_person, not is_confirmed(profile, b.service), b.tier)
         assert key_a <= key_b

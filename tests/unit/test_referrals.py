@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -92,7 +92,7 @@ def test_moves_for_each_side():
 
 
 def test_overdue_only_when_still_sent_after_the_window():
-    sent = datetime(2025, 3, 1, tzinfo=timezone.utc)
+    sent = datetime(2025, 3, 1, tzinfo=UTC)
     assert not is_overdue("sent", sent, sent + timedelta(days=6))
     assert is_overdue("sent", sent, sent + timedelta(days=8))
     assert not is_overdue("acknowledged", sent, sent + timedelta(days=30))
@@ -163,7 +163,7 @@ def test_small_numbers_are_suppressed(count, shown):
 
 def test_weeks_start_on_monday_and_median():
     assert week_start(date(2025, 3, 6)) == date(2025, 3, 3)
-    assert week_start(datetime(2025, 3, 9, 23, tzinfo=timezone.utc)) == date(2025, 3, 3)
+    assert week_start(datetime(2025, 3, 9, 23, tzinfo=UTC)) == date(2025, 3, 3)
     assert median([]) is None
     assert median([3.0, 1.0, 2.0]) == 2.0
     assert median([4.0, 1.0]) == 2.5

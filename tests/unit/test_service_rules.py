@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -127,7 +127,7 @@ def test_email_check_refuses_long_hostile_input_before_looking():
 
 
 def test_stale_after_six_months():
-    now = datetime(2024, 7, 1, tzinfo=timezone.utc)
+    now = datetime(2024, 7, 1, tzinfo=UTC)
     assert is_stale(now - timedelta(days=200), None, now)
     assert not is_stale(now - timedelta(days=30), now - timedelta(days=400), now)
     assert not is_stale(None, now - timedelta(days=10), now)

@@ -75,20 +75,20 @@ def test_simultaneous_correct_sign_ins_all_succeed(app, providers):
             client.post("/login", data={"csrf_token": token, "email": email, "password": TEST_PASSWORD})
         )
 
-    results = all_at_once([sign_in(c, t, e) for c, t, e in zip(clients, tokens, providers)])
+    results = all_at_once([sign_in(c, t, e) for c, t, e in zip(clients, tokens, providers, strict=True)])
     assert [r[0] if isinstance(r, tuple) else repr(r) for r in results] == [302] * len(providers)
 
 
 def test_simultaneous_edits_of_different_services_are_all_saved(app, providers):
     clients = [signed_in_client(app, email) for email in providers]
     ids = [_service_id(app, f"Writer Service {n}") for n in range(len(providers))]
-    forms = [_edit_form(c, i) for c, i in zip(clients, ids)]
+    forms = [_edit_form(c, i) for c, i in zip(clients, ids, strict=True)]
 
     def save(client, service_id, form, n):
         data = {**service_form_data(name=f"Writer Service {n}", summary=f"Edited at once by writer {n}."), **form}
         return lambda: _outcome(client.post(f"/provider/services/{service_id}/edit", data=data))
 
-    results = all_at_once([save(c, i, f, n) for n, (c, i, f) in enumerate(zip(clients, ids, forms))])
+    results = all_at_once([save(c, i, f, n) for n, (c, i, f) in enumerate(zip(clients, ids, forms, strict=True))])
     assert [r[0] if isinstance(r, tuple) else repr(r) for r in results] == [302] * len(providers)
     with app.app_context():
         saved = {s.name: s.summary for s in db.session.scalars(select(Service))}

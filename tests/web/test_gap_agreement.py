@@ -31,7 +31,7 @@ def paper_rows(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     start = next(i for i, row in enumerate(lines) if row and row[0] == "Borough")
     about = {row[0]: row[1] for row in lines[1:start] if len(row) == 2}
     header = lines[start]
-    return about, [dict(zip(header, row)) for row in lines[start + 1:]]
+    return about, [dict(zip(header, row, strict=False)) for row in lines[start + 1:]]
 
 
 def finder_states(client, code: str, params: dict) -> dict[str, str]:
@@ -89,7 +89,7 @@ def test_maps_tables_exports_profile_and_finder_agree(client, params):
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     start = next(i for i, row in enumerate(values) if row[0] == "Borough")
     assert values[1][:2] == ("For", label) or values[1][:2] == ["For", label]
-    xlsx = {row[1]: dict(zip(values[start], row)) for row in values[start + 1:]}
+    xlsx = {row[1]: dict(zip(values[start], row, strict=False)) for row in values[start + 1:]}
     long = list(csv.DictReader(io.StringIO(client.get("/gaps.csv", query_string=params).get_data(as_text=True))))
     long_by = {(r["borough_code"], r["category"]): r for r in long}
     geo = {f["id"]: f["properties"] for f in client.get("/gaps.geojson", query_string=params).get_json()["features"]}

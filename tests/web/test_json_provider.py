@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from flask.json.provider import DefaultJSONProvider
 
@@ -19,7 +19,7 @@ VALUE = {
     "zeta": 1,
     "alpha": [1.5, None, True, "Lambeth’s café"],
     "when": date(2025, 3, 1),
-    "at": datetime(2025, 3, 1, 12, 30, tzinfo=timezone.utc),
+    "at": datetime(2025, 3, 1, 12, 30, tzinfo=UTC),
     "point": Point(51.5, -0.12),
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from sqlalchemy import select
 
 from directory.models import AuditEvent, MinimumOfferItem, Organisation, Revision, Service, ServiceVersion
@@ -63,6 +65,28 @@ def test_a_service_waits_for_its_organisation(client, make_user, session):
     assert session.get(Organisation, org.id).moderation == "published"
 
 
+def test_a_change_whose_record_is_gone_is_left_out_of_the_queue_and_cannot_be_decided(client, make_user, session):
+    _, _, service = _submit_as_provider(client, make_user, session)
+    orphan = Revision(subject_type="service", service_id=None, kind="edit", proposed={"name": "Nobody's"})
+    session.add(orphan)
+    session.flush()
+    sign_in(client, make_user("commissioner").email)
+    queue = client.get("/review")
+    assert queue.status_code == 200
+    page = queue.get_data(as_text=True)
+    assert "Test Mentoring Service" in page and f"/review/{orphan.id}" not in page
+    gone = "The service this change was for is no longer in the directory."
+    opened = client.get(f"/review/{orphan.id}", follow_redirects=True)
+    assert opened.status_code == 200 and gone in opened.get_data(as_text=True)
+    for decision, reason in (("approve", ""), ("reject", "Out of date.")):
+        decided = post_form(client, f"/review/{orphan.id}", {"decision": decision, "reason": reason},
+                            form_url="/review", follow_redirects=True)
+        assert decided.status_code == 200 and gone in decided.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Revision, orphan.id).state == "pending"
+    assert _revision(session, service).state == "pending"
+
+
 def test_rejection_needs_a_reason_the_provider_sees(client, make_user, session):
     provider, _, service = _submit_as_provider(client, make_user, session)
     sign_in(client, make_user("commissioner").email)
@@ -118,16 +142,16 @@ def test_edit_to_live_service_diff_escaped_and_approval_applies_it(client, make_
 
 
 def test_stale_services_are_flagged_on_the_review_page(client, make_user, session):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     org = Organisation(slug="stale-org", name="Stale Org", moderation="published")
     session.add(org)
     session.flush()
-    old = datetime.now(timezone.utc) - timedelta(days=200)
+    old = datetime.now(UTC) - timedelta(days=200)
     session.add(Service(slug="old-unconfirmed", name="Old Unconfirmed Service", organisation_id=org.id,
                         moderation="published", created_at=old, last_confirmed_at=old))
     session.add(Service(slug="fresh-confirmed", name="Fresh Confirmed Service", organisation_id=org.id,
-                        moderation="published", created_at=old, last_confirmed_at=datetime.now(timezone.utc)))
+                        moderation="published", created_at=old, last_confirmed_at=datetime.now(UTC)))
     session.flush()
     sign_in(client, make_user("commissioner").email)
     page = client.get("/review").get_data(as_text=True)

@@ -4,14 +4,14 @@ SMTP server), expiry, the outbox's retries, the counts, and that nothing identif
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, inspect, select
 
 from directory.core.referrals import TRANSITIONS, State, format_code
 from directory.extensions import db
-from directory.models import OutgoingEmail, Organisation, Referral, Service
+from directory.models import Organisation, OutgoingEmail, Referral, Service
 from tests.conftest import csrf_from, post_form, sign_in
 
 ORG_EMAIL = "intake@refer-org.example.org"
@@ -29,7 +29,7 @@ def org(session):
 
 def _service(session, org, slug="refer-mentoring", name="Refer Mentoring", **overrides):
     values = dict(slug=slug, name=name, organisation_id=org.id if org else None, status="commissioned",
-                  moderation="published", last_confirmed_at=datetime.now(timezone.utc),
+                  moderation="published", last_confirmed_at=datetime.now(UTC),
                   how_to_refer="Through the directory.")
     values.update(overrides)
     service = Service(**values)
@@ -205,10 +205,9 @@ def test_referral_codes_are_unique_in_the_database(client, login_as, service, se
     copy = stored(session, code)
     twin = Referral(**{c: getattr(copy, c) for c in ("code", "service_id", "referrer_role", "referrer_agency",
                                                      "borough_code", "age_band", "needs", "consent", "state")})
-    with pytest.raises(IntegrityError):
-        with session.begin_nested():
-            session.add(twin)
-            session.flush()
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.add(twin)
+        session.flush()
 
 
 # -- warnings before sending --------------------------------------------------------------
@@ -217,7 +216,7 @@ def test_referral_codes_are_unique_in_the_database(client, login_as, service, se
 @pytest.mark.parametrize(("overrides", "warning"), [
     ({"status": "ended"}, "records this service as ended"),
     ({"status": "unknown"}, "does not know that this service is running"),
-    ({"last_confirmed_at": datetime(2023, 1, 1, tzinfo=timezone.utc), "created_at": datetime(2023, 1, 1, tzinfo=timezone.utc)},
+    ({"last_confirmed_at": datetime(2023, 1, 1, tzinfo=UTC), "created_at": datetime(2023, 1, 1, tzinfo=UTC)},
      "not confirmed the details in the last six months"),
 ])
 def test_a_service_that_may_not_be_running_warns_before_sending(client, login_as, session, org, overrides, warning):
@@ -532,7 +531,7 @@ def test_the_history_cannot_be_rewritten(app, client, session, cast):
 
 def _backdate(session, code, days):
     referral = stored(session, code)
-    referral.sent_at = datetime.now(timezone.utc) - timedelta(days=days)
+    referral.sent_at = datetime.now(UTC) - timedelta(days=days)
     session.commit()
 
 
@@ -582,7 +581,7 @@ def test_a_failed_send_keeps_the_change_and_the_email_is_retried(app, client, se
     early = runner.invoke(args=["referrals", "send-mail"])
     assert "Sent 0" in early.output  # not due yet: it waits for its retry time
     for message in waiting:
-        message.next_attempt_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+        message.next_attempt_at = datetime.now(UTC) - timedelta(seconds=1)
     session.commit()
     result = runner.invoke(args=["referrals", "send-mail"])
     assert result.exit_code == 0, result.output
