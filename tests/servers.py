@@ -55,7 +55,10 @@ def get(url: str) -> int:
 
 @contextmanager
 def gunicorn(
-    env: dict[str, str], workers: int = 2, threads: int = 2, ready: str = "/health",
+    env: dict[str, str],
+    workers: int = 2,
+    threads: int = 2,
+    ready: str = "/health",
     log: Path | None = None,
 ):
     """gunicorn with gunicorn.conf.py on a free port: yields (the master process, base URL)
@@ -73,7 +76,10 @@ def gunicorn(
     output = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=output, stderr=output,
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=output,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -87,10 +87,7 @@ class DistanceIndex:
         self.inverse = self.inverse.reshape(-1)
 
     def _keys(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return (
-            np.floor(x / self.side).astype(np.int64) * self._STRIDE
-            + np.floor(y / self.side).astype(np.int64)
-        )
+        return np.floor(x / self.side).astype(np.int64) * self._STRIDE + np.floor(y / self.side).astype(np.int64)
 
     def covered(self, sx: np.ndarray, sy: np.ndarray) -> np.ndarray:
         """For each point, whether any site (sx, sy) is within the distance."""
@@ -128,9 +125,7 @@ class DistanceIndex:
         return covered
 
 
-def within_distance(
-    px: np.ndarray, py: np.ndarray, sx: np.ndarray, sy: np.ndarray, distance: float
-) -> np.ndarray:
+def within_distance(px: np.ndarray, py: np.ndarray, sx: np.ndarray, sy: np.ndarray, distance: float) -> np.ndarray:
     """For each point (px, py), whether any site (sx, sy) is within ``distance`` (exact)."""
     return DistanceIndex(px, py, distance).covered(sx, sy)
 
@@ -175,25 +170,17 @@ def coverage_within(
     return shares
 
 
-def distance_coverage(
-    postcodes: PostcodePoints, sites: CoverageSites, distance_km: float
-) -> DistanceCoverage:
+def distance_coverage(postcodes: PostcodePoints, sites: CoverageSites, distance_km: float) -> DistanceCoverage:
     """For each category with sites, the share of each authority's postcodes within
     ``distance_km`` of one of them (one index over the postcodes, reused across categories)."""
     distance_m = distance_km * 1000.0
     located = {category: xy for category, xy in sites.by_category.items() if xy}
-    index = (
-        DistanceIndex(postcodes.x, postcodes.y, distance_m)
-        if len(postcodes) and located
-        else None
-    )
+    index = DistanceIndex(postcodes.x, postcodes.y, distance_m) if len(postcodes) and located else None
     shares = {
         category: coverage_within(postcodes, np.asarray(xy, dtype="float64"), distance_m, index)
         for category, xy in located.items()
     }
-    return DistanceCoverage(
-        distance_km=distance_km, sites=sites, postcodes=postcodes.counts(), shares=shares
-    )
+    return DistanceCoverage(distance_km=distance_km, sites=sites, postcodes=postcodes.counts(), shares=shares)
 
 
 __all__ = [

@@ -29,9 +29,7 @@ def to_grid_points(lats: Sequence[float], lons: Sequence[float]) -> list[tuple[f
     """Many WGS84 points at once (one vectorised transform), as BNG ``(easting, northing)``."""
     if len(lats) == 0:
         return []
-    eastings, northings = _to_grid().transform(
-        np.asarray(lons, dtype="float64"), np.asarray(lats, dtype="float64")
-    )
+    eastings, northings = _to_grid().transform(np.asarray(lons, dtype="float64"), np.asarray(lats, dtype="float64"))
     return [(float(e), float(n)) for e, n in zip(np.atleast_1d(eastings), np.atleast_1d(northings), strict=True)]
 
 

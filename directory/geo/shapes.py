@@ -20,9 +20,7 @@ def simplified(geometry_json: str, tolerance: float = 0.0004) -> dict:
     from shapely.geometry import mapping, shape
 
     geometry = shape(json.loads(geometry_json))
-    geometry = shapely.set_precision(
-        geometry.simplify(tolerance, preserve_topology=True), 0.00001
-    )
+    geometry = shapely.set_precision(geometry.simplify(tolerance, preserve_topology=True), 0.00001)
     return json.loads(json.dumps(mapping(geometry)))
 
 
@@ -38,7 +36,4 @@ def plane_rings(geometry_json: str, tolerance: float = 0.001) -> list[list[tuple
     """A boundary's rings, simplified, on an equirectangular plane for drawing: ``x`` is the
     longitude scaled by cos 51.5 degrees, ``y`` the latitude negated (north up on screen)."""
     scale = math.cos(math.radians(LONDON_LATITUDE))
-    return [
-        [(lon * scale, -lat) for lon, lat, *_ in ring]
-        for ring in _rings(simplified(geometry_json, tolerance))
-    ]
+    return [[(lon * scale, -lat) for lon, lat, *_ in ring] for ring in _rings(simplified(geometry_json, tolerance))]

@@ -79,9 +79,7 @@ def postcode_points(directory: PostcodeDirectory, codes: tuple[str, ...]) -> Pos
     key = (str(directory.path), directory.path.stat().st_mtime_ns, codes)
     return _postcodes.get_or_compute(
         key,
-        lambda: PostcodePoints.from_rows(
-            (la, float(e), float(n)) for la, _lat, _lon, e, n in directory.points(codes)
-        ),
+        lambda: PostcodePoints.from_rows((la, float(e), float(n)) for la, _lat, _lon, e, n in directory.points(codes)),
     )
 
 
@@ -103,8 +101,11 @@ def _populations(path: str) -> Populations:
     source = data["source"]
     return Populations(
         residents={str(code): int(n) for code, n in data["populations"].items()},
-        title=source["title"], publisher=source["publisher"], url=source["url"],
-        licence=source["licence"], credit=source["credit"],
+        title=source["title"],
+        publisher=source["publisher"],
+        url=source["url"],
+        licence=source["licence"],
+        credit=source["credit"],
     )
 
 
@@ -139,16 +140,19 @@ def gap_report(
     snap = snapshot(session, data_version(session))
     version = snap.version  # the snapshot's own (a moment old while a newer one is built)
     today = today or date.today()
-    key = (version, today, query.distance_km, query.cohort, query.band, query.gender,
-           directory is not None)
+    key = (version, today, query.distance_km, query.cohort, query.band, query.gender, directory is not None)
 
     def compute() -> GapAnalysis:
         distance = None
         if directory is not None:
             codes = tuple(sorted(a.code for a in snap.areas))
             sites = coverage_sites(
-                snap.areas, snap.services, cohort=query.cohort, band=query.age_band,
-                gender=query.gender, today=today,
+                snap.areas,
+                snap.services,
+                cohort=query.cohort,
+                band=query.age_band,
+                gender=query.gender,
+                today=today,
             )
             distance = distance_coverage(postcode_points(directory, codes), sites, query.distance_km)
         return analyse(
@@ -226,8 +230,7 @@ def site_markers(
         if category:
             services = {i: s for i, s in services.items() if category in s.categories}
         stmt = (
-            select(Site.id, Site.service_id, Site.name, Site.address, Site.postcode,
-                   Site.lat, Site.lon, Borough.code)
+            select(Site.id, Site.service_id, Site.name, Site.address, Site.postcode, Site.lat, Site.lon, Borough.code)
             .outerjoin(Borough, Borough.id == Site.borough_id)
             .where(Site.service_id.in_(list(services)))
             .order_by(Site.name, Site.id)
@@ -283,7 +286,8 @@ def borough_gap_profile(
 
     cells = [report.analysis.cell(code, c) for c in report.analysis.categories]
     return BoroughGapProfile(
-        report, area,
+        report,
+        area,
         {cell.category: named(cell.service_ids) for cell in cells},
         {cell.category: named(cell.unknown_ids) for cell in cells},
     )
@@ -302,8 +306,7 @@ def provenance(session: Session, directory: PostcodeDirectory | None) -> Provena
     return Provenance(
         catalogue_updated=session.scalar(select(func.max(Service.updated_at))),
         datasets=tuple(
-            (d.title, d.source, d.loaded_at)
-            for d in session.scalars(select(Dataset).order_by(Dataset.key))
+            (d.title, d.source, d.loaded_at) for d in session.scalars(select(Dataset).order_by(Dataset.key))
         ),
         postcode_version=meta.get("source_version"),
         postcode_built=meta.get("built_at"),

@@ -44,9 +44,7 @@ def _add_grid_points() -> None:
     op.add_column("site", sa.Column("northing", sa.Float(), nullable=True))
     op.create_index("ix_site_grid", "site", ["easting", "northing"])
     connection = op.get_bind()
-    rows = connection.execute(
-        sa.text("SELECT id, lat, lon FROM site WHERE lat IS NOT NULL AND lon IS NOT NULL")
-    ).all()
+    rows = connection.execute(sa.text("SELECT id, lat, lon FROM site WHERE lat IS NOT NULL AND lon IS NOT NULL")).all()
     if rows:
         to_grid = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
         eastings, northings = to_grid.transform([r.lon for r in rows], [r.lat for r in rows])

@@ -48,9 +48,7 @@ def pages(app):
     from directory.models import Service
 
     with app.app_context():
-        slug = db.session.scalar(
-            select(Service.slug).where(Service.moderation == "published").order_by(Service.id)
-        )
+        slug = db.session.scalar(select(Service.slug).where(Service.moderation == "published").order_by(Service.id))
         db.session.remove()
     assert slug, "the suite's database is seeded"
     return (
@@ -138,9 +136,7 @@ def test_database_outage_gives_503s_and_the_app_recovers_without_a_restart(serve
 
 
 @postgresql_only
-def test_connections_broken_while_nobody_asked_are_not_given_to_the_next_request(
-    served, proxy, pages
-):
+def test_connections_broken_while_nobody_asked_are_not_given_to_the_next_request(served, proxy, pages):
     """The database restarts between two requests: the pooled connections are dead, and
     the first requests after it must not be the ones that find out."""
     server, base = served
@@ -152,9 +148,7 @@ def test_connections_broken_while_nobody_asked_are_not_given_to_the_next_request
 
 
 @postgresql_only
-def test_a_server_that_does_not_answer_at_all_gives_503s_within_the_connect_timeout(
-    served, proxy, pages
-):
+def test_a_server_that_does_not_answer_at_all_gives_503s_within_the_connect_timeout(served, proxy, pages):
     """Its host unreachable: connections are never answered. Each request gives up after
     DATABASE_CONNECT_TIMEOUT seconds with a 503, rather than hanging for minutes."""
     server, base = served
@@ -172,7 +166,8 @@ def test_only_postgresql_connections_get_the_connect_timeout():
     base = {"pool_pre_ping": True}
     assert engine_options("sqlite:///x.sqlite", base, 5) == base
     assert engine_options("postgresql+psycopg://h/db", base, 5) == {
-        "pool_pre_ping": True, "connect_args": {"connect_timeout": 5}
+        "pool_pre_ping": True,
+        "connect_args": {"connect_timeout": 5},
     }
     assert engine_options("postgresql+psycopg://h/db?connect_timeout=9", base, 5) == base
     assert engine_options("postgresql+psycopg://h/db", base, 0) == base

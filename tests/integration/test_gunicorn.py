@@ -27,8 +27,13 @@ def served(tmp_path, postcode_directory):
         "POSTCODE_DIRECTORY": str(postcode_directory.path),
     }
     flask = [sys.executable, "-m", "flask"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env={**os.environ, "FLASK_APP": "wsgi:app", **env},
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*flask, "db", "upgrade"],
+        cwd=ROOT,
+        env={**os.environ, "FLASK_APP": "wsgi:app", **env},
+        check=True,
+        capture_output=True,
+    )
     try:
         with gunicorn(env, workers=WORKERS) as server:
             yield server

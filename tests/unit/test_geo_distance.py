@@ -61,8 +61,7 @@ def test_a_point_on_its_site_is_covered():
 
 def test_distance_coverage_measures_each_category_with_sites_and_counts_postcodes():
     postcodes = PostcodePoints.from_rows(
-        [("A", float(x), 0.0) for x in range(0, 1000, 100)]
-        + [("B", float(x), 0.0) for x in range(1000, 2000, 100)]
+        [("A", float(x), 0.0) for x in range(0, 1000, 100)] + [("B", float(x), 0.0) for x in range(1000, 2000, 100)]
     )
     sites = CoverageSites({"accommodation": ((950.0, 0.0),), "women": ((5000.0, 0.0),)}, 2)
     measured = distance_coverage(postcodes, sites, 0.5)

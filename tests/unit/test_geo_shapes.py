@@ -10,11 +10,14 @@ import pytest
 from directory.geo.shapes import plane_rings, simplified
 
 # A square 0.01 degrees a side with a 0.00001-degree kink that simplifying takes out
-SQUARE = json.dumps({
-    "type": "Polygon",
-    "coordinates": [[[-0.1, 51.5], [-0.095, 51.500001], [-0.09, 51.5], [-0.09, 51.51],
-                     [-0.1, 51.51], [-0.1, 51.5]]],
-})
+SQUARE = json.dumps(
+    {
+        "type": "Polygon",
+        "coordinates": [
+            [[-0.1, 51.5], [-0.095, 51.500001], [-0.09, 51.5], [-0.09, 51.51], [-0.1, 51.51], [-0.1, 51.5]]
+        ],
+    }
+)
 
 
 def test_simplified_drops_the_kink_and_keeps_five_places():

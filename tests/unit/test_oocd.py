@@ -135,7 +135,10 @@ def _effects(disposal):
 
 
 def test_met_exclusions_for_community_resolution():
-    assert _effects("community_resolution") == dict.fromkeys(("domestic_abuse", "hate_crime", "sexual", "sexual_against_child", "indecent_images", "firearms", "weapons"), EXCLUDE)
+    assert _effects("community_resolution") == dict.fromkeys(
+        ("domestic_abuse", "hate_crime", "sexual", "sexual_against_child", "indecent_images", "firearms", "weapons"),
+        EXCLUDE,
+    )
 
 
 def test_conditional_caution_hate_crime_excluded_domestic_abuse_turns_on_the_dash_level():
@@ -294,9 +297,7 @@ def test_conditional_caution_domestic_abuse_needs_the_dash_level():
 
 @pytest.mark.parametrize("level", ["medium", "high"])
 def test_conditional_caution_domestic_abuse_above_standard_risk_is_not_suitable(level):
-    result = assess_disposal(
-        Profile(disposal="conditional_caution", age=40, offence="domestic_abuse", dash_risk=level)
-    )
+    result = assess_disposal(Profile(disposal="conditional_caution", age=40, offence="domestic_abuse", dash_risk=level))
     assert result.verdict is Verdict.NOT_SUITABLE and not result.available
     assert result.heading == "Conditional caution: not suitable for this person"
     (reason,) = result.reasons
@@ -366,7 +367,5 @@ def test_changing_an_exclusion_is_a_data_change():
 def test_available_iff_no_reasons(disposal, age, offence):
     result = assess_disposal(Profile(disposal=disposal, age=age, offence=offence))
     assert result.available == (not result.reasons)
-    assert result.available == (
-        result.verdict in (Verdict.CAN_BE_CONSIDERED, Verdict.NEEDS_INFORMATION)
-    )
+    assert result.available == (result.verdict in (Verdict.CAN_BE_CONSIDERED, Verdict.NEEDS_INFORMATION))
     assert all(r.text for r in (*result.reasons, *result.notes))
