@@ -18,6 +18,7 @@ TILE_HOSTS = "https://tile.openstreetmap.org https://*.tile.openstreetmap.org"
 PAGE_POLICY = "; ".join((
     "default-src 'self'",
     "script-src 'self'",
+    "worker-src 'self'",  # the offline finder's service worker, /sw.js
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "frame-src 'self'",

@@ -9,6 +9,7 @@
   window.addEventListener('load', () => {
     navigator.serviceWorker
       .register(script.dataset.worker, { scope: '/', updateViaCache: 'none' })
+      .then((registration) => registration.update()) // a new copy, or the kill switch, at once
       .catch(() => {});
   });
 }());
