@@ -187,10 +187,10 @@ window.offlinePlaces = (function places() {
    * London borough ``{code, explanation}``, a choice ``{code: null, choices, explanation}``
    * or a place outside London ``{code: null, outside}``; a PlaceError says what is wrong. */
   function resolve(typedPlace, chosen, table, names) {
+    if (chosen && !(chosen in names)) {
+      throw new PlaceError('Choose a borough from the list.');
+    }
     if (!typedPlace) {
-      if (!(chosen in names)) {
-        throw new PlaceError('Choose a borough from the list.');
-      }
       return { code: chosen };
     }
     const typed = parsePlace(typedPlace);
