@@ -39,6 +39,11 @@ def enabled() -> bool:
     )
 
 
+@bp.app_context_processor
+def offline_helpers():
+    return {"offline_finder_on": enabled}
+
+
 def _static_text(name: str) -> str:
     return (Path(current_app.static_folder) / name).read_text(encoding="utf-8")
 

@@ -7,6 +7,14 @@
     return;
   }
   window.addEventListener('load', () => {
+    if ('switchedOff' in script.dataset) {
+      // The kill switch: no new worker; one already here fetches its replacement, which
+      // clears everything (offline-off-worker.js).
+      navigator.serviceWorker.getRegistrations()
+        .then((registrations) => registrations.forEach((registration) => registration.update()))
+        .catch(() => {});
+      return;
+    }
     navigator.serviceWorker
       .register(script.dataset.worker, { scope: '/', updateViaCache: 'none' })
       .then((registration) => registration.update()) // a new copy, or the kill switch, at once

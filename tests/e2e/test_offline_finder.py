@@ -221,6 +221,9 @@ def test_the_kill_switch_clears_every_copy(phone, server):
     try:
         phone.reload()
         _wait_for(phone, NOTHING_LEFT, 30)
+        phone.goto("/find")  # while the switch is off, no page registers a worker again
+        phone.wait_for_timeout(1000)
+        assert phone.evaluate(NOTHING_LEFT)
         phone.context.set_offline(True)
         with pytest.raises(PlaywrightError):
             phone.goto("/find?postcode=SE1+7TP")

@@ -115,3 +115,5 @@ def test_the_kill_switch_serves_a_worker_that_clears_everything(client, kill_swi
     assert "OFFLINE" not in text.split("*/", 1)[1]
     for url in ("/offline/manifest.json", "/offline/snapshot.json", "/offline/postcodes.json"):
         assert client.get(url).status_code == 404, url
+    page = client.get("/find").get_data(as_text=True)
+    assert re.search(r'<script src="/static/js/offline-register.js" data-worker="/sw.js" data-switched-off defer>', page)
