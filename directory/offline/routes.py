@@ -66,7 +66,11 @@ def worker():
     if not enabled():
         return _javascript(_static_text(KILL_SWITCH_WORKER))
     copy = offline_copy(db.session)
-    settings = {"version": copy.version, "manifest": url_for("offline.manifest")}
+    settings = {
+        "version": copy.version,
+        "taken_on": copy.taken_on.isoformat(),
+        "manifest": url_for("offline.manifest"),
+    }
     return _javascript(f"const OFFLINE = {json.dumps(settings)};\n" + _static_text(WORKER))
 
 

@@ -1,6 +1,6 @@
 /* The finder offline: keeps one whole copy of the public directory for when the network drops.
  *
- * Served by /sw.js, which puts `OFFLINE` ({version, manifest}) in front of this file. A new
+ * Served by /sw.js, which puts `OFFLINE` ({version, taken_on, manifest}) in front of this file. A new
  * version is copied whole into a cache of its own while the old one keeps serving; only once
  * every address is in does the new worker take over and delete the old cache. A copy that
  * fails half-way is deleted, and the old one stays.
@@ -84,6 +84,26 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
+  'September', 'October', 'November', 'December'];
+
+function describe(iso) {
+  const [y, m, d] = iso.split('-').map(Number);
+  return `${d} ${MONTHS[m - 1]} ${y}`;
+}
+
+/* A page from the copy says so at its top: what it shows is as of the day the copy was taken. */
+async function markedAsCopy(copy) {
+  const banner = '<aside class="offline-banner" aria-label="Offline copy"><p><strong>Offline: '
+    + `directory as of ${describe(OFFLINE.taken_on)}.</strong> This page is the copy kept on this `
+    + 'device: services, statuses and contacts may have changed since. Check with the service, '
+    + 'and search again when back online.</p></aside>';
+  const html = (await copy.text()).replace(/<body[^>]*>/, (tag) => tag + banner);
+  const headers = new Headers(copy.headers);
+  headers.delete('Content-Length');
+  return new Response(html, { status: copy.status, statusText: copy.statusText, headers });
+}
+
 async function networkElseCopy(request, path) {
   try {
     return await fetch(request);
@@ -91,10 +111,10 @@ async function networkElseCopy(request, path) {
     const cache = await caches.open(CACHE);
     const ignoreSearch = SEARCH_IGNORED.some((pattern) => pattern.test(path));
     const copy = await cache.match(ignoreSearch ? path : request, { ignoreSearch });
-    if (copy) {
-      return copy;
+    if (!copy) {
+      throw offline;
     }
-    throw offline;
+    return request.mode === 'navigate' ? markedAsCopy(copy) : copy;
   }
 }
 

@@ -164,6 +164,20 @@ def test_the_finder_answers_a_lambeth_postcode_and_a_borough_without_network(pho
     expect(answer.get_by_role("heading", name="Services in Southwark")).to_be_visible()
     assert_accessible(phone)
 
+    # The pages kept say they are the copy, and of when.
+    first = answer.locator(".offline-service h4 a").first
+    name = first.inner_text()
+    first.click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text(name)
+    banner = phone.get_by_role("complementary", name="Offline copy")
+    expect(banner).to_contain_text(f"Offline: directory as of {_long_date(date.today())}.")
+    assert_accessible(phone)
+    phone.goto(f"/boroughs/{LAMBETH}")
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("Lambeth")
+    expect(banner).to_be_visible()
+    assert_no_sideways_scroll(phone)
+    assert_accessible(phone)
+
 
 def test_a_copy_older_than_two_weeks_says_so(phone, server):
     _visit_online_and_keep_a_copy(phone)
