@@ -345,3 +345,37 @@ def test_the_offline_borough_is_the_servers_for_every_kind_of_place(page, server
             disagree.append((typed, chosen, mine, theirs))
     assert not disagree, disagree
     assert len(places) > 80
+
+
+CACHE_NAMES = "async () => await caches.keys()"
+KEPT_SNAPSHOT = """async () => (await (await caches.match('/offline/snapshot.json')).json())"""
+
+
+def test_a_change_to_the_directory_replaces_the_copy_whole(phone, server, tmp_path_factory):
+    from sqlalchemy import select
+
+    from directory.models import Service
+
+    _visit_online_and_keep_a_copy(phone)
+    [old] = phone.evaluate(CACHE_NAMES)
+    with live_database(tmp_path_factory) as session:
+        service = session.scalars(
+            select(Service).where(Service.moderation == "published").order_by(Service.slug)
+        ).first()
+        slug, summary = service.slug, service.summary
+        service.summary = "Changed while the officer was offline."
+        session.commit()
+    try:
+        phone.goto("/find")
+        _wait_for(phone, f"async () => {{ const n = await caches.keys(); return n.length === 1 && n[0] !== {json.dumps(old)}; }}", 60)
+        [new] = phone.evaluate(CACHE_NAMES)
+        kept = phone.evaluate(KEPT_SNAPSHOT)
+        assert new == f"offline-finder-{kept['version']}"
+        assert {s["slug"]: s["summary"] for s in kept["services"]}[slug] == "Changed while the officer was offline."
+        urls = phone.evaluate(CACHED_URLS)
+        manifest = _get(server[0], "/offline/manifest.json")
+        assert len(urls) == len(manifest["pages"] + manifest["data"] + manifest["assets"])
+    finally:
+        with live_database(tmp_path_factory) as session:
+            session.scalars(select(Service).where(Service.slug == slug)).one().summary = summary
+            session.commit()
