@@ -129,7 +129,8 @@
       lines.append(el('li', {}, 'Email: ', el('a', { href: `mailto:${contact.email}` }, contact.email)));
     }
     if (contact.website) {
-      lines.append(el('li', {}, 'Website: ', el('a', { href: contact.website }, contact.website)));
+      const web = /^https?:\/\//i.test(contact.website) ? el('a', { href: contact.website }, contact.website) : contact.website;
+      lines.append(el('li', {}, 'Website: ', web));
     }
     if (service.referral && service.referral.where) {
       lines.append(el('li', {}, `Referrals to: ${service.referral.where}`));
