@@ -91,7 +91,7 @@ def _assets() -> list[str]:
 @bp.get("/offline/manifest.json")
 def manifest():
     copy = _copy()
-    pages = [url_for("finder.find"), url_for("catalogue.boroughs")]
+    pages = [url_for("catalogue.home"), url_for("finder.find"), url_for("catalogue.boroughs")]
     pages += [url_for("catalogue.borough", code=code) for code in copy.borough_codes]
     pages += [url_for("catalogue.service", slug=slug) for slug in copy.service_slugs]
     data = [url_for("offline.snapshot"), url_for("offline.postcodes")]

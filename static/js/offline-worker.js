@@ -14,6 +14,7 @@
 const CACHE_PREFIX = 'offline-finder-';
 const CACHE = CACHE_PREFIX + OFFLINE.version;
 const KEPT = [
+  /^\/$/,
   /^\/find$/,
   /^\/boroughs$/,
   /^\/boroughs\/E09\d{6}$/,

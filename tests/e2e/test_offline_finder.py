@@ -82,15 +82,27 @@ def server(live_server, tmp_path_factory):
     thread.join(timeout=5)
 
 
-@pytest.fixture
-def phone(browser, server):
+def _context(browser, server, **options):
     base_url, _ = server
-    context = browser.new_context(
-        base_url=base_url, viewport={"width": 375, "height": 812}, device_scale_factor=2,
-        is_mobile=True, has_touch=True,
-    )
+    context = browser.new_context(base_url=base_url, **options)  # the worker allowed
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     context.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
+    return context
+
+
+@pytest.fixture
+def phone(browser, server):
+    context = _context(
+        browser, server, viewport={"width": 375, "height": 812}, device_scale_factor=2,
+        is_mobile=True, has_touch=True,
+    )
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser, server):
+    context = _context(browser, server, viewport={"width": 1280, "height": 900})
     yield context.new_page()
     context.close()
 
@@ -192,13 +204,20 @@ def test_a_copy_older_than_two_weeks_says_so(phone, server):
     assert_accessible(phone)
 
 
-def test_a_disposal_is_never_assessed_offline(phone, server):
-    _visit_online_and_keep_a_copy(phone)
-    phone.context.set_offline(True)
-    phone.goto("/find?postcode=SE1+7TP&disposal=conditional_caution")
-    answer = phone.locator("#offline-answer")
-    expect(answer.locator("#offline-disposal")).to_contain_text("cannot be assessed offline")
+def test_a_disposal_is_never_assessed_offline(desktop, server):
+    _visit_online_and_keep_a_copy(desktop)
+    desktop.context.set_offline(True)
+    desktop.goto("/")  # the start page, from the copy
+    expect(desktop.get_by_role("complementary", name="Offline copy")).to_be_visible()
+    desktop.goto("/find?postcode=SE1+7TP&need=accommodation&disposal=conditional_caution")
+    answer = desktop.locator("#offline-answer")
+    expect(answer.locator("#offline-disposal")).to_contain_text(
+        "Whether conditional caution can be considered cannot be assessed offline"
+    )
     expect(answer).not_to_contain_text("can be considered.")
+    expect(answer.get_by_role("heading", name="For the needs ticked")).to_be_visible()
+    expect(answer.get_by_role("heading", name="Other services in Lambeth")).to_be_visible()
+    assert_accessible(desktop)
 
 
 def test_nothing_personal_is_ever_kept(phone, server):

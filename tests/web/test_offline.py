@@ -66,7 +66,7 @@ def test_the_manifest_keeps_the_public_pages_only_and_each_answers(client, sessi
     codes = session.scalars(select(Borough.code)).all()
     assert len(codes) == 33
     assert set(manifest["pages"]) == (
-        {"/find", "/boroughs"} | {f"/boroughs/{c}" for c in codes} | {f"/services/{s}" for s in slugs}
+        {"/", "/find", "/boroughs"} | {f"/boroughs/{c}" for c in codes} | {f"/services/{s}" for s in slugs}
     )
     assert manifest["data"] == ["/offline/snapshot.json", "/offline/postcodes.json"]
     assert "/static/css/app.css" in manifest["assets"]
