@@ -24,6 +24,7 @@ const KEPT = [
 ];
 const SEARCH_IGNORED = [/^\/find$/, /^\/static\//];
 const AT_ONCE = 4;
+const PAGE_PATIENCE_MS = 8000;
 
 function kept(path) {
   return KEPT.some((pattern) => pattern.test(path));
@@ -105,17 +106,37 @@ async function markedAsCopy(copy) {
   return new Response(html, { status: copy.status, statusText: copy.statusText, headers });
 }
 
+async function keptCopy(request, path) {
+  const cache = await caches.open(CACHE);
+  const ignoreSearch = SEARCH_IGNORED.some((pattern) => pattern.test(path));
+  const copy = await cache.match(ignoreSearch ? path : request, { ignoreSearch });
+  if (copy && request.mode === 'navigate') {
+    return markedAsCopy(copy);
+  }
+  return copy;
+}
+
+function patience() {
+  return new Promise((resolve) => { setTimeout(() => resolve(null), PAGE_PATIENCE_MS); });
+}
+
+/* From the network; from the copy when the network fails, or when a page has not begun to
+ * arrive within PAGE_PATIENCE_MS (a signal that comes and goes rarely fails outright). */
 async function networkElseCopy(request, path) {
+  const network = fetch(request);
+  network.catch(() => {}); // a late failure, once the copy has answered, is nobody's concern
   try {
-    return await fetch(request);
+    const first = request.mode === 'navigate' ? await Promise.race([network, patience()]) : await network;
+    if (first) {
+      return first;
+    }
+    return (await keptCopy(request, path)) || (await network);
   } catch (offline) {
-    const cache = await caches.open(CACHE);
-    const ignoreSearch = SEARCH_IGNORED.some((pattern) => pattern.test(path));
-    const copy = await cache.match(ignoreSearch ? path : request, { ignoreSearch });
+    const copy = await keptCopy(request, path);
     if (!copy) {
       throw offline;
     }
-    return request.mode === 'navigate' ? markedAsCopy(copy) : copy;
+    return copy;
   }
 }
 

@@ -71,6 +71,15 @@ def server(live_server, tmp_path_factory):
         OFFLINE_FINDER = "on"
 
     app = create_app(Config)
+
+    @app.before_request
+    def stall():
+        """A signal that comes and goes: the finder's answer does not arrive for a while."""
+        from flask import request
+
+        if request.path == "/find" and request.args and app.config.get("E2E_STALL_SECONDS"):
+            time.sleep(app.config["E2E_STALL_SECONDS"])
+
     http = make_server("127.0.0.1", 0, app, threaded=True)
     base_url = f"http://127.0.0.1:{http.server_port}"
     thread = threading.Thread(target=http.serve_forever, name="e2e-offline-server", daemon=True)
@@ -398,3 +407,18 @@ def test_a_change_to_the_directory_replaces_the_copy_whole(phone, server, tmp_pa
         with live_database(tmp_path_factory) as session:
             session.scalars(select(Service).where(Service.slug == slug)).one().summary = summary
             session.commit()
+
+
+def test_a_page_that_does_not_arrive_is_answered_from_the_copy(phone, server):
+    _, app = server
+    _visit_online_and_keep_a_copy(phone)
+    app.config["E2E_STALL_SECONDS"] = 25
+    try:
+        started = time.monotonic()
+        phone.goto("/find?postcode=SE1+7TP", timeout=20_000)
+        answer = phone.locator("#offline-answer")
+        expect(answer.get_by_role("heading", level=2)).to_contain_text("Offline: directory as of")
+        expect(answer.get_by_role("heading", name="Services in Lambeth")).to_be_visible()
+        assert 7 < time.monotonic() - started < 15
+    finally:
+        app.config["E2E_STALL_SECONDS"] = 0
