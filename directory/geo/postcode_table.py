@@ -26,9 +26,7 @@ def london_postcode_table(directory: PostcodeDirectory) -> dict:
     for postcode, la_code in directory.london_sector_postcodes():
         sector = f"{postcode[:-3]} {postcode[-3]}"
         sectors[sector][la_code].append(postcode[-2:])
-    outside = sorted(
-        {code for by_la in sectors.values() for code in by_la if not code.startswith(LONDON_PREFIX)}
-    )
+    outside = sorted({code for by_la in sectors.values() for code in by_la if not code.startswith(LONDON_PREFIX)})
     meta = directory.metadata()
     return {
         "source": {
@@ -39,8 +37,7 @@ def london_postcode_table(directory: PostcodeDirectory) -> dict:
         },
         "authorities": {code: authority_name(code) for code in outside},
         "sectors": {
-            sector: {code: "".join(units) for code, units in by_la.items()}
-            for sector, by_la in sorted(sectors.items())
+            sector: {code: "".join(units) for code, units in by_la.items()} for sector, by_la in sorted(sectors.items())
         },
     }
 

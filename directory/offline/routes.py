@@ -35,7 +35,10 @@ _tables = BoundedCache(maxsize=1)
 
 def enabled() -> bool:
     return str(current_app.config.get("OFFLINE_FINDER", "on")).strip().lower() not in (
-        "off", "0", "no", "false",
+        "off",
+        "0",
+        "no",
+        "false",
     )
 
 
@@ -82,9 +85,7 @@ def _assets() -> list[str]:
         if path.is_file() and path.suffix in ASSET_SUFFIXES
     )
     return [
-        url_for("static", filename=name)
-        for name in names
-        if not any(name.startswith(prefix) for prefix in NOT_KEPT)
+        url_for("static", filename=name) for name in names if not any(name.startswith(prefix) for prefix in NOT_KEPT)
     ]
 
 
@@ -123,9 +124,7 @@ def _compressible(body: bytes, compressed: bytes | None = None) -> Response:
 @bp.get("/offline/snapshot.json")
 def snapshot():
     copy = _copy()
-    body = _snapshots.get_or_compute(
-        copy.version, lambda: current_app.json.dumps(snapshot_body(copy)).encode()
-    )
+    body = _snapshots.get_or_compute(copy.version, lambda: current_app.json.dumps(snapshot_body(copy)).encode())
     return _compressible(body)
 
 

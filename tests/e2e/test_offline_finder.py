@@ -26,8 +26,20 @@ from .conftest import (
 )
 
 LAMBETH = "E09000022"
-PERSONAL = ("/login", "/signup", "/password", "/provider", "/review", "/offer", "/users",
-            "/audit", "/imports", "/referrals", "/api/referrals", "/admin")
+PERSONAL = (
+    "/login",
+    "/signup",
+    "/password",
+    "/provider",
+    "/review",
+    "/offer",
+    "/users",
+    "/audit",
+    "/imports",
+    "/referrals",
+    "/api/referrals",
+    "/admin",
+)
 COMMISSIONER = ("offline.commissioner@e2e.example.org", "offline commissioner passphrase")
 
 COPY_READY = """async () => {
@@ -102,8 +114,12 @@ def _context(browser, server, **options):
 @pytest.fixture
 def phone(browser, server):
     context = _context(
-        browser, server, viewport={"width": 375, "height": 812}, device_scale_factor=2,
-        is_mobile=True, has_touch=True,
+        browser,
+        server,
+        viewport={"width": 375, "height": 812},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
     )
     yield context.new_page()
     context.close()
@@ -159,9 +175,7 @@ def test_the_finder_answers_a_lambeth_postcode_and_a_borough_without_network(pho
 
     phone.context.set_offline(True)
     answer = _search_offline(phone, "SE1 7TP")
-    expect(answer.get_by_role("heading", level=2)).to_have_text(
-        f"Offline: directory as of {_long_date(date.today())}"
-    )
+    expect(answer.get_by_role("heading", level=2)).to_have_text(f"Offline: directory as of {_long_date(date.today())}")
     expect(answer.get_by_role("heading", name="Services in Lambeth")).to_be_visible()
     expect(answer).to_contain_text("a service listed here does not mean the person can use it")
     expect(answer).to_contain_text("Next step: call the service")
@@ -206,9 +220,7 @@ def test_a_copy_older_than_two_weeks_says_so(phone, server):
     # Twenty days on, still without signal: the device's clock moves, the copy does not.
     phone.clock.set_fixed_time(datetime.now() + timedelta(days=20))
     answer = _search_offline(phone, "Lambeth")
-    expect(answer.get_by_role("heading", level=2)).to_have_text(
-        f"Offline: directory as of {_long_date(date.today())}"
-    )
+    expect(answer.get_by_role("heading", level=2)).to_have_text(f"Offline: directory as of {_long_date(date.today())}")
     expect(phone.locator("#offline-old-copy")).to_contain_text("This copy is 20 days old")
     assert_accessible(phone)
 
@@ -246,9 +258,7 @@ def test_nothing_personal_is_ever_kept(phone, server):
     assert not {p for p in paths if p.startswith(PERSONAL)}, paths
     manifest = _get(base_url, "/offline/manifest.json")
     assert paths == set(manifest["pages"] + manifest["data"] + manifest["assets"])
-    kept_form = phone.evaluate(
-        "async () => (await (await caches.match('/find')).text())"
-    )
+    kept_form = phone.evaluate("async () => (await (await caches.match('/find')).text())")
     assert "Sign out" not in kept_form and "csrf_token" not in kept_form
 
     phone.context.set_offline(True)
@@ -300,15 +310,17 @@ def _places_to_try() -> list[tuple[str, str]]:
     rng = random.Random(23)
     conn = sqlite3.connect(f"file:{POSTCODES}?mode=ro", uri=True)
     try:
-        london = [pc for (pc,) in conn.execute(
-            "SELECT postcode FROM postcodes WHERE la_code LIKE 'E09%' ORDER BY postcode")]
+        london = [
+            pc for (pc,) in conn.execute("SELECT postcode FROM postcodes WHERE la_code LIKE 'E09%' ORDER BY postcode")
+        ]
         picked = rng.sample(london, 30)
         sectors = sorted({pc[:-2] for pc in rng.sample(london, 400)})
         by_sector = defaultdict(lambda: defaultdict(list))
         for sector in sectors:
             for pc, la in conn.execute(
-                "SELECT postcode, la_code FROM postcodes WHERE postcode >= ? AND postcode < ? "
-                "AND length(postcode) = ?", (sector, sector + "~", len(sector) + 2)):
+                "SELECT postcode, la_code FROM postcodes WHERE postcode >= ? AND postcode < ? AND length(postcode) = ?",
+                (sector, sector + "~", len(sector) + 2),
+            ):
                 by_sector[sector][la].append(pc)
     finally:
         conn.close()
@@ -330,8 +342,20 @@ def _places_to_try() -> list[tuple[str, str]]:
                 break
     places += [(d, "") for d in ("SE1", "SE11", "CR0", "EN5", "KT2", "BR1", "W1", "N1", "E14", "TW6")]
     places += [("SE1 7TP", ""), ("SW1A 1AA", ""), ("M1 1AE", ""), ("KT22 9AA", ""), ("SE11 5", "")]
-    places += [(n, "") for n in ("Lambeth", "lambeth", "kensington", "Richmond", "City",
-                                 "Hammersmith & Fulham", "greenwich", "London", "Narnia")]
+    places += [
+        (n, "")
+        for n in (
+            "Lambeth",
+            "lambeth",
+            "kensington",
+            "Richmond",
+            "City",
+            "Hammersmith & Fulham",
+            "greenwich",
+            "London",
+            "Narnia",
+        )
+    ]
     places += [("", LAMBETH), ("kensington", "E09000020"), ("SE1 7TP", "E07000111")]
     return places
 
@@ -395,7 +419,11 @@ def test_a_change_to_the_directory_replaces_the_copy_whole(phone, server, tmp_pa
         session.commit()
     try:
         phone.goto("/find")
-        _wait_for(phone, f"async () => {{ const n = await caches.keys(); return n.length === 1 && n[0] !== {json.dumps(old)}; }}", 60)
+        _wait_for(
+            phone,
+            f"async () => {{ const n = await caches.keys(); return n.length === 1 && n[0] !== {json.dumps(old)}; }}",
+            60,
+        )
         [new] = phone.evaluate(CACHE_NAMES)
         kept = phone.evaluate(KEPT_SNAPSHOT)
         assert new == f"offline-finder-{kept['version']}"

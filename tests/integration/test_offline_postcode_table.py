@@ -25,7 +25,7 @@ def borough_from_table(table: dict, postcode: str) -> str | None:
     compact = postcode.replace(" ", "")
     sector, unit = f"{compact[:-3]} {compact[-3]}", compact[-2:]
     for code, units in table["sectors"].get(sector, {}).items():
-        if unit in (units[i:i + 2] for i in range(0, len(units), 2)):
+        if unit in (units[i : i + 2] for i in range(0, len(units), 2)):
             return code
     return None
 
@@ -46,25 +46,30 @@ def test_under_a_megabyte_compressed(postcode_directory):
 
 def test_every_london_postcode_is_in_it(table, postcode_directory):
     units = sum(
-        len(u) // 2 for by_la in table["sectors"].values() for code, u in by_la.items()
-        if code.startswith(LONDON)
+        len(u) // 2 for by_la in table["sectors"].values() for code, u in by_la.items() if code.startswith(LONDON)
     )
     assert units == postcode_directory.count(
-        [code for (code,) in _rows(postcode_directory, "SELECT DISTINCT la_code FROM postcodes WHERE la_code LIKE 'E09%'")]
+        [
+            code
+            for (code,) in _rows(postcode_directory, "SELECT DISTINCT la_code FROM postcodes WHERE la_code LIKE 'E09%'")
+        ]
     )
 
 
 def test_a_sample_of_postcodes_and_every_exception_answer_as_the_lookup(table, postcode_directory):
-    london = [pc for (pc,) in _rows(
-        postcode_directory, "SELECT postcode FROM postcodes WHERE la_code LIKE 'E09%' ORDER BY postcode"
-    )]
+    london = [
+        pc
+        for (pc,) in _rows(
+            postcode_directory, "SELECT postcode FROM postcodes WHERE la_code LIKE 'E09%' ORDER BY postcode"
+        )
+    ]
     sample = random.Random(19).sample(london, 2000)
     # Postcodes in another authority from most of their sector: the boundary cases.
     exceptions = []
     for sector, by_la in table["sectors"].items():
         ranked = sorted(by_la.items(), key=lambda item: -len(item[1]))
         for code, units in ranked[1:]:
-            exceptions += [f"{sector}{units[i:i + 2]}" for i in range(0, len(units), 2)]
+            exceptions += [f"{sector}{units[i : i + 2]}" for i in range(0, len(units), 2)]
     assert len(exceptions) > 1000
     for postcode in sample + exceptions:
         record = postcode_directory.lookup(postcode)
@@ -84,8 +89,11 @@ def test_sectors_and_districts_count_as_the_lookup(table, postcode_directory):
         for sector, by_la in table["sectors"].items():
             if sector.split(" ")[0] == outward:
                 counted.update({code: len(units) // 2 for code, units in by_la.items()})
-        london = {p.la_code: p.postcodes for p in postcode_directory.area(outward, len(outward) + 3)
-                  if p.la_code.startswith(LONDON)}
+        london = {
+            p.la_code: p.postcodes
+            for p in postcode_directory.area(outward, len(outward) + 3)
+            if p.la_code.startswith(LONDON)
+        }
         assert {c: n for c, n in counted.items() if c.startswith(LONDON)} == london, outward
 
 

@@ -40,7 +40,9 @@ def test_the_copy_reads_as_the_rule_on_every_later_day(evidence, taken, later):
 
 def test_a_funded_service_turns_not_confirmed_the_day_after_its_funding_ends():
     evidence = StatusEvidence(
-        "commissioned", as_of=date(2026, 6, 1), source="Council page",
+        "commissioned",
+        as_of=date(2026, 6, 1),
+        source="Council page",
         funded_until=PartialDate(date(2026, 12, 31), "month"),
     )
     readings = readings_from(evidence, date(2026, 12, 1))

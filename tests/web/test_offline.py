@@ -12,8 +12,21 @@ from sqlalchemy import select
 
 from directory.models import Borough, Service
 
-PERSONAL = ("/login", "/logout", "/signup", "/password", "/provider", "/review", "/offer",
-            "/users", "/audit", "/imports", "/referrals", "/api/", "/admin")
+PERSONAL = (
+    "/login",
+    "/logout",
+    "/signup",
+    "/password",
+    "/provider",
+    "/review",
+    "/offer",
+    "/users",
+    "/audit",
+    "/imports",
+    "/referrals",
+    "/api/",
+    "/admin",
+)
 
 
 @pytest.fixture
@@ -116,4 +129,6 @@ def test_the_kill_switch_serves_a_worker_that_clears_everything(client, kill_swi
     for url in ("/offline/manifest.json", "/offline/snapshot.json", "/offline/postcodes.json"):
         assert client.get(url).status_code == 404, url
     page = client.get("/find").get_data(as_text=True)
-    assert re.search(r'<script src="/static/js/offline-register.js" data-worker="/sw.js" data-switched-off defer>', page)
+    assert re.search(
+        r'<script src="/static/js/offline-register.js" data-worker="/sw.js" data-switched-off defer>', page
+    )
