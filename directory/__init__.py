@@ -73,6 +73,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .imports.routes import bp as imports_bp
     from .maps.routes import bp as maps_bp
     from .offer_cli import offer_cli
+    from .offline.routes import bp as offline_bp
     from .openreferral.routes import bp as openreferral_bp
     from .providers.routes import bp as providers_bp
     from .referrals import init_app as init_referrals
@@ -87,6 +88,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     init_referrals(app)
     app.register_blueprint(openreferral_bp, url_prefix="/openreferral")
     app.register_blueprint(imports_bp)
+    app.register_blueprint(offline_bp)
     csrf.exempt(api_bp)
     app.cli.add_command(seed_cli)
     app.cli.add_command(data_cli)

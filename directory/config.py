@@ -78,6 +78,9 @@ class Config:
     )  # links in emails sent outside a request
     REFERRAL_ACKNOWLEDGE_DAYS = int(os.environ.get("REFERRAL_ACKNOWLEDGE_DAYS", "7"))
     REFERRAL_LIMIT_PER_ACCOUNT = os.environ.get("REFERRAL_LIMIT_PER_ACCOUNT", "30 per hour; 200 per day")
+    # The finder offline (a service worker keeping a copy of the directory); "off" is the kill
+    # switch: /sw.js then serves a worker that deletes every copy and unregisters itself.
+    OFFLINE_FINDER = os.environ.get("OFFLINE_FINDER", "on")
 
 
 class TestConfig(Config):

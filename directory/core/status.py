@@ -182,3 +182,27 @@ def read_status(evidence: StatusEvidence, today: date | None) -> StatusReading:
     if e.status == "planned" or not started:
         return StatusReading(Standing.PLANNED, e)
     return StatusReading(Standing.CONFIRMED, e)
+
+
+def readings_from(evidence: StatusEvidence, first_day: date) -> tuple[tuple[date, StatusReading], ...]:
+    """The rule's readings from ``first_day`` on, each with the day it starts to hold.
+
+    The rule compares the day only with a few dates (a funding or end date passing, a
+    planned start, the source growing stale), so its reading changes on those days alone:
+    a copy taken on ``first_day`` can be read on any later day without the rule itself.
+    """
+    e = evidence
+    turns = set()
+    for when in (e.funded_until, e.ends_on):
+        if when is not None:
+            turns.add(period_end(when) + timedelta(days=1))
+    if e.starts_on is not None:
+        turns.add(period_start(e.starts_on))
+    if e.as_of is not None:
+        turns.add(e.as_of + FRESH_FOR + timedelta(days=1))
+    readings = [(first_day, read_status(e, first_day))]
+    for day in sorted(t for t in turns if t > first_day):
+        reading = read_status(e, day)
+        if reading != readings[-1][1]:
+            readings.append((day, reading))
+    return tuple(readings)

@@ -435,6 +435,25 @@ class PostcodeDirectory:
             ).fetchall()
         return [AreaPart(la_code, n, lat, lon) for la_code, n, lat, lon in rows]
 
+    def london_sector_postcodes(self) -> Iterator[tuple[str, str]]:
+        """``(compact postcode, la_code)`` for every postcode in a sector that holds at least
+        one London postcode, in key order (one range scan a sector)."""
+        with self._conn() as conn:
+            sectors = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT DISTINCT substr(postcode, 1, length(postcode) - 2) FROM postcodes "
+                    "WHERE la_code >= ? AND la_code < ? ORDER BY 1",
+                    (LONDON_PREFIX, LONDON_PREFIX + "~"),
+                )
+            ]
+            for sector in sectors:
+                yield from conn.execute(
+                    "SELECT postcode, la_code FROM postcodes "
+                    "WHERE postcode >= ? AND postcode < ? AND length(postcode) = ? ORDER BY postcode",
+                    (sector, sector + "~", len(sector) + 2),
+                ).fetchall()
+
     def middle(self, la_code: str) -> tuple[float, float] | None:
         """The mean point of an authority's postcodes (kept once worked out), or None."""
         with self._lock:

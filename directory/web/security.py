@@ -19,6 +19,7 @@ PAGE_POLICY = "; ".join(
     (
         "default-src 'self'",
         "script-src 'self'",
+        "worker-src 'self'",  # the offline finder's service worker, /sw.js
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data:",
         "frame-src 'self'",

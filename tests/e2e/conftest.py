@@ -177,6 +177,9 @@ def browser():
 
 
 def _new_page(browser, live_server, **context_options):
+    # The offline finder's worker would copy the whole directory in the background of every
+    # test; test_offline_finder.py opens its own contexts with it.
+    context_options.setdefault("service_workers", "block")
     context = browser.new_context(base_url=live_server, **context_options)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     context.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
