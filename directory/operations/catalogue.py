@@ -296,7 +296,8 @@ def list_bcus(session: Session) -> list[BCU]:
 
 
 def catalogue_last_updated(session: Session) -> datetime | None:
-    return session.scalar(select(func.max(Service.updated_at)))
+    """When a published service last changed (drafts awaiting review do not count)."""
+    return session.scalar(select(func.max(Service.updated_at)).where(Service.moderation == PUBLISHED))
 
 
 def datasets(session: Session) -> list[Dataset]:
