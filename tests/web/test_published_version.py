@@ -133,3 +133,22 @@ def _hidden(html: str, name: str) -> str:
         rf'value="([^"]*)"[^>]*name="{name}"', html
     )
     return match.group(1) if match else ""
+
+
+def test_the_borough_page_is_kept_per_version_and_shows_an_approval_at_once(client, make_user, session):
+    def borough_page() -> str:
+        return client.get(f"/boroughs/{LAMBETH}").get_data(as_text=True)
+
+    assert "Borough Page Mentoring" not in borough_page()
+    provider, commissioner, service = _publish_new_service(client, make_user, session, name="Borough Page Mentoring")
+    assert "Borough Page Mentoring" in borough_page()
+    sign_in(client, provider.email)
+    session.expire_all()
+    form = service_form_data(name="Borough Page Mentoring", summary="Proposed, not yet approved.",
+                             version=str(session.get(Service, service.id).version))
+    assert post_form(client, f"/provider/services/{service.id}/edit", form).status_code == 302
+    assert "Proposed, not yet approved." not in borough_page()
+    sign_in(client, commissioner.email)
+    revision = session.scalar(select(Revision).where(Revision.service_id == service.id, Revision.state == "pending"))
+    assert post_form(client, f"/review/{revision.id}", {"decision": "approve"}).status_code == 303
+    assert "Proposed, not yet approved." in borough_page()
