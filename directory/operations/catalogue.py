@@ -27,6 +27,7 @@ from ..models import (
 )
 from ..models.catalogue import service_borough, service_category, service_cohort
 from . import search
+from .versioning import VersionedCache, data_version
 
 PUBLISHED = "published"
 
@@ -295,9 +296,18 @@ def list_bcus(session: Session) -> list[BCU]:
     )
 
 
+_last_updated = VersionedCache(4)
+
+
 def catalogue_last_updated(session: Session) -> datetime | None:
-    """When a published service last changed (drafts awaiting review do not count)."""
-    return session.scalar(select(func.max(Service.updated_at)).where(Service.moderation == PUBLISHED))
+    """When a published service last changed (drafts awaiting review do not count).
+
+    Every page's footer shows it: worked out once per data version (a scan of the services).
+    """
+    return _last_updated.get_or_compute(
+        data_version(session),
+        lambda: session.scalar(select(func.max(Service.updated_at)).where(Service.moderation == PUBLISHED)),
+    )
 
 
 def datasets(session: Session) -> list[Dataset]:

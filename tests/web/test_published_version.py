@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from directory.models import Organisation, Revision, Service
 from directory.operations import read_model
+from directory.operations.catalogue import catalogue_last_updated
 from directory.operations.versioning import data_version
 from tests.conftest import post_form, service_form_data, sign_in
 
@@ -63,11 +64,13 @@ def test_a_proposed_change_waits_for_approval_and_then_shows_at_once(client, mak
     sign_in(client, provider.email)
     session.expire_all()
     before, snapshot = data_version(session), read_model.published(session)
+    last_updated = catalogue_last_updated(session)
     form = service_form_data(name="Versioned Mentoring", summary="Now also for women leaving prison.",
                              version=str(session.get(Service, service.id).version))
     assert post_form(client, f"/provider/services/{service.id}/edit", form).status_code == 302
     assert data_version(session) == before
     assert read_model.published(session) is snapshot
+    assert catalogue_last_updated(session) == last_updated
     finder = _finder_text(client)
     assert "Mentoring for young adults leaving prison." in finder
     assert "Now also for women leaving prison." not in finder
@@ -76,6 +79,9 @@ def test_a_proposed_change_waits_for_approval_and_then_shows_at_once(client, mak
     revision = session.scalar(select(Revision).where(Revision.service_id == service.id, Revision.state == "pending"))
     assert post_form(client, f"/review/{revision.id}", {"decision": "approve"}).status_code == 303
     assert data_version(session) != before
+    session.expire_all()
+    approved_at = session.get(Service, service.id).updated_at
+    assert catalogue_last_updated(session) == approved_at and approved_at != last_updated
     finder = _finder_text(client)
     assert "Now also for women leaving prison." in finder
     assert "Mentoring for young adults leaving prison." not in finder
