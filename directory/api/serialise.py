@@ -119,7 +119,7 @@ def service_summary(
     return _summary(card, url_for("catalogue.service", slug=card.slug, _external=True), today)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _card_summary(card: ServiceCard, url_pattern: str, today: date) -> dict:
     """A card's summary, made once per card (a value), URL pattern and day: the finder shows
     the same services again and again. Shared: callers copy before changing it."""
