@@ -48,8 +48,14 @@ def main() -> int:
             url = database_url(Path(tmp) / "profile.sqlite")
         try:
             build_database(url, (args.services, args.sites))
-            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "POSTCODE_DIRECTORY": str(POSTCODES),
-                              "RATELIMIT_ENABLED": False, "SECRET_KEY": "profile"})
+            app = create_app(
+                {
+                    "SQLALCHEMY_DATABASE_URI": url,
+                    "POSTCODE_DIRECTORY": str(POSTCODES),
+                    "RATELIMIT_ENABLED": False,
+                    "SECRET_KEY": "profile",
+                }
+            )
             client = app.test_client()
             paths = finder_queries(args.requests, seed=17)
             for path in finder_queries(300, seed=29) + paths:  # the same paths: steady state
@@ -63,8 +69,10 @@ def main() -> int:
                 for path in paths:
                     client.get(path)
             print(profiler.output_text(unicode=True, color=False, show_all=args.show_all))
-            print(f"{len(paths)} requests on {'PostgreSQL' if args.postgres else 'SQLite'}: "
-                  f"{plain:.2f} ms each without the profiler")
+            print(
+                f"{len(paths)} requests on {'PostgreSQL' if args.postgres else 'SQLite'}: "
+                f"{plain:.2f} ms each without the profiler"
+            )
         finally:
             drop()
     return 0

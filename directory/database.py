@@ -36,9 +36,17 @@ from .models.data_version import ROW_ID, DataVersion
 UNVERSIONED_TABLES = frozenset(
     model.__tablename__
     for model in (
-        User, AuditEvent, Revision, ServiceVersion, DataVersion,
-        Referral, ReferralEvent, OutgoingEmail,
-        ImportRun, StagedRecord, UnresolvedValue,
+        User,
+        AuditEvent,
+        Revision,
+        ServiceVersion,
+        DataVersion,
+        Referral,
+        ReferralEvent,
+        OutgoingEmail,
+        ImportRun,
+        StagedRecord,
+        UnresolvedValue,
     )
 )
 
@@ -60,11 +68,7 @@ def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
     if not reflected or compare_to is not None:
         return True
     if type_ == "table":
-        return not (
-            name in EXTENSION_TABLES
-            or name == SEARCH_INDEX_TABLE
-            or name.startswith(f"{SEARCH_INDEX_TABLE}_")
-        )
+        return not (name in EXTENSION_TABLES or name == SEARCH_INDEX_TABLE or name.startswith(f"{SEARCH_INDEX_TABLE}_"))
     if type_ == "column":
         return (obj.table.name, name) not in DATABASE_OWNED_COLUMNS
     if type_ == "index":
@@ -167,7 +171,8 @@ def missing_table(error: BaseException) -> bool:
     """The schema is not there: a database that was never migrated, or the wrong one."""
     orig = getattr(error, "orig", None)
     return "no such table" in str(orig) or UNDEFINED_TABLE in (
-        getattr(orig, "sqlstate", None), getattr(orig, "pgcode", None)
+        getattr(orig, "sqlstate", None),
+        getattr(orig, "pgcode", None),
     )
 
 
@@ -215,9 +220,7 @@ def move_data_version(connection) -> None:
     values = {"number": DataVersion.number + 1, "changed_at": utcnow()}
     moved = connection.execute(update(DataVersion).where(DataVersion.id == ROW_ID).values(values))
     if moved.rowcount == 0:
-        connection.execute(
-            insert(DataVersion).values(id=ROW_ID, number=1, changed_at=values["changed_at"])
-        )
+        connection.execute(insert(DataVersion).values(id=ROW_ID, number=1, changed_at=values["changed_at"]))
 
 
 def _versioned(table) -> bool:
@@ -252,14 +255,23 @@ def _organisation_shown(session: Session, organisation: Organisation) -> bool:
         return True
     if organisation.id is None:
         return False  # new: only a service in the same flush can name it, and that one counts
-    return bool(session.scalar(select(exists().where(
-        Service.moderation == PUBLISHED,
-        or_(
-            Service.organisation_id == organisation.id,
-            Service.id.in_(select(service_commissioner.c.service_id).where(
-                service_commissioner.c.organisation_id == organisation.id)),
-        ),
-    ))))
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Service.moderation == PUBLISHED,
+                    or_(
+                        Service.organisation_id == organisation.id,
+                        Service.id.in_(
+                            select(service_commissioner.c.service_id).where(
+                                service_commissioner.c.organisation_id == organisation.id
+                            )
+                        ),
+                    ),
+                )
+            )
+        )
+    )
 
 
 def changes_published_data(session: Session, record) -> bool:
@@ -280,9 +292,7 @@ def changes_published_data(session: Session, record) -> bool:
             return _organisation_shown(session, record)
         if isinstance(record, (Site, Citation)):
             citation = isinstance(record, Citation)
-            if citation and (
-                _before_and_after(record, "absence") | _before_and_after(record, "absence_id")
-            ) - {None}:
+            if citation and (_before_and_after(record, "absence") | _before_and_after(record, "absence_id")) - {None}:
                 return True
             services = _owners(session, record, "service", Service)
             organisations = _owners(session, record, "organisation", Organisation) if citation else []
@@ -296,7 +306,8 @@ def changes_published_data(session: Session, record) -> bool:
 
 def version_flushed_changes(session: Session, _context, _instances) -> None:
     records = [
-        r for r in (*session.new, *session.dirty, *session.deleted)
+        r
+        for r in (*session.new, *session.dirty, *session.deleted)
         if r in session.new or r in session.deleted or session.is_modified(r)
     ]
     if any(changes_published_data(session, r) for r in records):
@@ -305,9 +316,7 @@ def version_flushed_changes(session: Session, _context, _instances) -> None:
 
 def version_bulk_writes(state: ORMExecuteState) -> None:
     """``session.execute(insert(...)/update(...)/delete(...))`` skips the flush: catch it here."""
-    if (state.is_insert or state.is_update or state.is_delete) and _versioned(
-        getattr(state.statement, "table", None)
-    ):
+    if (state.is_insert or state.is_update or state.is_delete) and _versioned(getattr(state.statement, "table", None)):
         bump_data_version(state.session)
 
 

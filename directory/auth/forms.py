@@ -95,7 +95,11 @@ class SignupForm(FlaskForm):
     organisation_email = email_field("Organisation contact email", required=False)
     organisation_phone = StringField(
         "Organisation phone number",
-        validators=[Optional(), Length(max=60), Regexp(r"^[0-9 +()\-]{6,}$", message="Enter a phone number, like 020 7946 0000.")],
+        validators=[
+            Optional(),
+            Length(max=60),
+            Regexp(r"^[0-9 +()\-]{6,}$", message="Enter a phone number, like 020 7946 0000."),
+        ],
     )
 
 

@@ -71,7 +71,5 @@ def borough(code: str):
         profile = catalogue.borough_profile(db.session, code, today)
         return profile.borough.name, Markup(render_template("catalogue/_borough_body.html", profile=profile))
 
-    name, body = coverage.memo(
-        coverage.data_version(db.session), ("borough-page", code.upper(), today), render
-    )
+    name, body = coverage.memo(coverage.data_version(db.session), ("borough-page", code.upper(), today), render)
     return render_template("catalogue/borough.html", name=name, body=body)

@@ -45,8 +45,11 @@ def test_a_new_service_and_its_edits_before_review_leave_the_published_snapshot_
     for n in range(3):  # the provider keeps editing the draft: its sites, boroughs and text
         session.expire_all()
         form = service_form_data(
-            name="Draft Bench Service", summary=f"Draft text {n}.", version=str(service.version),
-            boroughs=[LAMBETH, "E09000028"] if n % 2 else [LAMBETH], **{"sites-0-name": f"Hub {n}"},
+            name="Draft Bench Service",
+            summary=f"Draft text {n}.",
+            version=str(service.version),
+            boroughs=[LAMBETH, "E09000028"] if n % 2 else [LAMBETH],
+            **{"sites-0-name": f"Hub {n}"},
         )
         assert post_form(client, f"/provider/services/{service.id}/edit", form).status_code == 302
 
@@ -65,8 +68,11 @@ def test_a_proposed_change_waits_for_approval_and_then_shows_at_once(client, mak
     session.expire_all()
     before, snapshot = data_version(session), read_model.published(session)
     last_updated = catalogue_last_updated(session)
-    form = service_form_data(name="Versioned Mentoring", summary="Now also for women leaving prison.",
-                             version=str(session.get(Service, service.id).version))
+    form = service_form_data(
+        name="Versioned Mentoring",
+        summary="Now also for women leaving prison.",
+        version=str(session.get(Service, service.id).version),
+    )
     assert post_form(client, f"/provider/services/{service.id}/edit", form).status_code == 302
     assert data_version(session) == before
     assert read_model.published(session) is snapshot
@@ -92,8 +98,10 @@ def test_confirming_a_live_service_current_moves_the_version(client, make_user, 
     provider, _, service = _publish_new_service(client, make_user, session, name="Confirmed Mentoring")
     sign_in(client, provider.email)
     before = data_version(session)
-    assert post_form(client, f"/provider/services/{service.id}/confirm", {},
-                     form_url="/provider/").status_code in (302, 303)
+    assert post_form(client, f"/provider/services/{service.id}/confirm", {}, form_url="/provider/").status_code in (
+        302,
+        303,
+    )
     session.expire_all()
     assert session.get(Service, service.id).last_confirmed_at is not None
     assert data_version(session) != before
@@ -107,7 +115,9 @@ def test_rejecting_a_draft_leaves_the_version_alone(client, make_user, session):
     sign_in(client, make_user("commissioner").email)
     before = data_version(session)
     revision = session.scalar(select(Revision).where(Revision.service_id == service.id))
-    assert post_form(client, f"/review/{revision.id}", {"decision": "reject", "reason": "Name a site."}).status_code == 303
+    assert (
+        post_form(client, f"/review/{revision.id}", {"decision": "reject", "reason": "Name a site."}).status_code == 303
+    )
     session.expire_all()
     assert session.get(Service, service.id).moderation == "rejected"
     assert data_version(session) == before
@@ -122,10 +132,18 @@ def test_an_unpublished_organisations_own_edits_leave_the_version_alone(client, 
     before = data_version(session)
     page = client.get("/provider/organisation")
     assert page.status_code == 200
-    response = post_form(client, "/provider/organisation", {
-        "name": "Draft Organisation", "description": "We mentor.", "website": "", "email": "", "phone": "",
-        "version": _hidden(page.get_data(as_text=True), "version"),
-    })
+    response = post_form(
+        client,
+        "/provider/organisation",
+        {
+            "name": "Draft Organisation",
+            "description": "We mentor.",
+            "website": "",
+            "email": "",
+            "phone": "",
+            "version": _hidden(page.get_data(as_text=True), "version"),
+        },
+    )
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
     session.expire_all()
     assert session.get(Organisation, org.id).description == "We mentor."
@@ -150,8 +168,11 @@ def test_the_borough_page_is_kept_per_version_and_shows_an_approval_at_once(clie
     assert "Borough Page Mentoring" in borough_page()
     sign_in(client, provider.email)
     session.expire_all()
-    form = service_form_data(name="Borough Page Mentoring", summary="Proposed, not yet approved.",
-                             version=str(session.get(Service, service.id).version))
+    form = service_form_data(
+        name="Borough Page Mentoring",
+        summary="Proposed, not yet approved.",
+        version=str(session.get(Service, service.id).version),
+    )
     assert post_form(client, f"/provider/services/{service.id}/edit", form).status_code == 302
     assert "Proposed, not yet approved." not in borough_page()
     sign_in(client, commissioner.email)
