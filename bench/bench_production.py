@@ -12,9 +12,12 @@ A script, not a test: figures are printed, never asserted.
    0 errors, p95 under 200 ms). Writes: every status, any "database is locked", and lost
    updates (a save answered as saved whose text is not what the service holds at the end).
 
+gunicorn runs with the repository's ``gunicorn.conf.py`` (workers and threads as it sets
+them, or ``--workers``/``--threads``); only the address, logging and the timeout differ.
+
 Usage (the database is made, filled and dropped by the script):
-    scripts/with-postgres.sh .venv/bin/python bench/bench_production.py    # PostgreSQL
-    .venv/bin/python bench/bench_production.py --sqlite                    # SQLite
+    bash scripts/with-postgres.sh .venv/bin/python bench/bench_production.py    # PostgreSQL
+    .venv/bin/python bench/bench_production.py --sqlite                         # SQLite
 """
 
 from __future__ import annotations
@@ -69,6 +72,31 @@ def service_slugs(url: str, n: int) -> list[str]:
         )
     engine.dispose()
     return random.Random(5).sample(slugs, min(n, len(slugs)))
+
+
+def kind(path: str) -> str:
+    """What a mixed-load path asks for, for the per-kind figures."""
+    if path.startswith("/api/find"):
+        return "finder API"
+    if path.startswith("/find"):
+        return "finder page"
+    if path.startswith("/services/"):
+        return "service page"
+    return "map page" if "/frame" not in path else "map document"
+
+
+def data_version_number(url: str) -> int | None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        number = connection.execute(text("SELECT number FROM data_version")).scalar()
+    engine.dispose()
+    return number
+
+
+def load_average() -> str:
+    return "load average " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def mixed_paths(n: int, slugs: list[str], seed: int = 3) -> list[str]:
@@ -184,47 +212,54 @@ def main() -> int:
     parser.add_argument("--find-clients", type=int, default=16)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--writers", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn processes (default 2 a core)")
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn processes (default: gunicorn.conf.py's)")
+    parser.add_argument("--threads", type=int, default=None, help="threads a process (default: gunicorn.conf.py's)")
+    parser.add_argument("--skip-find", action="store_true", help="only the mixed run")
     args = parser.parse_args()
     os.environ["SESSION_COOKIE_SECURE"] = "0"  # plain HTTP on loopback; requests honours Secure
-    workers = args.workers or 2 * (os.cpu_count() or 1)
 
     server_url = os.environ.get("TEST_DATABASE_URL")
     with tempfile.TemporaryDirectory(prefix="bench-production-") as tmp:
         if args.sqlite or not server_url:
             url, drop = f"sqlite:///{Path(tmp) / 'bench.sqlite'}", (lambda: None)
-            kind = "SQLite"
+            kind_of_db = "SQLite"
         else:
             url, drop = fresh_postgres_database(server_url)
-            kind = "PostgreSQL"
+            kind_of_db = "PostgreSQL"
         try:
             t = build_database(url, (args.services, args.sites))
-            print(
-                f"{machine()}\n{kind}: built the seed + {args.services:,} services / {args.sites:,} "
-                f"sites in {t['seed_s'] + t.get('synthetic_s', 0):.0f} s; gunicorn {workers} workers "
-                f"x {args.threads} threads",
-                flush=True,
-            )
             emails = add_providers(url, args.writers)
             slugs = service_slugs(url, 500)
-            with Server("directory", url, workers=workers, threads=args.threads) as server:
-                base = server.base
-                find = load(
-                    base,
-                    finder_queries(200_000, seed=17),
-                    args.find_clients,
-                    "api/find",
-                    max_seconds=args.seconds,
-                    warm_paths=finder_queries(300, seed=29),
-                )
+            with Server(
+                "directory", url, workers=args.workers, threads=args.threads, config="gunicorn.conf.py"
+            ) as server:
                 print(
-                    f"1. /api/find, {args.find_clients} clients, {find.wall_s:.0f} s: "
-                    f"{find.rps:.0f} req/s, p50 {find.pct(50):.1f} ms, p95 {find.pct(95):.1f} ms, "
-                    f"errors {find.errors} of {find.n}",
+                    f"{machine()}\n{kind_of_db}: built the seed + {args.services:,} services / "
+                    f"{args.sites:,} sites in {t['seed_s'] + t.get('synthetic_s', 0):.0f} s; gunicorn "
+                    f"{server.settings}",
                     flush=True,
                 )
+                base = server.base
+                find = None
+                if not args.skip_find:
+                    find_load = load_average()
+                    find = load(
+                        base,
+                        finder_queries(200_000, seed=17),
+                        args.find_clients,
+                        "api/find",
+                        max_seconds=args.seconds,
+                        warm_paths=finder_queries(300, seed=29),
+                    )
+                    print(
+                        f"1. /api/find, {args.find_clients} clients, {find.wall_s:.0f} s: "
+                        f"{find.rps:.0f} req/s, p50 {find.pct(50):.1f} ms, p95 {find.pct(95):.1f} ms, "
+                        f"errors {find.errors} of {find.n} ({find_load} before)",
+                        flush=True,
+                    )
 
+                version_before = data_version_number(url)
+                mixed_load = load_average()
                 writes, done = Writes(), threading.Event()
                 threads = writers(base, emails, done, writes)
                 for thread in threads:
@@ -242,21 +277,47 @@ def main() -> int:
                     done.set()
                     for thread in threads:
                         thread.join()
+                moves = (data_version_number(url) or 0) - (version_before or 0)
                 print(
                     f"2. mixed reads, {args.clients} clients, {reads.wall_s:.0f} s: {reads.rps:.0f} req/s, "
                     f"p50 {reads.pct(50):.1f} ms, p95 {reads.pct(95):.1f} ms, p99 {reads.pct(99):.1f} ms, "
-                    f"errors {reads.errors} of {reads.n}",
+                    f"errors {reads.errors} of {reads.n} ({mixed_load} before)",
                     flush=True,
                 )
+                for name, part in reads.by(kind).items():
+                    print(
+                        f"   {name:<13} {part.n:>6} requests, p50 {part.pct(50):7.1f} ms, "
+                        f"p95 {part.pct(95):7.1f} ms, errors {part.errors}"
+                    )
+                for failure in reads.failed[:5]:
+                    print(f"   error: {failure}")
+                lost = lost_updates(url, writes.acknowledged)
+                saves = sum(writes.statuses.values())
                 print(
-                    f"   writes meanwhile ({args.writers} providers editing): {sum(writes.statuses.values())} "
+                    f"   writes meanwhile ({args.writers} providers editing): {saves} "
                     f"saves, statuses {dict(sorted(writes.statuses.items()))}, p50 "
                     f"{pct(writes.seconds, 50) * 1000:.0f} ms, p95 {pct(writes.seconds, 95) * 1000:.0f} ms; "
                     f"'database is locked' {writes.locked}; lost updates "
-                    f"{lost_updates(url, writes.acknowledged)} of {len(writes.acknowledged)} services"
+                    f"{lost} of {len(writes.acknowledged)} services; the published data version "
+                    f"moved {moves} times",
+                    flush=True,
                 )
         finally:
             drop()
+    print(f"\nSummary ({kind_of_db}, {args.services:,} services, {load_average()} after):")
+    if find is not None:
+        print(
+            f"  /api/find, {args.find_clients} clients: {find.rps:.0f} req/s, p50 {find.pct(50):.0f} ms, "
+            f"p95 {find.pct(95):.0f} ms, errors {find.errors}   [target >= 250 req/s]"
+        )
+    print(
+        f"  mixed, {args.clients} clients: {reads.rps:.0f} req/s, p50 {reads.pct(50):.0f} ms, "
+        f"p95 {reads.pct(95):.0f} ms, errors {reads.errors}   [target: 0 errors, p95 < 200 ms]"
+    )
+    print(
+        f"  writes: {saves} saves, non-redirects {saves - writes.statuses.get(302, 0)}, "
+        f"'database is locked' {writes.locked}, lost updates {lost}   [target: 0 and 0]"
+    )
     return 0
 
 

@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.request
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,9 +94,12 @@ class Server:
         db: Path | str | None = None,
         server: str = "gunicorn",
         workers: int | None = None,
-        threads: int = 4,
+        threads: int | None = 4,
         ready_path: str = "/health",
+        config: str | None = None,
     ):
+        """``config``: a gunicorn configuration file (relative to the repository) whose
+        settings apply, ``workers`` and ``threads`` (when given) overriding its own."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         cmd = [
@@ -108,11 +111,21 @@ class Server:
             str(self.port),
             "--server",
             server,
-            "--threads",
-            str(threads),
         ]
+        settings = {"workers": os.cpu_count() or 1, "threads": 4}
+        if config:
+            import runpy
+
+            cmd += ["--config", str(ROOT / config)]
+            from_file = runpy.run_path(str(ROOT / config))
+            settings = {k: from_file[k] for k in ("workers", "threads", "max_requests") if k in from_file}
+        if threads:
+            cmd += ["--threads", str(threads)]
+            settings["threads"] = threads
         if workers:
             cmd += ["--workers", str(workers)]
+            settings["workers"] = workers
+        self.settings = ", ".join(f"{k} {v}" for k, v in settings.items()) + (f" (from {config})" if config else "")
         if db:
             cmd += ["--db", database_url(db), "--postcodes", str(POSTCODES)]
         self.cmd = cmd
@@ -171,6 +184,21 @@ class Run:
     errors: int
     bytes: int
     stopped_early: bool
+    paths: list[str] = field(default_factory=list)  # beside latencies_ms, in the same order
+    failed: list[str] = field(default_factory=list)  # "status path" of each error
+
+    def by(self, kind) -> dict[str, Run]:
+        """The requests grouped by ``kind(path)``, each group as a Run over the same wall time."""
+        groups: dict[str, list[float]] = {}
+        for path, ms in zip(self.paths, self.latencies_ms, strict=True):
+            groups.setdefault(kind(path), []).append(ms)
+        errors: dict[str, int] = {}
+        for failure in self.failed:
+            errors[kind(failure.split(" ", 1)[1])] = errors.get(kind(failure.split(" ", 1)[1]), 0) + 1
+        return {
+            k: Run(k, self.clients, v, self.wall_s, errors.get(k, 0), 0, self.stopped_early)
+            for k, v in sorted(groups.items())
+        }
 
     def pct(self, p: float) -> float:
         s = sorted(self.latencies_ms)
@@ -237,6 +265,8 @@ def load(
     lock = threading.Lock()
     queue = iter(paths)
     latencies: list[float] = []
+    done_paths: list[str] = []
+    failed: list[str] = []
     counters = {"errors": 0, "bytes": 0}
     deadline = time.monotonic() + max_seconds
     stopped = threading.Event()
@@ -252,21 +282,24 @@ def load(
                 stopped.set()
                 break
             t0 = time.perf_counter()
+            status: int | str
             try:
                 conn.request("GET", path)
                 response = conn.getresponse()
                 body = response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
+                status = response.status
+            except (OSError, http.client.HTTPException) as error:
                 conn.close()
                 conn = http.client.HTTPConnection(host, int(port), timeout=120)
-                ok, body = False, b""
+                status, body = type(error).__name__, b""
             elapsed = (time.perf_counter() - t0) * 1000
             with lock:
                 latencies.append(elapsed)
+                done_paths.append(path)
                 counters["bytes"] += len(body)
-                if not ok:
+                if status != 200:
                     counters["errors"] += 1
+                    failed.append(f"{status} {path}")
         conn.close()
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
@@ -276,7 +309,9 @@ def load(
     for t in threads:
         t.join()
     wall = time.perf_counter() - t0
-    return Run(label, clients, latencies, wall, counters["errors"], counters["bytes"], stopped.is_set())
+    return Run(
+        label, clients, latencies, wall, counters["errors"], counters["bytes"], stopped.is_set(), done_paths, failed
+    )
 
 
 def machine() -> str:

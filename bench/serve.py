@@ -6,8 +6,8 @@
 
 ``trivial`` is a two-line Flask app (``GET /ping`` -> ``{"ok": true}``) that exists only here,
 as the floor to compare the directory's endpoints with; it is not part of the product.
-gunicorn runs ``--workers`` processes of ``--threads`` threads (gthread); werkzeug runs one
-threaded process. Rate limiting is off so that the load generator is never refused.
+gunicorn runs ``--workers`` processes of ``--threads`` threads (gthread), with the settings
+of ``--config`` (a gunicorn.conf.py) when given; werkzeug runs one threaded process. Rate limiting is off so that the load generator is never refused.
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ def main() -> int:
     parser.add_argument("--postcodes", default=str(ROOT / "instance" / "postcodes.sqlite"))
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--server", choices=["gunicorn", "werkzeug"], default="gunicorn")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--config", help="a gunicorn configuration file whose settings apply")
+    parser.add_argument("--workers", type=int, default=None, help="default: the config's, or one per CPU")
+    parser.add_argument("--threads", type=int, default=None, help="default: the config's, or 4")
     args = parser.parse_args()
 
     def make():
@@ -73,11 +74,22 @@ def main() -> int:
 
     class Server(BaseApplication):
         def load_config(self):
+            if args.config:
+                import runpy
+
+                for key, value in runpy.run_path(args.config).items():
+                    if key in self.cfg.settings and value is not None:
+                        self.cfg.set(key, value)
+            else:
+                self.cfg.set("workers", os.cpu_count() or 1)
+                self.cfg.set("threads", 4)
+                self.cfg.set("keepalive", 5)
+            if args.workers:
+                self.cfg.set("workers", args.workers)
+            if args.threads:
+                self.cfg.set("threads", args.threads)
             self.cfg.set("bind", f"127.0.0.1:{args.port}")
-            self.cfg.set("workers", args.workers)
             self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", args.threads)
-            self.cfg.set("keepalive", 5)
             self.cfg.set("timeout", 120)
             self.cfg.set("loglevel", "warning")
             self.cfg.set("accesslog", None)

@@ -6,23 +6,33 @@ import os
 import sqlite3
 
 from flask import has_request_context, request
-from sqlalchemy import event, exc, insert, update
+from sqlalchemy import event, exc, exists, insert, inspect, or_, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import ORMExecuteState, Session, object_mapper
 
 from .models import (
     AuditEvent,
+    Citation,
+    ImportRun,
+    Organisation,
     OutgoingEmail,
     Referral,
     ReferralEvent,
     Revision,
+    Service,
     ServiceVersion,
+    Site,
+    StagedRecord,
+    UnresolvedValue,
     User,
 )
 from .models._base import utcnow
+from .models.catalogue import service_commissioner
 from .models.data_version import ROW_ID, DataVersion
 
 # Bookkeeping no reader of the published data sees: writing it leaves the data version alone.
+# (Revisions are proposals under review; an import's staging rows are what it read, not
+# what it published: approving or applying them writes the catalogue's own tables.)
 UNVERSIONED_TABLES = frozenset(
     model.__tablename__
     for model in (
@@ -34,8 +44,13 @@ UNVERSIONED_TABLES = frozenset(
         Referral,
         ReferralEvent,
         OutgoingEmail,
+        ImportRun,
+        StagedRecord,
+        UnresolvedValue,
     )
 )
+
+PUBLISHED = "published"
 
 
 # Tables an extension makes and owns (PostGIS): never the migrations' business.
@@ -223,13 +238,90 @@ def _versioned(table) -> bool:
     return getattr(table, "name", None) not in UNVERSIONED_TABLES
 
 
+def _before_and_after(record, key: str) -> set:
+    """The attribute's values before and after the pending flush (loaded if need be)."""
+    history = inspect(record).attrs[key].load_history()
+    return {*history.added, *history.unchanged, *history.deleted}
+
+
+def _was_or_is_published(record: Service | Organisation) -> bool:
+    # Unset on a new record means the column default: published.
+    states = _before_and_after(record, "moderation")
+    return not states or PUBLISHED in states or None in states
+
+
+def _owners(session: Session, record, relation: str, model) -> list:
+    """The records ``record`` belongs to through ``relation``, before and after the flush."""
+    owners = [o for o in _before_and_after(record, relation) if o is not None]
+    for owner_id in _before_and_after(record, f"{relation}_id") - {None}:
+        owner = session.get(model, owner_id)
+        if owner is not None:
+            owners.append(owner)
+    return owners
+
+
+def _organisation_shown(session: Session, organisation: Organisation) -> bool:
+    """Published, or named by a published service (as its provider or a commissioner)."""
+    if _was_or_is_published(organisation):
+        return True
+    if organisation.id is None:
+        return False  # new: only a service in the same flush can name it, and that one counts
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Service.moderation == PUBLISHED,
+                    or_(
+                        Service.organisation_id == organisation.id,
+                        Service.id.in_(
+                            select(service_commissioner.c.service_id).where(
+                                service_commissioner.c.organisation_id == organisation.id
+                            )
+                        ),
+                    ),
+                )
+            )
+        )
+    )
+
+
+def changes_published_data(session: Session, record) -> bool:
+    """Could writing ``record`` change what a reader of the published catalogue sees?
+
+    Bookkeeping tables never do. A service counts only if it is published before or after
+    the write (a provider's draft awaiting review does not); so do its sites and citations;
+    an organisation counts if it is published or named by a published service. Everything
+    else (areas, categories, the minimum offer, known absences, datasets) always counts, and
+    so does a site or citation whose owner cannot be found.
+    """
+    if not _versioned(object_mapper(record).local_table):
+        return False
+    with session.no_autoflush:
+        if isinstance(record, Service):
+            return _was_or_is_published(record)
+        if isinstance(record, Organisation):
+            return _organisation_shown(session, record)
+        if isinstance(record, (Site, Citation)):
+            citation = isinstance(record, Citation)
+            if citation and (_before_and_after(record, "absence") | _before_and_after(record, "absence_id")) - {None}:
+                return True
+            services = _owners(session, record, "service", Service)
+            organisations = _owners(session, record, "organisation", Organisation) if citation else []
+            if not services and not organisations:
+                return True
+            return any(_was_or_is_published(s) for s in services) or any(
+                _organisation_shown(session, o) for o in organisations
+            )
+    return True
+
+
 def version_flushed_changes(session: Session, _context, _instances) -> None:
-    records = (*session.new, *session.dirty, *session.deleted)
-    if any(
-        _versioned(object_mapper(r).local_table)
-        for r in records
+    records = [
+        r
+        for r in (*session.new, *session.dirty, *session.deleted)
         if r in session.new or r in session.deleted or session.is_modified(r)
-    ):
+    ]
+    if any(changes_published_data(session, r) for r in records):
         bump_data_version(session)
 
 

@@ -130,6 +130,20 @@ def service_summary(service: Service | ServiceCard, url_pattern: str | None = No
     """``url_pattern`` (a service URL with ``__slug__`` for the slug) saves building each URL.
     The status is read on ``today`` (the clock's day by default)."""
     card = service if isinstance(service, ServiceCard) else service_card(service)
+    today = today or date.today()
+    if url_pattern is not None:
+        return dict(_card_summary(card, url_pattern, today))
+    return _summary(card, url_for("catalogue.service", slug=card.slug, _external=True), today)
+
+
+@lru_cache(maxsize=4096)
+def _card_summary(card: ServiceCard, url_pattern: str, today: date) -> dict:
+    """A card's summary, made once per card (a value), URL pattern and day: the finder shows
+    the same services again and again. Shared: callers copy before changing it."""
+    return _summary(card, url_pattern.replace("__slug__", card.slug), today)
+
+
+def _summary(card: ServiceCard, url: str, today: date) -> dict:
     return {
         "id": card.id,
         "uuid": card.uuid,
@@ -140,7 +154,7 @@ def service_summary(service: Service | ServiceCard, url_pattern: str | None = No
         if card.organisation
         else None,
         "status": card.status,
-        "status_reading": status_reading(read_status(card.status_evidence, today or date.today())),
+        "status_reading": status_reading(read_status(card.status_evidence, today)),
         "contact": contact(card.reach),
         "referral": referral(card.reach),
         "pan_london": card.pan_london,
@@ -148,9 +162,7 @@ def service_summary(service: Service | ServiceCard, url_pattern: str | None = No
         "unnamed_borough_count": card.unnamed_borough_count,
         "categories": list(card.categories),
         "cohorts": list(card.cohorts),
-        "url": url_pattern.replace("__slug__", card.slug)
-        if url_pattern
-        else url_for("catalogue.service", slug=card.slug, _external=True),
+        "url": url,
         "last_modified": card.last_modified,
     }
 

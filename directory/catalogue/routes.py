@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, current_app, render_template, request
+from markupsafe import Markup
 
 from ..core.queries import parse_service_filters
 from ..extensions import db
-from ..operations import catalogue
+from ..operations import catalogue, coverage
 
 bp = Blueprint("catalogue", __name__)
 
@@ -60,5 +63,13 @@ def boroughs():
 
 @bp.get("/boroughs/<code>")
 def borough(code: str):
-    profile = catalogue.borough_profile(db.session, code)
-    return render_template("catalogue/borough.html", profile=profile)
+    # Every published service available in the borough (over a thousand in a large
+    # catalogue): rendered once per data version and day, not per request.
+    today = date.today()
+
+    def render() -> tuple[str, Markup]:
+        profile = catalogue.borough_profile(db.session, code, today)
+        return profile.borough.name, Markup(render_template("catalogue/_borough_body.html", profile=profile))
+
+    name, body = coverage.memo(coverage.data_version(db.session), ("borough-page", code.upper(), today), render)
+    return render_template("catalogue/borough.html", name=name, body=body)

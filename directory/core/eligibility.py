@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 from .oocd import (
     RULES,
@@ -73,9 +74,23 @@ _GENDER_NOT_KNOWN = "unknown"
 _on_or_in = on_or_in
 
 
+# Each vocabulary's slug -> position, kept beside the vocabulary itself (they are immutable
+# module constants) so that a position table is never read for another mapping.
+_POSITIONS: dict[int, tuple[Mapping[str, str], dict[str, int]]] = {}
+
+
+def _positions(vocabulary: Mapping[str, str]) -> dict[str, int]:
+    kept = _POSITIONS.get(id(vocabulary))
+    if kept is None or kept[0] is not vocabulary:
+        kept = (vocabulary, {slug: i for i, slug in enumerate(vocabulary)})
+        if isinstance(vocabulary, MappingProxyType):  # immutable: safe to keep
+            _POSITIONS[id(vocabulary)] = kept
+    return kept[1]
+
+
 def _ordered(slugs: Iterable[str], vocabulary: Mapping[str, str]) -> list[str]:
     """Slugs in vocabulary order, unknown ones after, alphabetically."""
-    order = {slug: i for i, slug in enumerate(vocabulary)}
+    order = _positions(vocabulary)
     return sorted(set(slugs), key=lambda s: (order.get(s, len(order)), s))
 
 

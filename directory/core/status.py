@@ -22,6 +22,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
+from functools import cached_property, lru_cache
 
 from .types import PartialDate
 
@@ -88,7 +89,7 @@ class StatusEvidence:
     funded_until: PartialDate | None = None
     as_of_precision: str = "day"  # a page dated "November 2021" is as of that month
 
-    @property
+    @cached_property
     def as_of_text(self) -> str | None:
         return PartialDate(self.as_of, self.as_of_precision).describe() if self.as_of else None
 
@@ -115,13 +116,13 @@ class StatusReading:
         """The finder leaves it out, with its reason: ended, or not started."""
         return self.standing in (Standing.ENDED, Standing.PLANNED)
 
-    @property
+    @cached_property
     def label(self) -> str:
         if self.standing is Standing.NOT_CONFIRMED:
             return f"Not confirmed since {self.evidence.as_of_text}" if self.since else "Not confirmed"
         return STANDING_LABELS[self.standing]
 
-    @property
+    @cached_property
     def attribution(self) -> str:
         """Where and when the status was said: "Reported to the board, 30 May 2023"."""
         e = self.evidence
@@ -130,7 +131,7 @@ class StatusReading:
     def _cited(self, text: str) -> str:
         return f"{text} ({self.attribution})" if self.attribution else text
 
-    @property
+    @cached_property
     def sentence(self) -> str:
         """One line: the standing, what was recorded, its source and its date."""
         e = self.evidence
@@ -150,7 +151,16 @@ class StatusReading:
 
 
 def read_status(evidence: StatusEvidence, today: date | None) -> StatusReading:
-    """The standing of ``evidence`` on ``today``; without a day, the recorded status as is."""
+    """The standing of ``evidence`` on ``today``; without a day, the recorded status as is.
+
+    A pure function of two values, so a reading (with its sentences) is worked out once per
+    evidence and day: the finder reads the status of every service it shows.
+    """
+    return _read_status(evidence, today)
+
+
+@lru_cache(maxsize=32768)
+def _read_status(evidence: StatusEvidence, today: date | None) -> StatusReading:
     e = evidence
     if e.status == "ended":
         return StatusReading(Standing.ENDED, e)

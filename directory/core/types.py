@@ -117,7 +117,7 @@ class ServiceInfo:
     unnamed_borough_count: int | None = None
     coverage_confirmed: bool = True
 
-    @property
+    @cached_property
     def status_evidence(self):
         from .status import StatusEvidence
 

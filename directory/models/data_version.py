@@ -14,7 +14,8 @@ ROW_ID = 1
 
 
 class DataVersion(Model):
-    """``number`` goes up by one with every write to the data that readers see.
+    """``number`` goes up by one with every write to the published data that readers see
+    (not with drafts and proposals awaiting review, nor with bookkeeping).
 
     Written by :mod:`directory.database`'s session hooks; read in one primary-key lookup by
     :func:`directory.operations.versioning.data_version`.

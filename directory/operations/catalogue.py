@@ -28,6 +28,7 @@ from ..models import (
 )
 from ..models.catalogue import service_borough, service_category, service_cohort
 from . import search
+from .versioning import VersionedCache, data_version
 
 PUBLISHED = "published"
 
@@ -286,8 +287,18 @@ def list_bcus(session: Session) -> list[BCU]:
     return list(session.scalars(select(BCU).options(selectinload(BCU.boroughs)).order_by(BCU.name)))
 
 
+_last_updated = VersionedCache(4)
+
+
 def catalogue_last_updated(session: Session) -> datetime | None:
-    return session.scalar(select(func.max(Service.updated_at)))
+    """When a published service last changed (drafts awaiting review do not count).
+
+    Every page's footer shows it: worked out once per data version (a scan of the services).
+    """
+    return _last_updated.get_or_compute(
+        data_version(session),
+        lambda: session.scalar(select(func.max(Service.updated_at)).where(Service.moderation == PUBLISHED)),
+    )
 
 
 def datasets(session: Session) -> list[Dataset]:

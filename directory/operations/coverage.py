@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.coverage import (
@@ -36,10 +36,10 @@ from ..core.coverage import (
 )
 from ..geo.distance import PostcodePoints, distance_coverage
 from ..geo.postcode_directory import PostcodeDirectory
-from ..models import Borough, Dataset, Service, Site
+from ..models import Borough, Dataset, Site
 from ..replica import read_lag_tolerant
 from . import read_model
-from .catalogue import NotFound, ServiceCard
+from .catalogue import NotFound, ServiceCard, catalogue_last_updated
 from .read_model import PublishedCatalogue
 from .versioning import VersionedCache, data_version
 
@@ -304,7 +304,7 @@ class Provenance:
 def provenance(session: Session, directory: PostcodeDirectory | None) -> Provenance:
     meta = directory.metadata() if directory is not None else {}
     return Provenance(
-        catalogue_updated=session.scalar(select(func.max(Service.updated_at))),
+        catalogue_updated=catalogue_last_updated(session),
         datasets=tuple(
             (d.title, d.source, d.loaded_at) for d in session.scalars(select(Dataset).order_by(Dataset.key))
         ),

@@ -172,7 +172,9 @@ def published(session: Session, version: tuple | None = None) -> PublishedCatalo
                 )
                 if shape
             },
-            last_updated=reader.scalar(select(func.max(Service.updated_at))),
+            last_updated=reader.scalar(
+                select(func.max(Service.updated_at)).where(Service.moderation == catalogue.PUBLISHED)
+            ),
         )
 
     return _published.get(version, lambda: read_lag_tolerant(session, build, version))

@@ -81,8 +81,9 @@ _CURRENT = select(DataVersion.number, DataVersion.changed_at).where(DataVersion.
 def data_version(session: Session) -> tuple:
     """Changes whenever anything the catalogue's readers use changes (one primary-key lookup).
 
-    Every write through a session moves the ``data_version`` row on (see
-    :mod:`directory.database`). Its time is part of the key, so a number reused after a
+    Every write through a session that could change the published catalogue moves the
+    ``data_version`` row on (see :func:`directory.database.changes_published_data`); drafts
+    and proposals awaiting review do not. Its time is part of the key, so a number reused after a
     rolled-back write never matches a cache entry made inside that write. Writes that
     bypass the session (raw SQL in a console, ``text()`` statements) do not move it: follow
     them with ``flask data touch``.

@@ -133,3 +133,79 @@ def test_the_collector_is_paused_while_a_value_is_computed_and_restored_after():
     with pytest.raises(RuntimeError):
         cache.get_or_compute("b", lambda: (_ for _ in ()).throw(RuntimeError("failed")))
     assert seen == [False] and gc.isenabled()
+
+
+def _draft(session, slug="draft-service") -> Service:
+    from directory.models import Organisation
+
+    org = Organisation(slug=f"{slug}-org", name="Draft Org", moderation="pending")
+    draft = Service(slug=slug, name="Draft", organisation=org, moderation="pending")
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def test_a_draft_awaiting_review_with_its_sites_links_and_citations_leaves_the_version_alone(session):
+    from directory.models import Citation
+
+    before = data_version(session)
+    draft = _draft(session)
+    draft.sites.append(Site(name="Draft hub", lat=51.5, lon=-0.1))
+    draft.categories.append(session.scalar(select(Category).where(Category.slug == "hate_crime")))
+    draft.citations.append(Citation(kind="in_app", quote="We said so.", stated_by="Draft Org"))
+    session.flush()
+    draft.summary = "Changed while in review"
+    draft.sites[0].name = "Renamed hub"
+    session.flush()
+    session.delete(draft)
+    session.flush()
+    assert data_version(session) == before
+
+
+def test_publishing_unpublishing_and_moving_a_site_into_the_catalogue_move_the_version(session):
+    draft = _draft(session)
+    site = Site(name="Draft hub", service=draft)
+    session.add(site)
+    session.flush()
+    before = data_version(session)
+    site.service = service(session)  # moved to a published service
+    session.flush()
+    moved = data_version(session)
+    assert moved != before
+    draft.moderation = "published"
+    session.flush()
+    published = data_version(session)
+    assert published != moved
+    draft.moderation = "pending"  # taken back out of the catalogue
+    session.flush()
+    assert data_version(session) != published
+
+
+def test_an_unpublished_organisation_a_published_service_names_still_moves_the_version(session):
+    from directory.models import Organisation
+
+    org = Organisation(slug="unreviewed-commissioner", name="Unreviewed Commissioner", moderation="pending")
+    session.add(org)
+    session.flush()
+    before = data_version(session)
+    org.name = "Renamed while unreviewed"
+    session.flush()
+    assert data_version(session) == before
+    live = service(session)
+    live.commissioners.append(org)
+    session.flush()
+    linked = data_version(session)
+    assert linked != before
+    org.name = "Shown as a commissioner"
+    session.flush()
+    assert data_version(session) != linked
+
+
+def test_a_known_absences_citation_moves_the_version(session):
+    from directory.models import Citation, KnownAbsence
+
+    absence = session.scalar(select(KnownAbsence))
+    before = data_version(session)
+    absence.citations.append(Citation(kind="in_app", quote="Still none.", stated_by="Board"))
+    session.flush()
+    assert data_version(session) != before
