@@ -28,7 +28,7 @@ def importer(live_server, tmp_path_factory):
 def test_commissioner_previews_and_imports_a_spreadsheet(page, importer):
     page.goto("/login")
     page.get_by_label("Email address").fill(importer[0])
-    page.get_by_label("Password").fill(importer[1])
+    page.get_by_label("Password", exact=True).fill(importer[1])
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Imports").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Import services")

@@ -70,7 +70,7 @@ def test_provider_registers_commissioner_approves_finder_shows(page, commissione
     page.goto("/login")
     assert_accessible(page)
     page.get_by_label("Email address").fill(commissioner[0])
-    page.get_by_label("Password").fill(commissioner[1])
+    page.get_by_label("Password", exact=True).fill(commissioner[1])
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Review")
     assert_accessible(page)

@@ -48,7 +48,7 @@ def journey(live_server, tmp_path_factory):
 def _sign_in(page, who):
     page.goto("/login")
     page.get_by_label("Email address").fill(who[0])
-    page.get_by_label("Password").fill(who[1])
+    page.get_by_label("Password", exact=True).fill(who[1])
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
