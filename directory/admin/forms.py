@@ -28,12 +28,21 @@ class RoleForm(FlaskForm):
 
 
 class OfferItemForm(FlaskForm):
-    category = SelectField("Category of need", choices=_choices([("", "Choose a category")] + list(CATEGORIES.items())),
-                           validators=[DataRequired(message="Choose a category of need.")])
-    cohort = SelectField("Only for this cohort (optional)", choices=_choices([("", "All cohorts")] + list(COHORTS.items())),
-                         validators=[Optional()])
-    note = StringField("Source note (optional)", description="The board note this comes from, like 001_0ade4d31785cde55.txt",
-                       validators=[Optional(), Length(max=120)])
+    category = SelectField(
+        "Category of need",
+        choices=_choices([("", "Choose a category")] + list(CATEGORIES.items())),
+        validators=[DataRequired(message="Choose a category of need.")],
+    )
+    cohort = SelectField(
+        "Only for this cohort (optional)",
+        choices=_choices([("", "All cohorts")] + list(COHORTS.items())),
+        validators=[Optional()],
+    )
+    note = StringField(
+        "Source note (optional)",
+        description="The board note this comes from, like 001_0ade4d31785cde55.txt",
+        validators=[Optional(), Length(max=120)],
+    )
     quote = TextAreaField("What the note says (optional)", validators=[Optional(), Length(max=2000)])
 
 

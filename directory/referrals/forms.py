@@ -18,20 +18,31 @@ def _choices(vocabulary, blank: str | None = None) -> list[SelectChoice]:
 
 class ReferralForm(FlaskForm):
     service = HiddenField()
-    borough = SelectField("Borough the person lives in", validate_choice=False,
-                          description="The borough only: the directory never holds an address or postcode.")
-    referrer_agency = SelectField("You are referring from", choices=_choices(REFERRER_AGENCIES, "Choose one"),
-                                  validate_choice=False)
+    borough = SelectField(
+        "Borough the person lives in",
+        validate_choice=False,
+        description="The borough only: the directory never holds an address or postcode.",
+    )
+    referrer_agency = SelectField(
+        "You are referring from", choices=_choices(REFERRER_AGENCIES, "Choose one"), validate_choice=False
+    )
     age_band = SelectField("Age band", choices=_choices(AGE_BANDS, "Choose one"), validate_choice=False)
-    needs = SelectMultipleField("Needs this service should help with", choices=_choices(CATEGORIES),
-                                validators=[Optional()], validate_choice=False)
-    cohort = SelectField("Criminal justice status", choices=_choices(PERSON_COHORTS, "Not given"),
-                         validate_choice=False)
+    needs = SelectMultipleField(
+        "Needs this service should help with",
+        choices=_choices(CATEGORIES),
+        validators=[Optional()],
+        validate_choice=False,
+    )
+    cohort = SelectField(
+        "Criminal justice status", choices=_choices(PERSON_COHORTS, "Not given"), validate_choice=False
+    )
     disposal = SelectField("Out-of-court disposal", choices=_choices(DISPOSALS, "None"), validate_choice=False)
-    condition_kind = SelectField("Kind of condition", choices=_choices(CONDITION_KINDS, "None"),
-                                 validate_choice=False)
-    condition_due = DayField("Condition to be completed by", validators=[Optional()],
-                             description="For example, 2025-04-30. Both you and the provider will see it.")
+    condition_kind = SelectField("Kind of condition", choices=_choices(CONDITION_KINDS, "None"), validate_choice=False)
+    condition_due = DayField(
+        "Condition to be completed by",
+        validators=[Optional()],
+        description="For example, 2025-04-30. Both you and the provider will see it.",
+    )
     consent = BooleanField("The person has agreed to this referral")
     confirm_warnings = BooleanField("I have read the warnings above and want to send the referral anyway")
 

@@ -110,7 +110,9 @@ def test_bad_postcode_error_summary_focuses_the_field(phone):
     expect(page).to_have_title(re.compile(r"^Error: "))
     field_error = page.locator("#postcode-error")
     expect(field_error).to_be_visible()
-    expect(page.get_by_label("Postcode, district or borough", exact=True)).to_have_attribute("aria-describedby", re.compile(r"postcode-error"))
+    expect(page.get_by_label("Postcode, district or borough", exact=True)).to_have_attribute(
+        "aria-describedby", re.compile(r"postcode-error")
+    )
     expect(page.get_by_label("Postcode, district or borough", exact=True)).to_have_value("NOT A POSTCODE")
     assert_no_sideways_scroll(page)
     assert_accessible(page)
@@ -180,7 +182,9 @@ def test_the_finder_works_with_javascript_off(browser, live_server):
         results.first.get_by_role("checkbox").check()
         page.get_by_role("button", name="Make a list for the person").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Services you can contact")
-        expect(page.get_by_role("list", name="Services you can contact").get_by_role("heading", level=2)).to_have_text([name])
+        expect(page.get_by_role("list", name="Services you can contact").get_by_role("heading", level=2)).to_have_text(
+            [name]
+        )
         expect(page.get_by_role("button", name="Print this list")).to_be_hidden()  # it needs the script
         assert_no_sideways_scroll(page)
     finally:

@@ -57,7 +57,9 @@ def test_a_disposal_not_in_force_is_labelled_and_points_to_the_one_in_force(phon
     expect(box.get_by_role("heading", level=3)).to_have_text("Diversionary caution: not yet in force")
     _checked(page)
     box.get_by_role("link", name="Check conditional caution for this person").click()
-    expect(page.locator("#disposal-assessment").get_by_role("heading", level=3)).to_have_text("Conditional caution: can be considered")
+    expect(page.locator("#disposal-assessment").get_by_role("heading", level=3)).to_have_text(
+        "Conditional caution: can be considered"
+    )
     _checked(page)
 
 
@@ -81,7 +83,9 @@ def test_a_veteran_with_no_need_sees_veterans_services_first(phone):
     page.get_by_label("Has served in the UK Armed Forces").check()
     page.get_by_role("button", name="Find services").click()
     expect(page.locator("#results-order")).to_contain_text("Services built for veterans first")
-    expect(page.get_by_role("list", name="Services for this person").locator("> li").first).to_contain_text("Built for veterans")
+    expect(page.get_by_role("list", name="Services for this person").locator("> li").first).to_contain_text(
+        "Built for veterans"
+    )
     _checked(page)
 
 
