@@ -8,7 +8,7 @@ PORT ?= 5000
 POSTCODES := instance/postcodes.sqlite
 export FLASK_APP := wsgi:app
 
-.PHONY: run test lint install browser postcodes db seed boundaries bench clean
+.PHONY: run test lint install browser postcodes db seed boundaries bench clean assets
 
 install: $(STAMP)
 
@@ -25,6 +25,19 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
+
+# GOV.UK Frontend and MoJ Frontend, built from the npm packages into static/ (needs Node only
+# here; the output is committed, so running and testing the app need no Node).
+GOVUK := node_modules/govuk-frontend/dist/govuk
+MOJ := node_modules/@ministryofjustice/frontend/moj
+assets:
+	npm ci --no-audit --no-fund --ignore-scripts
+	npx sass --no-source-map --style=compressed --quiet-deps --load-path=. assets/scss/app.scss static/css/app.css
+	rm -rf static/govuk && mkdir -p static/govuk/assets/images
+	cp $(GOVUK)/govuk-frontend.min.js $(MOJ)/moj-frontend.min.js static/govuk/
+	sed -i 's|//# sourceMappingURL=.*||' static/govuk/*.min.js
+	cp $(MOJ)/assets/images/icon-*.svg static/govuk/assets/images/
+	cp assets/licences/* static/govuk/
 
 # The ONS Postcode Directory as a compact read-only lookup file (built once, ~1 minute).
 postcodes: $(STAMP)

@@ -103,6 +103,19 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+_ERROR_SUMMARY = re.compile(r'role="alert">\s*<h2[^>]*>\s*There is a problem\s*</h2>(.*?)</ul>', re.S)
+_LINK = re.compile(r'<a href="([^"]*)"[^>]*>\s*(.*?)\s*</a>', re.S)
+
+
+def error_summary(html: str) -> dict[str, str]:
+    """The page's error summary as a user meets it: each message and the field it links to.
+
+    Empty when the page shows no "There is a problem" alert.
+    """
+    match = _ERROR_SUMMARY.search(html)
+    return {text: href for href, text in _LINK.findall(match.group(1))} if match else {}
+
+
 def post_form(client, url: str, data: dict, form_url: str | None = None, **kwargs):
     """Open the page holding the form, read its CSRF token, and post ``data`` with it."""
     page = client.get(form_url or url)

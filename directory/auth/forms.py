@@ -16,6 +16,7 @@ from wtforms.validators import (
 )
 
 from ..core.accounts import MAX_EMAIL_LENGTH, MIN_PASSWORD_LENGTH, looks_like_email, password_problem
+from ..web.widgets import GovEmailInput, GovPasswordInput, GovTelInput, GovTextArea, GovTextInput
 
 EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.org."
 
@@ -33,6 +34,7 @@ def email_field(label: str, required: bool = True, **kwargs):
     first = DataRequired(message="Enter your email address.") if required else Optional()
     return EmailField(
         label,
+        widget=GovEmailInput(),
         validators=[first, email_address],
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
         **kwargs,
@@ -54,22 +56,27 @@ class NewPassword:
 
 class LoginForm(FlaskForm):
     email = email_field("Email address")
-    password = PasswordField("Password", validators=[DataRequired(message="Enter your password.")])
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(), validators=[DataRequired(message="Enter your password.")]
+    )
 
 
 class SignupForm(FlaskForm):
     name = StringField(
         "Your full name",
+        widget=GovTextInput(),
         validators=[DataRequired(message="Enter your full name."), Length(max=200)],
     )
     email = email_field("Email address")
     password = PasswordField(
         "Create a password",
+        widget=GovPasswordInput(),
         description=f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words work well.",
         validators=[DataRequired(message="Create a password."), NewPassword("email")],
     )
     confirm = PasswordField(
         "Confirm your password",
+        widget=GovPasswordInput(),
         validators=[
             DataRequired(message="Confirm your password."),
             EqualTo("password", message="The passwords do not match."),
@@ -77,14 +84,17 @@ class SignupForm(FlaskForm):
     )
     organisation_name = StringField(
         "Organisation name",
+        widget=GovTextInput(),
         validators=[DataRequired(message="Enter your organisation's name."), Length(max=200)],
     )
     organisation_description = TextAreaField(
         "What your organisation does",
+        widget=GovTextArea(),
         validators=[Optional(), Length(max=4000)],
     )
     organisation_website = StringField(
         "Organisation website",
+        widget=GovTextInput(),
         description="For example, https://www.example.org",
         validators=[
             Optional(),
@@ -95,6 +105,7 @@ class SignupForm(FlaskForm):
     organisation_email = email_field("Organisation contact email", required=False)
     organisation_phone = StringField(
         "Organisation phone number",
+        widget=GovTelInput(),
         validators=[
             Optional(),
             Length(max=60),
@@ -105,15 +116,19 @@ class SignupForm(FlaskForm):
 
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(
-        "Current password", validators=[DataRequired(message="Enter your current password.")]
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[DataRequired(message="Enter your current password.")],
     )
     new_password = PasswordField(
         "New password",
+        widget=GovPasswordInput(),
         description=f"At least {MIN_PASSWORD_LENGTH} characters.",
         validators=[DataRequired(message="Enter a new password."), NewPassword()],
     )
     confirm = PasswordField(
         "Confirm new password",
+        widget=GovPasswordInput(),
         validators=[
             DataRequired(message="Confirm your new password."),
             EqualTo("new_password", message="The passwords do not match."),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, request
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.citations import CITATION_KINDS
@@ -64,6 +66,20 @@ def status_on(evidence, today: date | None = None):
 
 
 def init_app(app: Flask) -> None:
+    own = app.jinja_loader
+    assert own is not None, "the app is created with its templates folder"
+    app.jinja_loader = ChoiceLoader(
+        [
+            own,
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    WTFormsHelpers(app)
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.globals.update(
         query_with=query_with,

@@ -211,6 +211,25 @@ def phone(browser, live_server):
 
 # -- checks -------------------------------------------------------------------------------
 
+
+def in_navigation(page, role: str, name: str):
+    """An item of the main navigation, opening the phone-width "Menu" when it is shut.
+
+    Waits (up to the default timeout) for the item, since a page may still be loading.
+    """
+    nav = page.get_by_role("navigation", name="Main")
+    menu = nav.get_by_role("button", name="Menu")
+    item = nav.get_by_role(role, name=name)
+    deadline = time.monotonic() + DEFAULT_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        if item.count() and item.first.is_visible():
+            break
+        if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+            menu.click()
+        page.wait_for_timeout(100)
+    return item
+
+
 _axe = None
 
 

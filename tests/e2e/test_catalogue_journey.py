@@ -20,19 +20,19 @@ def test_search_to_service_to_borough(page):
     expect(page).to_have_url(re.compile(r"/services\?q=accommodation"))
     heading = page.locator("#results-heading")
     expect(heading).to_have_text(re.compile(r"^[1-9]\d* services?$"))
-    cards = page.locator("ul.card-list > li.card")
+    cards = _results(page)
     assert cards.count() >= 1
     expect(page.get_by_label("Search")).to_have_value("accommodation")
     assert_accessible(page)
 
-    first = cards.first.locator(".card-title a")
+    first = cards.first.get_by_role("heading").get_by_role("link")
     name = first.inner_text().strip()
     first.click()
     expect(page).to_have_url(re.compile(r"/services/[a-z0-9-]+$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
     sources = page.locator("h2#sources")
     expect(sources).to_have_text("Sources")
-    citations = page.locator("ol.citations > li")
+    citations = page.locator("h2#sources + ol").get_by_role("listitem")
     assert citations.count() >= 1, "a seeded service cites at least one board note"
     expect(citations.first.locator("blockquote")).not_to_be_empty()
     expect(citations.first).to_contain_text("Reducing Reoffending Board note of")
@@ -45,14 +45,14 @@ def test_search_to_service_to_borough(page):
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"borough=E09000022"))
     expect(page.get_by_label("Borough")).to_have_value("E09000022")
-    filtered = page.locator("ul.card-list > li.card")
+    filtered = _results(page)
     assert filtered.count() >= 1
     assert_accessible(page)
 
     # ... and by the boroughs list.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Boroughs").click()
     expect(page).to_have_url(re.compile(r"/boroughs$"))
-    expect(page.locator("table.table tbody tr")).to_have_count(33)
+    expect(page.get_by_role("table").get_by_role("row")).to_have_count(34)  # a heading row and 33 authorities
     assert_accessible(page)
     page.get_by_role("link", name="Lambeth", exact=True).click()
     expect(page).to_have_url(re.compile(r"/boroughs/E09000022$"))
@@ -61,7 +61,7 @@ def test_search_to_service_to_borough(page):
     assert_accessible(page)
 
     # The borough's service count links back to the filtered list.
-    page.locator(".summary-list").get_by_role("link", name=re.compile(r"\d+ services?")).click()
+    page.get_by_role("link", name=re.compile(r"^\d+ services?$")).click()
     expect(page).to_have_url(re.compile(r"/services\?borough=E09000022"))
     assert_accessible(page)
 
@@ -70,11 +70,8 @@ def test_keyboard_skip_link_moves_focus_to_main(page):
     page.goto("/")
     assert_accessible(page)
     page.keyboard.press("Tab")
-    focused = page.evaluate(
-        "() => ({cls: document.activeElement.className, text: document.activeElement.textContent.trim()})"
-    )
-    assert focused == {"cls": "skip-link", "text": "Skip to main content"}
-    skip = page.locator("a.skip-link")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
     expect(skip).to_be_visible()
     box = skip.bounding_box()
     assert box and box["x"] >= 0 and box["y"] >= 0 and box["width"] > 1, "skip link is on screen when focused"
@@ -88,9 +85,18 @@ def test_keyboard_skip_link_moves_focus_to_main(page):
     expect(page.locator(":focus")).to_have_attribute("id", "finder-postcode")  # the home page leads with the finder
 
 
+def _results(page):
+    """The services listed on /services: a list named by the results heading ("12 services")."""
+    return page.get_by_role("list", name=re.compile(r"^\d+ services?$")).locator("> li")
+
+
+def _service_links(page):
+    return _results(page).get_by_role("heading").get_by_role("link")
+
+
 def _first_service_path(page) -> str:
     page.goto("/services")
-    return page.locator("ul.card-list .card-title a").first.get_attribute("href")
+    return _service_links(page).first.get_attribute("href")
 
 
 @pytest.mark.parametrize(
@@ -110,7 +116,7 @@ def test_phone_pages_do_not_scroll_sideways(phone, path):
 def test_phone_every_seeded_service_page_fits(phone):
     """Long words (URLs, emails, codes) in any seeded record must not push the page wide."""
     phone.goto("/services?per_page=100")
-    hrefs = phone.locator("ul.card-list .card-title a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    hrefs = _service_links(phone).evaluate_all("els => els.map(e => e.getAttribute('href'))")
     assert hrefs
     for href in hrefs:
         phone.goto(href)

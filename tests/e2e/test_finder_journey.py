@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible, assert_no_sideways_scroll
+from .conftest import DEFAULT_TIMEOUT_MS, assert_accessible, assert_no_sideways_scroll
 
 POSTCODE = "SE1 7TP"  # Lambeth (County Hall)
 
@@ -32,11 +32,11 @@ def test_officer_finds_services_and_makes_a_list(phone):
     assert query["postcode"] == [POSTCODE]
     assert sorted(query["need"]) == ["accommodation", "wellbeing"]
     assert query["disposal"] == ["conditional_caution"]
-    expect(page.locator(".results")).to_contain_text("Lambeth")
-    expect(page.locator("#disposal-assessment .notification-title")).to_contain_text("Conditional caution")
+    expect(_results_region(page)).to_contain_text("Lambeth")
+    expect(page.locator("#disposal-assessment").get_by_role("heading", level=3)).to_contain_text("Conditional caution")
 
-    results = page.locator("ol.results-list > li.card")
-    excluded = page.locator("details.excluded")
+    results = _results(page)
+    excluded = page.locator("details").filter(has_text="Not available for this person")
     _check_excluded_list(page, excluded)
     assert_no_sideways_scroll(page)
     assert_accessible(page)
@@ -58,16 +58,16 @@ def test_officer_finds_services_and_makes_a_list(phone):
 
     assert results.count() >= 2, "the seed has at least two services for this person"
     first = results.first
-    expect(first.locator(".small-heading").first).to_have_text("Why it matches")
-    reasons = first.locator("ul.reasons").first.locator("li")
+    expect(first.get_by_role("heading", level=4).first).to_have_text("Why it matches")
+    reasons = first.get_by_role("list").first.get_by_role("listitem")
     assert reasons.count() >= 1
     expect(reasons.first).not_to_be_empty()
-    expect(first.locator("ul.reasons").first).to_contain_text("Helps with")
+    expect(first.get_by_role("list").first).to_contain_text("Helps with")
 
     # Open a service, then come back: the results are still there because the URL keeps the inputs.
     results_url = page.url
-    name = first.locator(".card-title a").inner_text().strip()
-    first.locator(".card-title a").click()
+    name = _title(first).inner_text().strip()
+    _title(first).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
     assert_no_sideways_scroll(page)
     assert_accessible(page)
@@ -78,12 +78,13 @@ def test_officer_finds_services_and_makes_a_list(phone):
 
     picked = []
     for card in (results.nth(0), results.nth(1)):
-        picked.append(card.locator(".card-title a").inner_text().strip())
+        picked.append(_title(card).inner_text().strip())
         card.get_by_role("checkbox").check()
     page.get_by_role("button", name="Make a list for the person").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Services you can contact")
-    titles = [t.strip() for t in page.locator(".takeaway-list .card-title").all_inner_texts()]
+    listed = page.get_by_role("list", name="Services you can contact").get_by_role("heading", level=2)
+    titles = [t.strip() for t in listed.all_inner_texts()]
     assert titles == picked
     split = urlsplit(page.url)
     assert split.path == "/find/list"
@@ -103,7 +104,7 @@ def test_bad_postcode_error_summary_focuses_the_field(phone):
     page.get_by_label("Accommodation").check()
     page.get_by_role("button", name="Find services").click()
 
-    summary = page.locator(".error-summary")
+    summary = page.get_by_role("alert")
     expect(summary).to_be_visible()
     expect(summary.get_by_role("heading")).to_have_text("There is a problem")
     expect(page).to_have_title(re.compile(r"^Error: "))
@@ -125,8 +126,20 @@ def test_bad_postcode_error_summary_focuses_the_field(phone):
 def test_postcode_outside_london_is_explained(phone):
     page = phone
     page.goto("/find?postcode=M1+1AE")
-    expect(page.locator(".error-summary")).to_contain_text("outside London")
+    expect(page.get_by_role("alert")).to_contain_text("outside London")
     assert_accessible(page)
+
+
+def _results_region(page):
+    return page.get_by_role("region", name=re.compile(r"services? for this person$"))
+
+
+def _results(page):
+    return page.get_by_role("list", name="Services for this person").locator("> li")
+
+
+def _title(card):
+    return card.get_by_role("heading", level=3).get_by_role("link")
 
 
 def _check_excluded_list(page, excluded) -> None:
@@ -135,10 +148,59 @@ def _check_excluded_list(page, excluded) -> None:
     summary = excluded.locator("summary")
     expect(summary).to_contain_text("Not available for this person")
     assert excluded.get_attribute("open") is None, "the excluded list starts collapsed"
-    first_excluded = excluded.locator(".excluded-item").first
+    first_excluded = excluded.get_by_role("listitem").first
     expect(first_excluded).to_be_hidden()
     summary.click()
     expect(excluded).to_have_attribute("open", "")
     expect(first_excluded).to_be_visible()
-    expect(first_excluded.locator("a")).not_to_be_empty()
-    expect(first_excluded.locator("ul.reasons li").first).not_to_be_empty()
+    expect(first_excluded.get_by_role("link").first).not_to_be_empty()
+    expect(first_excluded.get_by_role("listitem").first).not_to_be_empty()
+
+
+def test_the_finder_works_with_javascript_off(browser, live_server):
+    """Postcode and a need, the results with a way to reach each service, and the list for the person."""
+    context = browser.new_context(
+        base_url=live_server, java_script_enabled=False, viewport={"width": 375, "height": 812}
+    )
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto("/find")
+        page.get_by_label("Postcode, district or borough", exact=True).fill(POSTCODE)
+        page.get_by_label("Accommodation").check()
+        page.get_by_role("button", name="Find services").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Services for this person")
+        expect(_results_region(page)).to_contain_text("Lambeth")
+        results = _results(page)
+        assert results.count() >= 2
+        expect(results.first).to_contain_text("How to refer:")
+        expect(_results_region(page).get_by_text("Contact:").first).to_be_visible()
+        expect(page.get_by_label("Postcode, district or borough", exact=True)).to_have_value(POSTCODE)
+        assert_no_sideways_scroll(page)  # axe needs scripts: the same pages are checked with them on
+
+        name = _title(results.first).inner_text().strip()
+        results.first.get_by_role("checkbox").check()
+        page.get_by_role("button", name="Make a list for the person").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Services you can contact")
+        expect(page.get_by_role("list", name="Services you can contact").get_by_role("heading", level=2)).to_have_text(
+            [name]
+        )
+        expect(page.get_by_role("button", name="Print this list")).to_be_hidden()  # it needs the script
+        assert_no_sideways_scroll(page)
+    finally:
+        context.close()
+
+
+def test_finder_pages_pass_axe_on_a_desktop(page):
+    page.goto("/find")
+    assert_accessible(page)
+    page.goto(f"/find?postcode={POSTCODE}&need=accommodation&age=30")
+    expect(_results(page).first).to_be_visible()
+    assert_accessible(page)
+    _results(page).first.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Make a list for the person").click()
+    expect(page.get_by_role("button", name="Print this list")).to_be_visible()
+    assert_accessible(page)
+    page.goto("/find?postcode=NOT+A+POSTCODE")
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    assert_accessible(page)

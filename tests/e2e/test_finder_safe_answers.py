@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from .conftest import assert_accessible, assert_no_sideways_scroll
@@ -26,7 +28,8 @@ def test_high_risk_domestic_abuse_is_not_offered_a_conditional_caution(phone):
     page.get_by_role("button", name="Find services").click()
 
     box = page.locator("#disposal-assessment")
-    expect(box.get_by_role("heading")).to_have_text("Conditional caution: not suitable for this person")
+    expect(box.get_by_role("heading", level=3)).to_have_text("Conditional caution: not suitable for this person")
+    expect(box).to_contain_text("Warning")  # the warning text's word for screen readers
     expect(box).to_contain_text("Not suitable at high DASH risk")
     expect(box).to_contain_text("What you can do instead")
     expect(box).to_contain_text("MARAC")
@@ -51,10 +54,10 @@ def test_a_disposal_not_in_force_is_labelled_and_points_to_the_one_in_force(phon
     page.get_by_label("Disposal being considered").select_option("diversionary_caution")
     page.get_by_role("button", name="Find services").click()
     box = page.locator("#disposal-assessment")
-    expect(box.get_by_role("heading")).to_have_text("Diversionary caution: not yet in force")
+    expect(box.get_by_role("heading", level=3)).to_have_text("Diversionary caution: not yet in force")
     _checked(page)
     box.get_by_role("link", name="Check conditional caution for this person").click()
-    expect(page.locator("#disposal-assessment").get_by_role("heading")).to_have_text(
+    expect(page.locator("#disposal-assessment").get_by_role("heading", level=3)).to_have_text(
         "Conditional caution: can be considered"
     )
     _checked(page)
@@ -80,7 +83,9 @@ def test_a_veteran_with_no_need_sees_veterans_services_first(phone):
     page.get_by_label("Has served in the UK Armed Forces").check()
     page.get_by_role("button", name="Find services").click()
     expect(page.locator("#results-order")).to_contain_text("Services built for veterans first")
-    expect(page.locator("ol.results-list > li.card").first).to_contain_text("Built for veterans")
+    expect(page.get_by_role("list", name="Services for this person").locator("> li").first).to_contain_text(
+        "Built for veterans"
+    )
     _checked(page)
 
 
@@ -90,7 +95,7 @@ def test_places_resolve_or_offer_a_short_choice(phone):
     page.get_by_label("Find services for a person: postcode, district or borough").fill("SE11 5HE")
     page.get_by_role("button", name="Find services").click()
     expect(page.locator("#place-explanation")).to_contain_text("SE11 5HE is not in the ONS Postcode Directory")
-    expect(page.locator(".results")).to_contain_text("Lambeth")
+    expect(page.get_by_role("region", name=re.compile(r"services? for this person$"))).to_contain_text("Lambeth")
     _checked(page)
 
     page.goto("/find?postcode=SE11+5")

@@ -30,7 +30,7 @@ def importer(live_server, tmp_path_factory):
 def test_commissioner_previews_and_imports_a_spreadsheet(page, importer):
     page.goto("/login")
     page.get_by_label("Email address").fill(importer[0])
-    page.get_by_label("Password").fill(importer[1])
+    page.get_by_label("Password", exact=True).fill(importer[1])
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Imports").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Import services")
@@ -42,8 +42,8 @@ def test_commissioner_previews_and_imports_a_spreadsheet(page, importer):
     page.get_by_role("button", name="Preview the import").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Import preview")
     expect(page.locator("main")).to_contain_text("1 row would be added")
-    expect(page.locator(".error-summary")).to_contain_text("Row 3")
-    expect(page.locator(".error-summary")).to_contain_text("'Knitting' is not one of ours")
+    expect(page.get_by_role("alert")).to_contain_text("Row 3")
+    expect(page.get_by_role("alert")).to_contain_text("'Knitting' is not one of ours")
     assert_accessible(page)
 
     page.get_by_role("button", name="Import the 1 good row").click()

@@ -101,6 +101,9 @@ def test_the_sites_map_draws(page):
         "/maps/gaps?gender=female&age=18-25",
         "/maps/coverage?category=accommodation",
         "/boroughs/E09000022/profile",
+        "/maps",
+        "/maps/sites",
+        "/openreferral/docs",
     ],
 )
 def test_gap_pages_are_accessible_at_phone_and_desktop_sizes(browser, live_server, size, url):
@@ -114,7 +117,7 @@ def test_gap_pages_are_accessible_at_phone_and_desktop_sizes(browser, live_serve
         expect(pg.get_by_role("heading", level=1)).to_be_visible()
         assert_accessible(pg)
         assert_no_sideways_scroll(pg)
-        regions = pg.locator(".table-wrap")
+        regions = pg.get_by_role("region", name=re.compile(r"\(scrollable table\)$"))
         for i in range(regions.count()):
             region = regions.nth(i)
             region.focus()
@@ -143,8 +146,8 @@ def test_the_gap_map_opens_on_all_of_london(page):
 def test_the_profile_prints_on_few_pages_with_its_map(page):
     page.goto("/boroughs/E09000022/profile")
     page.emulate_media(media="print")
-    expect(page.locator(".profile-map svg")).to_be_visible()
-    expect(page.locator(".site-header nav")).to_be_hidden()
+    expect(page.get_by_role("img", name=re.compile(r"^Map of London's 33 authorities"))).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "profile-lambeth-print.png"), full_page=True)
     pdf = page.pdf(format="A4", print_background=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible, live_database
+from .conftest import assert_accessible, in_navigation, live_database
 
 COMMISSIONER = ("commissioner@e2e.example.org", "commissioner e2e passphrase")
 SERVICE = "Riverside Stalking Perpetrator Programme"
@@ -22,8 +22,9 @@ def commissioner(live_server, tmp_path_factory):
 
 
 def _sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+    in_navigation(page, "button", "Sign out").click()
+    expect(page.get_by_role("alert")).to_contain_text("You have signed out")
+    expect(in_navigation(page, "link", "Sign in")).to_be_visible()
 
 
 def test_provider_registers_commissioner_approves_finder_shows(page, commissioner):
@@ -53,12 +54,12 @@ def test_provider_registers_commissioner_approves_finder_shows(page, commissione
     page.locator("#sites-0-name").fill("Riverside Centre")
     page.locator("#sites-0-postcode").fill("M1 1AE")
     page.get_by_role("button", name="Submit for review").click()
-    expect(page.locator(".error-summary")).to_contain_text("outside London")
+    expect(page.get_by_role("alert")).to_contain_text("outside London")
     expect(page.get_by_label("Service name")).to_have_value(SERVICE)
     assert_accessible(page)
     page.locator("#sites-0-postcode").fill("SE1 7TP")
     page.get_by_role("button", name="Submit for review").click()
-    expect(page.locator(".notification--success")).to_contain_text("Service submitted")
+    expect(page.get_by_role("alert")).to_contain_text("Service submitted")
     expect(page.locator("main")).to_contain_text(SERVICE)
     _sign_out(page)
 
@@ -70,19 +71,19 @@ def test_provider_registers_commissioner_approves_finder_shows(page, commissione
     page.goto("/login")
     assert_accessible(page)
     page.get_by_label("Email address").fill(commissioner[0])
-    page.get_by_label("Password").fill(commissioner[1])
+    page.get_by_label("Password", exact=True).fill(commissioner[1])
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Review")
     assert_accessible(page)
     page.get_by_role("link", name="Riverside Community Trust").click()
     assert_accessible(page)
     page.get_by_role("button", name="Approve and publish").click()
-    expect(page.locator(".notification--success")).to_contain_text("Approved")
+    expect(page.get_by_role("alert")).to_contain_text("Approved")
     page.get_by_role("link", name=SERVICE).click()
     expect(page.locator(".diff-table")).to_contain_text("Lambeth")
     expect(page.locator(".diff-table")).to_contain_text("SE1 7TP")
     page.get_by_role("button", name="Approve and publish").click()
-    expect(page.locator(".notification--success")).to_contain_text(SERVICE)
+    expect(page.get_by_role("alert")).to_contain_text(SERVICE)
     _sign_out(page)
 
     # Live: the finder lists it for Lambeth.

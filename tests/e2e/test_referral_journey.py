@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible, assert_no_sideways_scroll, live_database
+from .conftest import assert_accessible, assert_no_sideways_scroll, in_navigation, live_database
 
 POSTCODE = "SE1 7TP"  # Lambeth
 OFFICER = ("officer@referrals.e2e.example.org", "officer referral passphrase")
@@ -49,14 +49,16 @@ def journey(live_server, tmp_path_factory):
 def _sign_in(page, who):
     page.goto("/login")
     page.get_by_label("Email address").fill(who[0])
-    page.get_by_label("Password").fill(who[1])
+    page.get_by_label("Password", exact=True).fill(who[1])
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("Signed in as")
+    expect(in_navigation(page, "button", "Sign out")).to_be_visible()
 
 
 def _sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+    in_navigation(page, "button", "Sign out").click()
+    expect(page.get_by_role("alert")).to_contain_text("You have signed out")
+    expect(in_navigation(page, "link", "Sign in")).to_be_visible()
 
 
 def _check(page):
@@ -99,7 +101,7 @@ def test_refer_from_the_finder_provider_accepts_officer_sees_it(phone, journey, 
     _check(page)
 
     page.get_by_role("button", name="Send referral").click()  # nothing ticked: explained, kept
-    expect(page.locator(".error-summary")).to_contain_text("The person must agree")
+    expect(page.get_by_role("alert")).to_contain_text("The person must agree")
     _check(page)
     page.get_by_label("You are referring from").select_option("police")
     page.get_by_label("Age band").select_option("30_39")
@@ -109,8 +111,8 @@ def test_refer_from_the_finder_provider_accepts_officer_sees_it(phone, journey, 
     if confirm.count():
         confirm.check()
     page.get_by_role("button", name="Send referral").click()
-    expect(page.locator(".notification--success")).to_contain_text("Referral sent. Its code is")
-    shown = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", page.locator(".notification--success").inner_text()).group(0)
+    expect(page.get_by_role("alert")).to_contain_text("Referral sent. Its code is")
+    shown = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", page.get_by_role("alert").inner_text()).group(0)
     expect(page.get_by_role("heading", level=1)).to_contain_text(shown)
     _check(page)
     _sign_out(page)
@@ -131,7 +133,7 @@ def test_refer_from_the_finder_provider_accepts_officer_sees_it(phone, journey, 
     expect(page.get_by_role("heading", level=1)).to_contain_text(shown)
     _check(page)
     page.get_by_role("button", name="Accept", exact=True).click()
-    expect(page.locator(".notification--success")).to_contain_text("is now accepted")
+    expect(page.get_by_role("alert")).to_contain_text("is now accepted")
     _check(page)
     _sign_out(page)
     _wait_for_mail(smtp_server, OFFICER[0], shown)

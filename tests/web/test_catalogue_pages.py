@@ -13,7 +13,8 @@ from directory.models import Service
 
 def test_home_has_search_and_boroughs(client):
     page = client.get("/").get_data(as_text=True)
-    assert '<label class="label" for="q">Search services</label>' in page
+    assert re.search(r'<label class="govuk-label[^"]*" for="q">\s*Search services\s*</label>', page)
+    assert re.search(r'<label class="govuk-label[^"]*" for="finder-postcode">\s*Find services for a person', page)
     assert "Westminster" in page and "City of London" in page
     assert "Catalogue last updated" in page
 

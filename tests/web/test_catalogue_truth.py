@@ -61,11 +61,21 @@ def test_no_contact_published_names_who_can_tell_never_a_bare_not_known(client):
     assert "Not known" not in section
 
 
+def _standing(tag_text: str) -> str:
+    """The status rule's standing a card's tag says, from its words."""
+    from directory.core.status import STANDING_LABELS, Standing
+
+    if tag_text.startswith(STANDING_LABELS[Standing.NOT_CONFIRMED]):
+        return Standing.NOT_CONFIRMED.value
+    return next(standing.value for standing, label in STANDING_LABELS.items() if label == tag_text)
+
+
 def test_the_finder_ranks_confirmed_services_first_and_shows_status_and_contact(client, hmpps_imported):
     page = client.get("/find?borough=E09000022&need=women&gender=female&age=30").get_data(as_text=True)
-    cards = re.findall(r'<li class="card">(.*?)</li>\s*(?=<li class="card">|</ol>)', page, re.S)
+    results = page.split('aria-label="Services for this person"', 1)[1].split("</ol>", 1)[0]
+    cards = re.findall(r'<li class="app-card">(.*?)(?=<li class="app-card">|\Z)', results, re.S)
     assert cards
-    labels = [re.search(r'class="tag tag--(\w+)"', c).group(1) for c in cards]
+    labels = [_standing(re.search(r'<strong class="govuk-tag[^"]*">\s*(.*?)\s*</strong>', c).group(1)) for c in cards]
     assert labels[0] == "confirmed"
     assert labels == sorted(labels, key=lambda standing: standing != "confirmed")
     assert "not_confirmed" in labels

@@ -53,7 +53,7 @@ def assert_unavailable(client):
         response = client.get(url)
         assert response.status_code == 503, url
         html = response.get_data(as_text=True)
-        assert "Try again in a few minutes" in html and "<h1>" in html
+        assert "Try again in a few minutes" in html and "Sorry, the service is unavailable</h1>" in html
     for url in API:
         response = client.get(url)
         assert response.status_code == 503, url

@@ -52,7 +52,7 @@ def test_domestic_abuse_without_the_dash_level_asks_for_it(client):
     assert "Conditional caution: cannot be assessed yet" in text_of(html)
     assert 'href="#dash"' in html
     # The DASH level is asked next to the offence, not in a collapsed section.
-    form = html[html.index('id="field-offence"') :]
+    form = html[html.index('id="offence"') :]
     assert form.index('id="dash"') < form.index("</fieldset>")
     assert "<details" not in form[: form.index('id="dash"')]
 

@@ -26,6 +26,9 @@ GROUP_OF = {"veterans": "veteran", "neurodiversity": "neurodivergent"}
 STATE_WORDS = {"met": "Met", "unknown": "Unknown", "missing": "Missing"}
 
 
+NUMERIC = "govuk-table__cell govuk-table__cell--numeric"
+
+
 def paper_rows(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     start = next(i for i, row in enumerate(lines) if row and row[0] == "Borough")
@@ -107,8 +110,8 @@ def test_maps_tables_exports_profile_and_finder_agree(client, params):
         assert geo[code]["population"] == label
         offer = row["Offer items"]
         assert re.search(
-            rf">{re.escape(row['Borough'])}</a>.*?<td class=\"numeric\">{counts[0]} of {offer}</td>\s*"
-            rf"<td class=\"numeric\">{counts[1]} of {offer}</td>\s*<td class=\"numeric\">{counts[2]} of {offer}</td>",
+            rf">{re.escape(row['Borough'])}</a>.*?<td class=\"{NUMERIC}\">{counts[0]} of {offer}</td>\s*"
+            rf"<td class=\"{NUMERIC}\">{counts[1]} of {offer}</td>\s*<td class=\"{NUMERIC}\">{counts[2]} of {offer}</td>",
             page,
             re.S,
         ), row["Borough"]

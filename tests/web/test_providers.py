@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from directory.models import AuditEvent, Organisation, Revision, Service
-from tests.conftest import csrf_from, post_form, service_form_data
+from tests.conftest import csrf_from, error_summary, post_form, service_form_data
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def test_invalid_service_shows_errors_keeps_input_and_saves_nothing(
     response = _new(client, description="Kept <b>text</b>", **overrides)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert 'class="error-summary"' in html and f'href="#{field}"' in html
+    assert f"#{field}" in error_summary(html).values()
     assert message in html
     assert f'id="{field}-error"' in html  # the message beside the field
     assert "Kept &lt;b&gt;text&lt;/b&gt;" in html  # what was typed comes back, escaped
