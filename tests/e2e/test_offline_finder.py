@@ -22,6 +22,7 @@ from .conftest import (
     _wait_until_up,
     assert_accessible,
     assert_no_sideways_scroll,
+    in_navigation,
     live_database,
 )
 
@@ -246,9 +247,9 @@ def test_nothing_personal_is_ever_kept(phone, server):
     _visit_online_and_keep_a_copy(phone)
     phone.goto("/login")
     phone.get_by_label("Email address").fill(COMMISSIONER[0])
-    phone.get_by_label("Password").fill(COMMISSIONER[1])
+    phone.get_by_label("Password", exact=True).fill(COMMISSIONER[1])
     phone.get_by_role("button", name="Sign in").click()
-    expect(phone.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(in_navigation(phone, "button", "Sign out")).to_be_visible()
     for path in ("/review", "/imports", "/referrals/", "/find", f"/boroughs/{LAMBETH}"):
         phone.goto(path)
     phone.reload()
