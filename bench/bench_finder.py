@@ -40,10 +40,21 @@ from bench.httpbench import (  # noqa: E402
 )
 
 NEED_WEIGHTS = {
-    "domestic_abuse_perpetrators": 6, "accommodation": 8, "mental_health": 6, "substance_misuse": 6,
-    "employment_education_training": 4, "women": 3, "young_adults": 3, "wellbeing": 3,
-    "stalking": 2, "veterans": 1, "neurodiversity": 2, "family_relationships": 2, "resettlement": 3,
-    "restorative_justice": 1, "hate_crime": 1,
+    "domestic_abuse_perpetrators": 6,
+    "accommodation": 8,
+    "mental_health": 6,
+    "substance_misuse": 6,
+    "employment_education_training": 4,
+    "women": 3,
+    "young_adults": 3,
+    "wellbeing": 3,
+    "stalking": 2,
+    "veterans": 1,
+    "neurodiversity": 2,
+    "family_relationships": 2,
+    "resettlement": 3,
+    "restorative_justice": 1,
+    "hate_crime": 1,
 }
 BOROUGHS = ["E09000022", "E09000028", "E09000008", "E09000033", "E09000030", "E09000002", "E09000001"]
 
@@ -69,8 +80,14 @@ def finder_queries(n: int, seed: int = 11) -> list[str]:
         if rng.random() < 0.3:
             q.append(("cohort", rng.choice(["oocd", "probation", "prison_leaver", "none"])))
         if rng.random() < 0.2:
-            q.append(("disposal", rng.choice(["conditional_caution", "community_resolution",
-                                                "diversionary_caution", "community_caution"])))
+            q.append(
+                (
+                    "disposal",
+                    rng.choice(
+                        ["conditional_caution", "community_resolution", "diversionary_caution", "community_caution"]
+                    ),
+                )
+            )
             if rng.random() < 0.5:
                 q.append(("offence", rng.choice(["theft", "violence", "domestic_abuse", "drugs_possession"])))
         out.append("/api/find?" + urlencode(q))
@@ -80,9 +97,11 @@ def finder_queries(n: int, seed: int = 11) -> list[str]:
 def row(run: Run, floor: Run | None) -> str:
     ratio = f"{run.pct(95) / floor.pct(95):7.1f}x" if floor and floor.n else "      -"
     flag = " (time cap)" if run.stopped_early else ""
-    return (f"{run.label:<34} {run.clients:>3} {run.n:>5} {run.pct(50):9.1f} {run.pct(95):9.1f} "
-            f"{run.pct(99):9.1f} {run.rps:8.1f} {run.bytes / max(run.n, 1) / 1024:9.1f} {ratio}"
-            f"{'  ERRORS=' + str(run.errors) if run.errors else ''}{flag}")
+    return (
+        f"{run.label:<34} {run.clients:>3} {run.n:>5} {run.pct(50):9.1f} {run.pct(95):9.1f} "
+        f"{run.pct(99):9.1f} {run.rps:8.1f} {run.bytes / max(run.n, 1) / 1024:9.1f} {ratio}"
+        f"{'  ERRORS=' + str(run.errors) if run.errors else ''}{flag}"
+    )
 
 
 def main() -> int:
@@ -107,8 +126,11 @@ def main() -> int:
         t = build_database(real_db)
         print(f"built real-seed database in {t['seed_s']:.1f} s", flush=True)
         t = build_database(synth_db, (args.services, args.sites))
-        print(f"built real + SYNTHETIC {args.services:,} services / {args.sites:,} sites "
-              f"(synthetic rows inserted in {t['synthetic_s']:.1f} s)", flush=True)
+        print(
+            f"built real + SYNTHETIC {args.services:,} services / {args.sites:,} sites "
+            f"(synthetic rows inserted in {t['synthetic_s']:.1f} s)",
+            flush=True,
+        )
 
         floor: dict[int, Run] = {}
         cold: dict[str, float] = {}
@@ -120,15 +142,13 @@ def main() -> int:
                 floor[c] = run
                 runs.append((run, "floor"))
                 print(row(run, None), flush=True)
-        for label, db in (("/api/find, real seed", real_db),
-                          (f"/api/find, +{args.services:,} synthetic", synth_db)):
+        for label, db in (("/api/find, real seed", real_db), (f"/api/find, +{args.services:,} synthetic", synth_db)):
             with Server("directory", db=db, **serving) as server:
                 t0 = time.perf_counter()
                 with urllib.request.urlopen(server.base + paths[0], timeout=300) as first:
                     first.read()
                 cold[label] = time.perf_counter() - t0
-                print(f"{label}: first request (builds one process's snapshot) {cold[label]:.2f} s",
-                      flush=True)
+                print(f"{label}: first request (builds one process's snapshot) {cold[label]:.2f} s", flush=True)
                 for c in args.clients:
                     run = load(server.base, paths, c, label, args.max_seconds, warm_paths=warmers)
                     runs.append((run, label))
@@ -137,23 +157,34 @@ def main() -> int:
 
     print()
     workers = args.workers or "one per CPU"
-    print(f"machine: {machine()}; server: {args.server}"
-          + (f" (gthread, workers: {workers}, {args.threads} threads each)" if args.server == "gunicorn"
-             else " (threaded)"))
-    print(f"{'scenario':<34} {'cl':>3} {'n':>5} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'req/s':>8} "
-          f"{'KiB/resp':>9} {'p95/floor':>8}")
+    print(
+        f"machine: {machine()}; server: {args.server}"
+        + (
+            f" (gthread, workers: {workers}, {args.threads} threads each)"
+            if args.server == "gunicorn"
+            else " (threaded)"
+        )
+    )
+    print(
+        f"{'scenario':<34} {'cl':>3} {'n':>5} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'req/s':>8} "
+        f"{'KiB/resp':>9} {'p95/floor':>8}"
+    )
     for run, kind in runs:
         print(row(run, None if kind == "floor" else floor[run.clients]))
     print()
     for label, seconds in cold.items():
-        print(f"{label}: first request after start, building the catalogue snapshot: {seconds:.2f} s; "
-              f"largest server process afterwards {memory[label]:.0f} MiB RSS")
+        print(
+            f"{label}: first request after start, building the catalogue snapshot: {seconds:.2f} s; "
+            f"largest server process afterwards {memory[label]:.0f} MiB RSS"
+        )
     synth = [r for r, k in runs if k.startswith("/api/find, +")]
     for r in synth:
         p95, ratio = r.pct(95), r.pct(95) / floor[r.clients].pct(95)
-        print(f"target at {args.services:,} services, {r.clients} client(s): p95 {p95:.1f} ms "
-              f"({'meets' if p95 < 50 else 'MISSES'} < 50 ms); {ratio:.1f}x trivial "
-              f"({'meets' if ratio <= 5 else 'MISSES'} <= 5x)")
+        print(
+            f"target at {args.services:,} services, {r.clients} client(s): p95 {p95:.1f} ms "
+            f"({'meets' if p95 < 50 else 'MISSES'} < 50 ms); {ratio:.1f}x trivial "
+            f"({'meets' if ratio <= 5 else 'MISSES'} <= 5x)"
+        )
     return 0
 
 

@@ -75,8 +75,13 @@ def _fallback_populate(session, directory, services: int, sites: int) -> None:
     statuses = ["commissioned"] * 5 + ["pilot"] * 2 + ["unknown", "ended", "planned"]
     rows = []
     for i in range(services):
-        s = Service(slug=f"synthetic-{i}", name=f"SYNTHETIC service {i}", moderation="published",
-                    status=rng.choice(statuses), pan_london=rng.random() < 0.03)
+        s = Service(
+            slug=f"synthetic-{i}",
+            name=f"SYNTHETIC service {i}",
+            moderation="published",
+            status=rng.choice(statuses),
+            pan_london=rng.random() < 0.03,
+        )
         s.categories = rng.sample(categories, rng.randint(1, 3))
         s.boroughs = [boroughs[c] for c in rng.sample(list(boroughs), rng.randint(0, 3))]
         if rng.random() < 0.2:
@@ -84,9 +89,7 @@ def _fallback_populate(session, directory, services: int, sites: int) -> None:
         rows.append(s)
     for j in range(sites):
         la, lat, lon, _e, _n = rng.choice(points)
-        rows[j % services].sites.append(
-            Site(name=f"SYNTHETIC site {j}", lat=lat, lon=lon, borough=boroughs[la])
-        )
+        rows[j % services].sites.append(Site(name=f"SYNTHETIC site {j}", lat=lat, lon=lon, borough=boroughs[la]))
     session.add_all(rows)
     session.commit()
 
@@ -134,8 +137,10 @@ def main() -> int:
         source = _populate(db.session, directory, args.services, args.sites)
         n_services = db.session.scalar(select(func.count(Service.id)))
         n_sites = db.session.scalar(select(func.count(Site.id)))
-        print(f"Database: {n_services} services, {n_sites} sites ({source}); "
-              f"built in {time.perf_counter() - started:.1f} s\n")
+        print(
+            f"Database: {n_services} services, {n_sites} sites ({source}); "
+            f"built in {time.perf_counter() - started:.1f} s\n"
+        )
 
         print("Full gap analysis (load + every borough x category + offer + distance coverage)")
         results = {}
@@ -145,9 +150,7 @@ def main() -> int:
             report = coverage.gap_report(db.session, directory, MapQuery(distance_km=km))
             cold = time.perf_counter() - t
             coverage.clear_caches()
-            coverage.postcode_points(
-                directory, tuple(sorted(a.code for a in coverage.snapshot(db.session).areas))
-            )
+            coverage.postcode_points(directory, tuple(sorted(a.code for a in coverage.snapshot(db.session).areas)))
             coverage.clear_caches(keep_postcodes=True)  # the catalogue is loaded again
             t = time.perf_counter()
             coverage.gap_report(db.session, directory, MapQuery(distance_km=km))
@@ -157,11 +160,15 @@ def main() -> int:
             cached = time.perf_counter() - t
             results[km] = cold
             flag = "ok" if max(cold, warm_postcodes) < TARGET_ANALYSIS_S else "OVER TARGET"
-            print(f"  {km:>4g} km: cold {cold:6.2f} s | postcodes in memory {warm_postcodes:6.2f} s"
-                  f" | cached {cached * 1000:6.1f} ms   [{flag}; target < {TARGET_ANALYSIS_S:g} s]")
+            print(
+                f"  {km:>4g} km: cold {cold:6.2f} s | postcodes in memory {warm_postcodes:6.2f} s"
+                f" | cached {cached * 1000:6.1f} ms   [{flag}; target < {TARGET_ANALYSIS_S:g} s]"
+            )
         a = report.analysis
-        print(f"  ({a.services_counted} running services counted, {a.sites_counted} located sites, "
-              f"{sum(b.postcodes for b in a.boroughs)} postcodes)\n")
+        print(
+            f"  ({a.services_counted} running services counted, {a.sites_counted} located sites, "
+            f"{sum(b.postcodes for b in a.boroughs)} postcodes)\n"
+        )
 
     client = app.test_client()
     print("Pages (Flask test client)            cold          warm (median)       bytes")
@@ -185,8 +192,10 @@ def main() -> int:
         if url.startswith("/maps/coverage") and size > TARGET_COVERAGE_BYTES:
             notes.append("size OVER TARGET")
         print(f"  {url:36} {_ms(cold)}   {_ms(warm)}   {size:>10,}  {' '.join(notes)}")
-    print(f"\nTargets: analysis < {TARGET_ANALYSIS_S:g} s; warm map page < {TARGET_WARM_MS:g} ms; "
-          f"coverage map page < {TARGET_COVERAGE_BYTES / 1e6:g} MB.")
+    print(
+        f"\nTargets: analysis < {TARGET_ANALYSIS_S:g} s; warm map page < {TARGET_WARM_MS:g} ms; "
+        f"coverage map page < {TARGET_COVERAGE_BYTES / 1e6:g} MB."
+    )
     print("Cold page = every cache cleared (catalogue, analysis, postcode points, rendered map).")
     with app.app_context():
         db.engine.dispose()

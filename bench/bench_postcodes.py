@@ -62,12 +62,8 @@ def sample_postcodes(path: Path, n: int, seed: int) -> list[str]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         # A random sample without reading every key into Python.
-        conn.create_function(
-            "seeded_random", 1, lambda key: zlib.crc32(f"{seed}:{key}".encode())
-        )
-        rows = conn.execute(
-            "SELECT postcode FROM postcodes ORDER BY seeded_random(postcode) LIMIT ?", (n,)
-        ).fetchall()
+        conn.create_function("seeded_random", 1, lambda key: zlib.crc32(f"{seed}:{key}".encode()))
+        rows = conn.execute("SELECT postcode FROM postcodes ORDER BY seeded_random(postcode) LIMIT ?", (n,)).fetchall()
     finally:
         conn.close()
     rng = random.Random(seed)
@@ -160,8 +156,7 @@ def main() -> int:
         rows.append(("build peak memory (maxrss)", f"{built['maxrss_kib'] / 1024:.0f} MiB"))
         rows.append(("built file size", f"{built['file_bytes'] / 2**20:.1f} MiB"))
 
-    rows.append(("machine", f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-                 f"SQLite {sqlite3.sqlite_version}"))
+    rows.append(("machine", f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}"))
     width = max(len(k) for k, _ in rows)
     print(f"{'measure':<{width}}  value")
     print(f"{'-' * width}  {'-' * 40}")

@@ -51,14 +51,20 @@ def main() -> int:
     print(f"machine: {machine()}; server: {args.server}, one process (pid measured: {pid})")
     print(f"{'scenario':<18} {'n':>6} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} {'req/s':>8}")
     for r in (floor, run):
-        print(f"{r.label:<18} {r.n:>6} {r.pct(50):8.2f} {r.pct(90):8.2f} {r.pct(99):8.2f} "
-              f"{max(r.latencies_ms):8.2f} {r.rps:8.0f}" + (f"  ERRORS={r.errors}" if r.errors else ""))
+        print(
+            f"{r.label:<18} {r.n:>6} {r.pct(50):8.2f} {r.pct(90):8.2f} {r.pct(99):8.2f} "
+            f"{max(r.latencies_ms):8.2f} {r.rps:8.0f}" + (f"  ERRORS={r.errors}" if r.errors else "")
+        )
     non_200 = run.errors
-    print(f"lookups: {run.n:,} random real UK postcodes ({non_200:,} answered non-200, e.g. 404 for "
-          "postcodes with no local authority)")
+    print(
+        f"lookups: {run.n:,} random real UK postcodes ({non_200:,} answered non-200, e.g. 404 for "
+        "postcodes with no local authority)"
+    )
     print(f"p50 ratio to trivial: {run.pct(50) / floor.pct(50):.1f}x; p99 ratio {run.pct(99) / floor.pct(99):.1f}x")
-    print(f"server VmRSS after start-up + 1 lookup: {rss_start / 1024:.1f} MiB; after {run.n:,} more "
-          f"lookups: {rss_end / 1024:.1f} MiB (growth {(rss_end - rss_start) / 1024:+.1f} MiB)")
+    print(
+        f"server VmRSS after start-up + 1 lookup: {rss_start / 1024:.1f} MiB; after {run.n:,} more "
+        f"lookups: {rss_end / 1024:.1f} MiB (growth {(rss_end - rss_start) / 1024:+.1f} MiB)"
+    )
     return 0
 
 

@@ -63,9 +63,9 @@ def service_slugs(url: str, n: int) -> list[str]:
 
     engine = create_engine(url)
     with engine.connect() as connection:
-        slugs = list(connection.execute(
-            text("SELECT slug FROM service WHERE moderation = 'published' ORDER BY id")
-        ).scalars())
+        slugs = list(
+            connection.execute(text("SELECT slug FROM service WHERE moderation = 'published' ORDER BY id")).scalars()
+        )
     engine.dispose()
     return random.Random(5).sample(slugs, min(n, len(slugs)))
 
@@ -73,9 +73,16 @@ def service_slugs(url: str, n: int) -> list[str]:
 def mixed_paths(n: int, slugs: list[str], seed: int = 3) -> list[str]:
     rng = random.Random(seed)
     finder = finder_queries(2000, seed=seed)
-    maps = ["/maps/gaps", "/maps/gaps/frame", "/maps/coverage?category=accommodation",
-            "/maps/coverage/frame?category=accommodation", "/maps/sites?borough=E09000022",
-            "/maps/sites/frame?borough=E09000022", "/maps", "/boroughs/E09000022"]
+    maps = [
+        "/maps/gaps",
+        "/maps/gaps/frame",
+        "/maps/coverage?category=accommodation",
+        "/maps/coverage/frame?category=accommodation",
+        "/maps/sites?borough=E09000022",
+        "/maps/sites/frame?borough=E09000022",
+        "/maps",
+        "/boroughs/E09000022",
+    ]
     out = []
     for _ in range(n):
         roll = rng.random()
@@ -103,12 +110,15 @@ def writers(base: str, emails: list[str], done: threading.Event, writes: Writes)
     def run(n: int, email: str) -> None:
         client = requests.Session()
         token = CSRF.search(client.get(f"{base}/login").text).group(1)
-        client.post(f"{base}/login", data={"csrf_token": token, "email": email, "password": PASSWORD},
-                    allow_redirects=False)
+        client.post(
+            f"{base}/login", data={"csrf_token": token, "email": email, "password": PASSWORD}, allow_redirects=False
+        )
         new = client.get(f"{base}/provider/services/new").text
-        client.post(f"{base}/provider/services/new", allow_redirects=False,
-                    data={**service_form(f"Bench Writer Service {n}", "First."),
-                          "csrf_token": CSRF.search(new).group(1)})
+        client.post(
+            f"{base}/provider/services/new",
+            allow_redirects=False,
+            data={**service_form(f"Bench Writer Service {n}", "First."), "csrf_token": CSRF.search(new).group(1)},
+        )
         service_id = int(re.findall(r"/provider/services/(\d+)/edit", client.get(f"{base}/provider/").text)[0])
         k = 0
         while not done.is_set():
@@ -118,10 +128,14 @@ def writers(base: str, emails: list[str], done: threading.Event, writes: Writes)
             text = f"Edit {k} by writer {n}."
             t0 = time.perf_counter()
             response = client.post(
-                f"{base}/provider/services/{service_id}/edit", allow_redirects=False,
-                data={**service_form(f"Bench Writer Service {n}", text),
-                      "csrf_token": CSRF.search(page).group(1),
-                      "version": version.group(1) or version.group(2)})
+                f"{base}/provider/services/{service_id}/edit",
+                allow_redirects=False,
+                data={
+                    **service_form(f"Bench Writer Service {n}", text),
+                    "csrf_token": CSRF.search(page).group(1),
+                    "version": version.group(1) or version.group(2),
+                },
+            )
             with writes.lock:
                 writes.seconds.append(time.perf_counter() - t0)
                 writes.statuses[response.status_code] += 1
@@ -141,8 +155,11 @@ def lost_updates(url: str, acknowledged: dict[int, str]) -> int:
     with engine.connect() as connection:
         for service_id, summary in acknowledged.items():
             held = connection.execute(
-                text("SELECT proposed FROM revision WHERE service_id = :id AND state = 'pending' "
-                     "ORDER BY id DESC LIMIT 1"), {"id": service_id}
+                text(
+                    "SELECT proposed FROM revision WHERE service_id = :id AND state = 'pending' "
+                    "ORDER BY id DESC LIMIT 1"
+                ),
+                {"id": service_id},
             ).scalar()
             if isinstance(held, str):
                 import json
@@ -183,39 +200,61 @@ def main() -> int:
             kind = "PostgreSQL"
         try:
             t = build_database(url, (args.services, args.sites))
-            print(f"{machine()}\n{kind}: built the seed + {args.services:,} services / {args.sites:,} "
-                  f"sites in {t['seed_s'] + t.get('synthetic_s', 0):.0f} s; gunicorn {workers} workers "
-                  f"x {args.threads} threads", flush=True)
+            print(
+                f"{machine()}\n{kind}: built the seed + {args.services:,} services / {args.sites:,} "
+                f"sites in {t['seed_s'] + t.get('synthetic_s', 0):.0f} s; gunicorn {workers} workers "
+                f"x {args.threads} threads",
+                flush=True,
+            )
             emails = add_providers(url, args.writers)
             slugs = service_slugs(url, 500)
             with Server("directory", url, workers=workers, threads=args.threads) as server:
                 base = server.base
-                find = load(base, finder_queries(200_000, seed=17), args.find_clients,
-                            "api/find", max_seconds=args.seconds,
-                            warm_paths=finder_queries(300, seed=29))
-                print(f"1. /api/find, {args.find_clients} clients, {find.wall_s:.0f} s: "
-                      f"{find.rps:.0f} req/s, p50 {find.pct(50):.1f} ms, p95 {find.pct(95):.1f} ms, "
-                      f"errors {find.errors} of {find.n}", flush=True)
+                find = load(
+                    base,
+                    finder_queries(200_000, seed=17),
+                    args.find_clients,
+                    "api/find",
+                    max_seconds=args.seconds,
+                    warm_paths=finder_queries(300, seed=29),
+                )
+                print(
+                    f"1. /api/find, {args.find_clients} clients, {find.wall_s:.0f} s: "
+                    f"{find.rps:.0f} req/s, p50 {find.pct(50):.1f} ms, p95 {find.pct(95):.1f} ms, "
+                    f"errors {find.errors} of {find.n}",
+                    flush=True,
+                )
 
                 writes, done = Writes(), threading.Event()
                 threads = writers(base, emails, done, writes)
                 for thread in threads:
                     thread.start()
                 try:
-                    reads = load(base, mixed_paths(500_000, slugs), args.clients, "mixed",
-                                 max_seconds=args.seconds, warm_paths=mixed_paths(400, slugs, seed=8))
+                    reads = load(
+                        base,
+                        mixed_paths(500_000, slugs),
+                        args.clients,
+                        "mixed",
+                        max_seconds=args.seconds,
+                        warm_paths=mixed_paths(400, slugs, seed=8),
+                    )
                 finally:
                     done.set()
                     for thread in threads:
                         thread.join()
-                print(f"2. mixed reads, {args.clients} clients, {reads.wall_s:.0f} s: {reads.rps:.0f} req/s, "
-                      f"p50 {reads.pct(50):.1f} ms, p95 {reads.pct(95):.1f} ms, p99 {reads.pct(99):.1f} ms, "
-                      f"errors {reads.errors} of {reads.n}", flush=True)
-                print(f"   writes meanwhile ({args.writers} providers editing): {sum(writes.statuses.values())} "
-                      f"saves, statuses {dict(sorted(writes.statuses.items()))}, p50 "
-                      f"{pct(writes.seconds, 50) * 1000:.0f} ms, p95 {pct(writes.seconds, 95) * 1000:.0f} ms; "
-                      f"'database is locked' {writes.locked}; lost updates "
-                      f"{lost_updates(url, writes.acknowledged)} of {len(writes.acknowledged)} services")
+                print(
+                    f"2. mixed reads, {args.clients} clients, {reads.wall_s:.0f} s: {reads.rps:.0f} req/s, "
+                    f"p50 {reads.pct(50):.1f} ms, p95 {reads.pct(95):.1f} ms, p99 {reads.pct(99):.1f} ms, "
+                    f"errors {reads.errors} of {reads.n}",
+                    flush=True,
+                )
+                print(
+                    f"   writes meanwhile ({args.writers} providers editing): {sum(writes.statuses.values())} "
+                    f"saves, statuses {dict(sorted(writes.statuses.items()))}, p50 "
+                    f"{pct(writes.seconds, 50) * 1000:.0f} ms, p95 {pct(writes.seconds, 95) * 1000:.0f} ms; "
+                    f"'database is locked' {writes.locked}; lost updates "
+                    f"{lost_updates(url, writes.acknowledged)} of {len(writes.acknowledged)} services"
+                )
         finally:
             drop()
     return 0

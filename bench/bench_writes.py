@@ -61,11 +61,23 @@ def add_providers(db: Path | str, count: int) -> list[str]:
 
 def service_form(name: str, summary: str) -> dict:
     return {
-        "name": name, "summary": summary, "description": "Mentoring.", "status": "commissioned",
-        "starts_on": "2024-04-01", "boroughs": ["E09000022"], "categories": ["employment_education_training"],
-        "cohorts": ["prison_leaver"], "min_age": "18", "max_age": "25", "languages": "English",
-        "referral_routes": ["probation"], "how_to_refer": "Email the team.", "email": "team@example.org",
-        "sites-0-name": "Hub", "sites-0-address": "1 Example Street", "sites-0-postcode": "SE1 7TP",
+        "name": name,
+        "summary": summary,
+        "description": "Mentoring.",
+        "status": "commissioned",
+        "starts_on": "2024-04-01",
+        "boroughs": ["E09000022"],
+        "categories": ["employment_education_training"],
+        "cohorts": ["prison_leaver"],
+        "min_age": "18",
+        "max_age": "25",
+        "languages": "English",
+        "referral_routes": ["probation"],
+        "how_to_refer": "Email the team.",
+        "email": "team@example.org",
+        "sites-0-name": "Hub",
+        "sites-0-address": "1 Example Street",
+        "sites-0-postcode": "SE1 7TP",
     }
 
 
@@ -87,8 +99,10 @@ class Tally:
         s = sorted(self.seconds) or [0.0]
         pct = lambda p: s[min(len(s) - 1, int(p * len(s)))] * 1000  # noqa: E731
         errors = sum(n for code, n in self.statuses.items() if code >= 500)
-        return (f"{label:<38} n={len(self.seconds):>5}  errors(5xx)={errors:<4} statuses={dict(sorted(self.statuses.items()))}  "
-                f"p50={pct(0.5):.0f} ms  p95={pct(0.95):.0f} ms  max={s[-1] * 1000:.0f} ms")
+        return (
+            f"{label:<38} n={len(self.seconds):>5}  errors(5xx)={errors:<4} statuses={dict(sorted(self.statuses.items()))}  "
+            f"p50={pct(0.5):.0f} ms  p95={pct(0.95):.0f} ms  max={s[-1] * 1000:.0f} ms"
+        )
 
 
 def timed(tally: Tally, call, *args, **kwargs):
@@ -129,8 +143,11 @@ def main() -> int:
             base = server.base
             with sqlite3.connect(db) as probe:
                 journal = probe.execute("PRAGMA journal_mode").fetchone()[0]
-            print(f"gunicorn {args.workers} workers x {args.threads} threads; {args.writers} writers, "
-                  f"{args.readers} readers; SQLite journal mode: {journal}", flush=True)
+            print(
+                f"gunicorn {args.workers} workers x {args.threads} threads; {args.writers} writers, "
+                f"{args.readers} readers; SQLite journal mode: {journal}",
+                flush=True,
+            )
 
             def login_page(client):
                 return CSRF.search(client.get(f"{base}/login").text).group(1)
@@ -142,9 +159,18 @@ def main() -> int:
                 for c in clients:
                     c.cookies.clear()
                 tokens = [login_page(c) for c in clients]
-                together([lambda c=c, t=t, e=e: timed(sign_ins, c.post, f"{base}/login", allow_redirects=False,
-                                                       data={"csrf_token": t, "email": e, "password": PASSWORD})
-                          for c, t, e in zip(clients, tokens, emails)])
+                together(
+                    [
+                        lambda c=c, t=t, e=e: timed(
+                            sign_ins,
+                            c.post,
+                            f"{base}/login",
+                            allow_redirects=False,
+                            data={"csrf_token": t, "email": e, "password": PASSWORD},
+                        )
+                        for c, t, e in zip(clients, tokens, emails)
+                    ]
+                )
             print(sign_ins.line("simultaneous correct sign-ins"), flush=True)
 
             # each writer signed in, with a service of their own (one at a time, tried until done)
@@ -157,12 +183,23 @@ def main() -> int:
             service_ids = []
             for n, (c, email) in enumerate(zip(clients, emails)):
                 c.cookies.clear()
-                until_done(lambda: c.post(f"{base}/login", allow_redirects=False,
-                                          data={"csrf_token": login_page(c), "email": email, "password": PASSWORD}))
-                until_done(lambda: c.post(
-                    f"{base}/provider/services/new", allow_redirects=False,
-                    data={**service_form(f"Bench Service {n}", "First."),
-                          "csrf_token": CSRF.search(c.get(f"{base}/provider/services/new").text).group(1)}))
+                until_done(
+                    lambda: c.post(
+                        f"{base}/login",
+                        allow_redirects=False,
+                        data={"csrf_token": login_page(c), "email": email, "password": PASSWORD},
+                    )
+                )
+                until_done(
+                    lambda: c.post(
+                        f"{base}/provider/services/new",
+                        allow_redirects=False,
+                        data={
+                            **service_form(f"Bench Service {n}", "First."),
+                            "csrf_token": CSRF.search(c.get(f"{base}/provider/services/new").text).group(1),
+                        },
+                    )
+                )
                 ids = re.findall(r"/provider/services/(\d+)/edit", c.get(f"{base}/provider/").text)
                 service_ids.append(int(ids[0]))
 
@@ -181,9 +218,17 @@ def main() -> int:
                 while time.monotonic() < stop:
                     k += 1
                     token, version = open_form(client, opens, service_id)
-                    r = timed(edits, client.post, f"{base}/provider/services/{service_id}/edit", allow_redirects=False,
-                              data={**service_form(f"Bench Service {n}", f"Edit {k}."), "csrf_token": token,
-                                    "version": version})
+                    r = timed(
+                        edits,
+                        client.post,
+                        f"{base}/provider/services/{service_id}/edit",
+                        allow_redirects=False,
+                        data={
+                            **service_form(f"Bench Service {n}", f"Edit {k}."),
+                            "csrf_token": token,
+                            "version": version,
+                        },
+                    )
                     if r.status_code != 302:
                         lost[r.status_code] += 1
 
@@ -211,16 +256,28 @@ def main() -> int:
                 first, second = requests.Session(), requests.Session()
                 email, service_id = emails[round_ % len(emails)], service_ids[round_ % len(emails)]
                 for c in (first, second):
-                    until_done(lambda: c.post(f"{base}/login", allow_redirects=False,
-                                              data={"csrf_token": login_page(c), "email": email, "password": PASSWORD}))
+                    until_done(
+                        lambda: c.post(
+                            f"{base}/login",
+                            allow_redirects=False,
+                            data={"csrf_token": login_page(c), "email": email, "password": PASSWORD},
+                        )
+                    )
                 forms = [open_form(c, Tally(), service_id) for c in (first, second)]
                 results = {}
 
                 def save(i, c, form):
-                    results[i] = timed(pair_saves, c.post, f"{base}/provider/services/{service_id}/edit",
-                                       allow_redirects=False,
-                                       data={**service_form(f"Bench Service {round_ % len(emails)}", f"Colleague {i} wrote this."),
-                                             "csrf_token": form[0], "version": form[1]})
+                    results[i] = timed(
+                        pair_saves,
+                        c.post,
+                        f"{base}/provider/services/{service_id}/edit",
+                        allow_redirects=False,
+                        data={
+                            **service_form(f"Bench Service {round_ % len(emails)}", f"Colleague {i} wrote this."),
+                            "csrf_token": form[0],
+                            "version": form[1],
+                        },
+                    )
 
                 together([lambda i=i, c=c, f=f: save(i, c, f) for i, (c, f) in enumerate(zip((first, second), forms))])
                 codes = sorted(r.status_code for r in results.values())

@@ -71,8 +71,7 @@ def london_postcodes(n: int, seed: int = 7) -> list[str]:
     try:
         conn.create_function("h", 1, lambda k: zlib.crc32(f"{seed}:{k}".encode()))
         rows = conn.execute(
-            "SELECT postcode FROM postcodes WHERE la_code LIKE 'E09%' AND lat IS NOT NULL "
-            "ORDER BY h(postcode) LIMIT ?",
+            "SELECT postcode FROM postcodes WHERE la_code LIKE 'E09%' AND lat IS NOT NULL ORDER BY h(postcode) LIMIT ?",
             (n,),
         ).fetchall()
     finally:
@@ -89,12 +88,29 @@ def free_port() -> int:
 class Server:
     """``bench/serve.py`` in a subprocess; a context manager that waits until it answers."""
 
-    def __init__(self, app: str, db: Path | str | None = None, server: str = "gunicorn",
-                 workers: int | None = None, threads: int = 4, ready_path: str = "/health"):
+    def __init__(
+        self,
+        app: str,
+        db: Path | str | None = None,
+        server: str = "gunicorn",
+        workers: int | None = None,
+        threads: int = 4,
+        ready_path: str = "/health",
+    ):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, str(ROOT / "bench" / "serve.py"), "--app", app, "--port", str(self.port),
-               "--server", server, "--threads", str(threads)]
+        cmd = [
+            sys.executable,
+            str(ROOT / "bench" / "serve.py"),
+            "--app",
+            app,
+            "--port",
+            str(self.port),
+            "--server",
+            server,
+            "--threads",
+            str(threads),
+        ]
         if workers:
             cmd += ["--workers", str(workers)]
         if db:
@@ -201,8 +217,15 @@ def warm(base: str, paths: list[str], connections: int) -> None:
         t.join()
 
 
-def load(base: str, paths: list[str], clients: int, label: str = "", max_seconds: float = 120.0,
-         warmup: int = 5, warm_paths: list[str] | None = None) -> Run:
+def load(
+    base: str,
+    paths: list[str],
+    clients: int,
+    label: str = "",
+    max_seconds: float = 120.0,
+    warmup: int = 5,
+    warm_paths: list[str] | None = None,
+) -> Run:
     """GET each of ``paths`` once, from ``clients`` threads with keep-alive connections.
 
     First, untimed, ``warm_paths`` (or the first ``warmup`` of ``paths``) on several
@@ -210,8 +233,7 @@ def load(base: str, paths: list[str], clients: int, label: str = "", max_seconds
     that a slow scenario is still a bounded run.
     """
     host, port = base.removeprefix("http://").split(":")
-    warm(base, warm_paths if warm_paths is not None else paths[:warmup],
-         connections=max(clients, WARM_CONNECTIONS))
+    warm(base, warm_paths if warm_paths is not None else paths[:warmup], connections=max(clients, WARM_CONNECTIONS))
     lock = threading.Lock()
     queue = iter(paths)
     latencies: list[float] = []
@@ -268,5 +290,7 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{os.cpu_count()} CPUs ({model or platform.machine()}), Python {sys.version.split()[0]}, "
-            f"SQLite {sqlite3.sqlite_version}")
+    return (
+        f"{os.cpu_count()} CPUs ({model or platform.machine()}), Python {sys.version.split()[0]}, "
+        f"SQLite {sqlite3.sqlite_version}"
+    )

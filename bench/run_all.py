@@ -13,7 +13,10 @@ HERE = Path(__file__).resolve().parent
 BENCHES = [
     ("postcode lookup, in process", ["bench_postcodes.py", "--no-build"]),
     ("postcode API over HTTP, and server memory (werkzeug, as `make run`)", ["bench_postcodes_http.py"]),
-    ("postcode API over HTTP, and server memory (gunicorn gthread)", ["bench_postcodes_http.py", "--server", "gunicorn"]),
+    (
+        "postcode API over HTTP, and server memory (gunicorn gthread)",
+        ["bench_postcodes_http.py", "--server", "gunicorn"],
+    ),
     ("finder API over HTTP, real seed and + SYNTHETIC 5,000 services", ["bench_finder.py"]),
     ("concurrent writers on one SQLite file, over HTTP", ["bench_writes.py"]),
 ]

@@ -40,15 +40,41 @@ SLUG_PREFIX = "synthetic-"
 
 # Rough weights from the real catalogue: perpetrator programmes and accommodation dominate.
 CATEGORY_WEIGHTS = {
-    "domestic_abuse_perpetrators": 10, "stalking": 3, "substance_misuse": 6, "mental_health": 7,
-    "accommodation": 8, "employment_education_training": 6, "women": 5, "young_adults": 4,
-    "veterans": 2, "neurodiversity": 3, "hate_crime": 1, "family_relationships": 3,
-    "wellbeing": 5, "restorative_justice": 2, "resettlement": 4,
+    "domestic_abuse_perpetrators": 10,
+    "stalking": 3,
+    "substance_misuse": 6,
+    "mental_health": 7,
+    "accommodation": 8,
+    "employment_education_training": 6,
+    "women": 5,
+    "young_adults": 4,
+    "veterans": 2,
+    "neurodiversity": 3,
+    "hate_crime": 1,
+    "family_relationships": 3,
+    "wellbeing": 5,
+    "restorative_justice": 2,
+    "resettlement": 4,
 }
 STATUS_WEIGHTS = {"commissioned": 45, "pilot": 15, "unknown": 20, "planned": 10, "ended": 10}
 LANGUAGES = ["English", "Polish", "Somali", "Bengali", "Arabic", "Portuguese", "Romanian", "Turkish"]
-WORDS = ["Pathways", "Bridge", "Horizon", "Compass", "Anchor", "Step", "Harbour", "Beacon",
-         "Gateway", "Foundations", "Roots", "Link", "Open Door", "Second Chance", "Lighthouse"]
+WORDS = [
+    "Pathways",
+    "Bridge",
+    "Horizon",
+    "Compass",
+    "Anchor",
+    "Step",
+    "Harbour",
+    "Beacon",
+    "Gateway",
+    "Foundations",
+    "Roots",
+    "Link",
+    "Open Door",
+    "Second Chance",
+    "Lighthouse",
+]
 
 
 def _london_points(directory: PostcodeDirectory, codes: list[str], n: int, rng: random.Random):

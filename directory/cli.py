@@ -70,7 +70,6 @@ def touch_command() -> None:
     click.echo(f"Data version is now {number} ({changed_at}); caches rebuild on their next use.")
 
 
-
 @click.command("backup")
 @with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
@@ -96,8 +95,7 @@ def restore_command(path: Path, replace: bool) -> None:
 
     started = time.perf_counter()
     try:
-        summary = restore(db.engine, db.metadata, path, replace=replace,
-                          progress=lambda line: click.echo(f"  {line}"))
+        summary = restore(db.engine, db.metadata, path, replace=replace, progress=lambda line: click.echo(f"  {line}"))
     except BackupError as error:
         raise click.ClickException(f"{error} Nothing was changed.") from error
     click.echo(

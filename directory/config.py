@@ -35,9 +35,7 @@ def _sqlite_url(path: Path) -> str:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or instance_secret_key()
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url(
-        INSTANCE_DIR / "directory.sqlite"
-    )
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url(INSTANCE_DIR / "directory.sqlite")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     # How long a write waits for other writers before its request answers 503 (well inside
     # gunicorn's 30 s worker timeout).
@@ -45,9 +43,7 @@ class Config:
     # A streaming replica for reads that tolerate a little lag (directory/replica.py).
     DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL") or None
     DATABASE_REPLICA_RETRY_SECONDS = float(os.environ.get("DATABASE_REPLICA_RETRY_SECONDS", "30"))
-    POSTCODE_DIRECTORY = os.environ.get("POSTCODE_DIRECTORY") or str(
-        INSTANCE_DIR / "postcodes.sqlite"
-    )
+    POSTCODE_DIRECTORY = os.environ.get("POSTCODE_DIRECTORY") or str(INSTANCE_DIR / "postcodes.sqlite")
     SEED_DIR = str(PROJECT_ROOT / "seed")
     PAGE_SIZE = 20
     MAX_PAGE_SIZE = 100
@@ -74,7 +70,9 @@ class Config:
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "8025"))
     MAIL_FROM = os.environ.get("MAIL_FROM", "referrals@localhost")
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "5"))
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")  # links in emails sent outside a request
+    PUBLIC_BASE_URL = os.environ.get(
+        "PUBLIC_BASE_URL", "http://127.0.0.1:5000"
+    )  # links in emails sent outside a request
     REFERRAL_ACKNOWLEDGE_DAYS = int(os.environ.get("REFERRAL_ACKNOWLEDGE_DAYS", "7"))
     REFERRAL_LIMIT_PER_ACCOUNT = os.environ.get("REFERRAL_LIMIT_PER_ACCOUNT", "30 per hour; 200 per day")
 

@@ -26,8 +26,14 @@ from .models.data_version import ROW_ID, DataVersion
 UNVERSIONED_TABLES = frozenset(
     model.__tablename__
     for model in (
-        User, AuditEvent, Revision, ServiceVersion, DataVersion,
-        Referral, ReferralEvent, OutgoingEmail,
+        User,
+        AuditEvent,
+        Revision,
+        ServiceVersion,
+        DataVersion,
+        Referral,
+        ReferralEvent,
+        OutgoingEmail,
     )
 )
 
@@ -47,11 +53,7 @@ def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
     if not reflected or compare_to is not None:
         return True
     if type_ == "table":
-        return not (
-            name in EXTENSION_TABLES
-            or name == SEARCH_INDEX_TABLE
-            or name.startswith(f"{SEARCH_INDEX_TABLE}_")
-        )
+        return not (name in EXTENSION_TABLES or name == SEARCH_INDEX_TABLE or name.startswith(f"{SEARCH_INDEX_TABLE}_"))
     if type_ == "column":
         return (obj.table.name, name) not in DATABASE_OWNED_COLUMNS
     if type_ == "index":
@@ -154,7 +156,8 @@ def missing_table(error: BaseException) -> bool:
     """The schema is not there: a database that was never migrated, or the wrong one."""
     orig = getattr(error, "orig", None)
     return "no such table" in str(orig) or UNDEFINED_TABLE in (
-        getattr(orig, "sqlstate", None), getattr(orig, "pgcode", None)
+        getattr(orig, "sqlstate", None),
+        getattr(orig, "pgcode", None),
     )
 
 
@@ -202,9 +205,7 @@ def move_data_version(connection) -> None:
     values = {"number": DataVersion.number + 1, "changed_at": utcnow()}
     moved = connection.execute(update(DataVersion).where(DataVersion.id == ROW_ID).values(values))
     if moved.rowcount == 0:
-        connection.execute(
-            insert(DataVersion).values(id=ROW_ID, number=1, changed_at=values["changed_at"])
-        )
+        connection.execute(insert(DataVersion).values(id=ROW_ID, number=1, changed_at=values["changed_at"]))
 
 
 def _versioned(table) -> bool:
@@ -223,9 +224,7 @@ def version_flushed_changes(session: Session, _context, _instances) -> None:
 
 def version_bulk_writes(state: ORMExecuteState) -> None:
     """``session.execute(insert(...)/update(...)/delete(...))`` skips the flush: catch it here."""
-    if (state.is_insert or state.is_update or state.is_delete) and _versioned(
-        getattr(state.statement, "table", None)
-    ):
+    if (state.is_insert or state.is_update or state.is_delete) and _versioned(getattr(state.statement, "table", None)):
         bump_data_version(state.session)
 
 

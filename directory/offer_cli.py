@@ -52,9 +52,11 @@ def list_command() -> None:
         return
     for item in items:
         who = item.cohort or "everyone"
-        click.echo(f"{item.category:32} {who:16} {item.category_name}"
-                   f"{' (' + item.cohort_name + ')' if item.cohort_name else ''}"
-                   f"  [changed by {item.changed_by or 'unknown'}]")
+        click.echo(
+            f"{item.category:32} {who:16} {item.category_name}"
+            f"{' (' + item.cohort_name + ')' if item.cohort_name else ''}"
+            f"  [changed by {item.changed_by or 'unknown'}]"
+        )
 
 
 @offer_cli.command("add")

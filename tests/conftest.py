@@ -47,9 +47,7 @@ def app(tmp_path_factory, postcode_directory, smtp_server):
     from directory.operations.geocoding import Geocoder
     from directory.operations.seeding import seed_all
 
-    database_url = os.environ.get("TEST_DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-    )
+    database_url = os.environ.get("TEST_DATABASE_URL") or (f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}")
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = database_url
@@ -73,9 +71,7 @@ def session(app):
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
-        db.session = scoped_session(
-            sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
-        )
+        db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
         try:
             yield db.session
         finally:
@@ -107,9 +103,7 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
-_ERROR_SUMMARY = re.compile(
-    r'role="alert">\s*<h2[^>]*>\s*There is a problem\s*</h2>(.*?)</ul>', re.S
-)
+_ERROR_SUMMARY = re.compile(r'role="alert">\s*<h2[^>]*>\s*There is a problem\s*</h2>(.*?)</ul>', re.S)
 _LINK = re.compile(r'<a href="([^"]*)"[^>]*>\s*(.*?)\s*</a>', re.S)
 
 
@@ -146,7 +140,9 @@ def make_user(session, password_hash):
     def build(role: str = "officer", organisation=None, email: str | None = None, **overrides):
         n = next(counter)
         if role == "provider" and organisation is None:
-            organisation = Organisation(slug=f"test-org-{n}-{role}", name=f"Test Organisation {n}", moderation="published")
+            organisation = Organisation(
+                slug=f"test-org-{n}-{role}", name=f"Test Organisation {n}", moderation="published"
+            )
             session.add(organisation)
             session.flush()
         user = User(

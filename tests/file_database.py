@@ -40,9 +40,7 @@ def build_file_app(path: Path, **settings):
 def signed_in_client(app, email: str):
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
-    response = client.post(
-        "/login", data={"csrf_token": csrf_from(page), "email": email, "password": TEST_PASSWORD}
-    )
+    response = client.post("/login", data={"csrf_token": csrf_from(page), "email": email, "password": TEST_PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return client
 

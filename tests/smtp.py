@@ -42,10 +42,13 @@ class _Keep:
         self.messages = messages
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(Received(
-            envelope.mail_from, list(envelope.rcpt_tos),
-            message_from_bytes(envelope.original_content or envelope.content, policy=policy.default),
-        ))
+        self.messages.append(
+            Received(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                message_from_bytes(envelope.original_content or envelope.content, policy=policy.default),
+            )
+        )
         return "250 Message accepted for delivery"
 
 

@@ -20,10 +20,12 @@ def _optional_int(value):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=_choices(ROLES.items()), validators=[DataRequired(message="Choose a role.")],
-                       widget=GovSelect())
-    organisation_id = SelectField("Organisation (providers only)", coerce=_optional_int, choices=_choices([]),
-                                  widget=GovSelect())
+    role = SelectField(
+        "Role", choices=_choices(ROLES.items()), validators=[DataRequired(message="Choose a role.")], widget=GovSelect()
+    )
+    organisation_id = SelectField(
+        "Organisation (providers only)", coerce=_optional_int, choices=_choices([]), widget=GovSelect()
+    )
     active = BooleanField("Can sign in", widget=GovCheckboxInput())
 
     def set_organisations(self, choices: list[tuple[int, str]]) -> None:
@@ -31,14 +33,25 @@ class RoleForm(FlaskForm):
 
 
 class OfferItemForm(FlaskForm):
-    category = SelectField("Category of need", choices=_choices([("", "Choose a category")] + list(CATEGORIES.items())),
-                           validators=[DataRequired(message="Choose a category of need.")], widget=GovSelect())
-    cohort = SelectField("Only for this cohort", choices=_choices([("", "All cohorts")] + list(COHORTS.items())),
-                         validators=[Optional()], widget=GovSelect())
-    note = StringField("Source note", description="The board note this comes from, like 001_0ade4d31785cde55.txt",
-                       validators=[Optional(), Length(max=120)], widget=GovTextInput())
-    quote = TextAreaField("What the note says", validators=[Optional(), Length(max=2000)],
-                          widget=GovTextArea())
+    category = SelectField(
+        "Category of need",
+        choices=_choices([("", "Choose a category")] + list(CATEGORIES.items())),
+        validators=[DataRequired(message="Choose a category of need.")],
+        widget=GovSelect(),
+    )
+    cohort = SelectField(
+        "Only for this cohort",
+        choices=_choices([("", "All cohorts")] + list(COHORTS.items())),
+        validators=[Optional()],
+        widget=GovSelect(),
+    )
+    note = StringField(
+        "Source note",
+        description="The board note this comes from, like 001_0ade4d31785cde55.txt",
+        validators=[Optional(), Length(max=120)],
+        widget=GovTextInput(),
+    )
+    quote = TextAreaField("What the note says", validators=[Optional(), Length(max=2000)], widget=GovTextArea())
 
 
 class ReviewForm(FlaskForm):

@@ -75,7 +75,9 @@ def history(service_id: int):
 @bp.get("/audit")
 @role_required("commissioner", "admin")
 def audit_log():
-    return render_template("admin/audit.html", events=recent_events(db.session, action=request.args.get("action") or None))
+    return render_template(
+        "admin/audit.html", events=recent_events(db.session, action=request.args.get("action") or None)
+    )
 
 
 # -- the minimum service offer ------------------------------------------------------------
@@ -107,7 +109,10 @@ def add_offer():
     except offer.OfferError as error:
         form.category.errors.append(str(error))
         return _render_offer(form, 400)
-    flash(f"Added {item.category_name}{' for ' + item.cohort_name if item.cohort_name else ''} to the minimum offer.", "success")
+    flash(
+        f"Added {item.category_name}{' for ' + item.cohort_name if item.cohort_name else ''} to the minimum offer.",
+        "success",
+    )
     return redirect(url_for("admin.offer_page"), 303)
 
 
@@ -121,7 +126,10 @@ def remove_offer(item_id: int):
     except offer.OfferError as error:
         flash(str(error), "error")
     else:
-        flash(f"Removed {item.category_name}{' for ' + item.cohort_name if item.cohort_name else ''} from the minimum offer.", "success")
+        flash(
+            f"Removed {item.category_name}{' for ' + item.cohort_name if item.cohort_name else ''} from the minimum offer.",
+            "success",
+        )
     return redirect(url_for("admin.offer_page"), 303)
 
 
@@ -149,11 +157,11 @@ def set_role(user_id: int):
         flash("That did not work: " + "; ".join(e for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("admin.users"), 303)
     try:
-        row = accounts.set_role(db.session, account(), user_id, form.role.data, form.organisation_id.data, form.active.data)
+        row = accounts.set_role(
+            db.session, account(), user_id, form.role.data, form.organisation_id.data, form.active.data
+        )
     except accounts.AccountError as error:
         flash(error.message, "error")
     else:
         flash(f"{row.email} is now {row.role}{'' if row.active else ' (cannot sign in)'}.", "success")
     return redirect(url_for("admin.users"), 303)
-
-

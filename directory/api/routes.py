@@ -29,9 +29,7 @@ def services():
     )
     page = catalogue.list_services(db.session, filters)
     kept = {k: v for k, v in args.items() if k != "page"}
-    return jsonify(
-        serialise.page([serialise.service_summary(s) for s in page.items], page, "api.services", **kept)
-    )
+    return jsonify(serialise.page([serialise.service_summary(s) for s in page.items], page, "api.services", **kept))
 
 
 @bp.get("/services/<key>")
@@ -41,9 +39,7 @@ def service(key: str):
 
 @bp.get("/boroughs")
 def boroughs():
-    return jsonify(
-        {"items": [serialise.borough(b, n) for b, n in catalogue.list_boroughs(db.session)]}
-    )
+    return jsonify({"items": [serialise.borough(b, n) for b, n in catalogue.list_boroughs(db.session)]})
 
 
 @bp.get("/boroughs/<code>")

@@ -89,27 +89,44 @@ def referral(r: Reach) -> dict:
 
 
 def citation(source: Source) -> dict:
-    body = {"kind": source.kind, "quote": source.quote or None, "facts": list(source.facts),
-            "label": source.label, "date": source.date_text}
+    body = {
+        "kind": source.kind,
+        "quote": source.quote or None,
+        "facts": list(source.facts),
+        "label": source.label,
+        "date": source.date_text,
+    }
     if source.kind == "board_note":
         body.update(note=source.note, meeting_date=source.meeting_date.isoformat() if source.meeting_date else None)
     elif source.kind == "web_page":
-        body.update(url=source.url, title=source.title, publisher=source.publisher,
-                    page_date=_partial(source.source_date.value, source.source_date.precision) if source.source_date else None,
-                    read_on=source.read_on.isoformat() if source.read_on else None)
+        body.update(
+            url=source.url,
+            title=source.title,
+            publisher=source.publisher,
+            page_date=_partial(source.source_date.value, source.source_date.precision) if source.source_date else None,
+            read_on=source.read_on.isoformat() if source.read_on else None,
+        )
     elif source.kind == "dataset_record":
-        body.update(url=source.url, publisher=source.publisher, file=source.file, version=source.version,
-                    record_id=source.record_id, licence=source.licence,
-                    dataset_date=_partial(source.source_date.value, source.source_date.precision) if source.source_date else None)
+        body.update(
+            url=source.url,
+            publisher=source.publisher,
+            file=source.file,
+            version=source.version,
+            record_id=source.record_id,
+            licence=source.licence,
+            dataset_date=_partial(source.source_date.value, source.source_date.precision)
+            if source.source_date
+            else None,
+        )
     else:
-        body.update(stated_by=source.stated_by,
-                    stated_on=_partial(source.source_date.value, source.source_date.precision) if source.source_date else None)
+        body.update(
+            stated_by=source.stated_by,
+            stated_on=_partial(source.source_date.value, source.source_date.precision) if source.source_date else None,
+        )
     return body
 
 
-def service_summary(
-    service: Service | ServiceCard, url_pattern: str | None = None, today: date | None = None
-) -> dict:
+def service_summary(service: Service | ServiceCard, url_pattern: str | None = None, today: date | None = None) -> dict:
     """``url_pattern`` (a service URL with ``__slug__`` for the slug) saves building each URL.
     The status is read on ``today`` (the clock's day by default)."""
     card = service if isinstance(service, ServiceCard) else service_card(service)
@@ -175,9 +192,7 @@ def service_detail(service: Service, today: date | None = None) -> dict:
             "contact": contact(full),
             "sites": [site(s) for s in service.sites],
             "citations": [citation(source_of(c)) for c in service.citations],
-            "last_confirmed_at": service.last_confirmed_at.isoformat()
-            if service.last_confirmed_at
-            else None,
+            "last_confirmed_at": service.last_confirmed_at.isoformat() if service.last_confirmed_at else None,
             "record_last_changed": service.updated_at.isoformat() if service.updated_at else None,
         }
     )
@@ -321,9 +336,7 @@ def borough_choice(place) -> dict:
         "field": "borough",
         "message": place.explanation,
         "place": {"typed": place.typed.text, "kind": place.typed.kind},
-        "choices": [
-            {"code": c.code, "name": c.name, "postcodes": c.postcodes or None} for c in place.choices
-        ],
+        "choices": [{"code": c.code, "name": c.name, "postcodes": c.postcodes or None} for c in place.choices],
         "allowed": [c.code for c in place.choices],
     }
 
@@ -374,9 +387,7 @@ def finder_result(result, all_excluded: bool = False, limit: int | None = None) 
             "missing": _reasons(assessment.missing),
             "notes": _reasons(assessment.notes),
             "next_steps": _reasons(assessment.next_steps),
-            "alternatives": [
-                {"disposal": slug, "label": disposal_label(slug)} for slug in assessment.alternatives
-            ],
+            "alternatives": [{"disposal": slug, "label": disposal_label(slug)} for slug in assessment.alternatives],
         }
         if assessment.disposal
         else None,

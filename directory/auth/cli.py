@@ -14,9 +14,7 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 
 def _create(email: str, name: str, password: str, role: str, organisation_id: int | None) -> None:
     try:
-        acct = accounts.create_user(
-            db.session, email, name, password, role, organisation_id, actor="cli"
-        )
+        acct = accounts.create_user(db.session, email, name, password, role, organisation_id, actor="cli")
     except accounts.AccountError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Created {acct.role} account {acct.email} (id {acct.id}).")

@@ -106,7 +106,11 @@ class SignupForm(FlaskForm):
     organisation_phone = StringField(
         "Organisation phone number",
         widget=GovTelInput(),
-        validators=[Optional(), Length(max=60), Regexp(r"^[0-9 +()\-]{6,}$", message="Enter a phone number, like 020 7946 0000.")],
+        validators=[
+            Optional(),
+            Length(max=60),
+            Regexp(r"^[0-9 +()\-]{6,}$", message="Enter a phone number, like 020 7946 0000."),
+        ],
     )
 
 

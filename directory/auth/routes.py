@@ -94,7 +94,9 @@ def login():
 def logout():
     form = ConfirmForm()
     if not form.validate_on_submit():
-        return render_template("error.html", status=400, message="Sign-out failed: reload the page and try again.", extra={}), 400
+        return render_template(
+            "error.html", status=400, message="Sign-out failed: reload the page and try again.", extra={}
+        ), 400
     accounts.record_logout(db.session, account(), _address())
     logout_user()
     session.clear()
@@ -150,9 +152,7 @@ def change_password():
     status = 200
     if form.validate_on_submit():
         try:
-            acct = accounts.change_password(
-                db.session, account(), form.current_password.data, form.new_password.data
-            )
+            acct = accounts.change_password(db.session, account(), form.current_password.data, form.new_password.data)
         except accounts.AccountError as error:
             form[error.field].errors.append(error.message)
             status = 400

@@ -26,9 +26,7 @@ class Absence:
         """The search asks about this need (or this offence), and any disposal and offence it
         names agree with the absence's. A person on the out-of-court path with no disposal
         chosen yet is told of absences about any disposal."""
-        asked = bool(profile.needs & self.categories) or (
-            self.offence is not None and profile.offence == self.offence
-        )
+        asked = bool(profile.needs & self.categories) or (self.offence is not None and profile.offence == self.offence)
         disposal_agrees = (
             self.disposal is None
             or profile.disposal == self.disposal

@@ -125,9 +125,7 @@ class CatalogueIndex:
                 out[answer] = out.get(answer, 0) | members
             return MappingProxyType(out)
 
-        kept = self._verdicts.get(name) or self._verdicts.setdefault(
-            name, BoundedCache(self._remembered_values)
-        )
+        kept = self._verdicts.get(name) or self._verdicts.setdefault(name, BoundedCache(self._remembered_values))
         return kept.get_or_compute(values, compute)
 
     def remembered(self) -> int:
@@ -136,9 +134,7 @@ class CatalogueIndex:
 
     def failing(self, rule: Rule, profile: Profile) -> int:
         """Services ``rule`` excludes for anyone with ``profile``'s values of its fields."""
-        verdicts = self.classify(
-            rule.name, partial(fails, rule), profile, rule.fails_on, rule.reads
-        )
+        verdicts = self.classify(rule.name, partial(fails, rule), profile, rule.fails_on, rule.reads)
         return verdicts.get(True, 0)
 
     def passing_screened_rules(self, profile: Profile, candidates: int) -> int:

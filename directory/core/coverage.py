@@ -163,10 +163,7 @@ def serves_category(service: ServiceInfo, category: str) -> bool:
     the category is not named for."""
     if category not in service.categories:
         return False
-    return all(
-        category == named for flag, named in GROUP_CATEGORIES.items()
-        if getattr(service, flag, False)
-    )
+    return all(category == named for flag, named in GROUP_CATEGORIES.items() if getattr(service, flag, False))
 
 
 @dataclass(frozen=True)
@@ -194,14 +191,13 @@ class Population:
         return self.gender is None and self.band is None and self.cohort is None
 
     def describe(self) -> str:
-        """"Everyone (all genders and ages, any cohort)", "Women aged 18 to 25 on probation"."""
+        """ "Everyone (all genders and ages, any cohort)", "Women aged 18 to 25 on probation"."""
         if self.is_everyone:
             return "Everyone: all genders and all ages, any criminal justice status"
         who = GENDER_WORDS[self.gender].capitalize() if self.gender else "People of any gender"
         parts = [who]
         parts.append(f"aged {self.band.label.lower()}" if self.band else "of any age")
-        parts.append(COHORT_WORDS.get(self.cohort, self.cohort) if self.cohort
-                     else "with any criminal justice status")
+        parts.append(COHORT_WORDS.get(self.cohort, self.cohort) if self.cohort else "with any criminal justice status")
         return " ".join(parts)
 
     def query_args(self) -> dict[str, str]:
@@ -223,8 +219,7 @@ def is_running(service: ServiceInfo, today: date | None = None) -> bool:
 
 def serves_cohort(service: ServiceInfo, cohort: str | None) -> bool:
     """As the finder reads it: no cohort recorded, or open to anyone, serves every cohort."""
-    return (cohort is None or not service.cohorts or cohort in service.cohorts
-            or OPEN_TO_ANYONE in service.cohorts)
+    return cohort is None or not service.cohorts or cohort in service.cohorts or OPEN_TO_ANYONE in service.cohorts
 
 
 def serves_gender(service: ServiceInfo, gender: str | None) -> bool:
@@ -275,10 +270,7 @@ def counting(
     today: date | None = None,
 ) -> list[ServiceInfo]:
     """The services that count for this cohort and age band on ``today``."""
-    return [
-        s for s in services
-        if is_running(s, today) and serves_cohort(s, cohort) and serves_band(s, band)
-    ]
+    return [s for s in services if is_running(s, today) and serves_cohort(s, cohort) and serves_band(s, band)]
 
 
 # -- inequality --------------------------------------------------------------------------
@@ -330,10 +322,7 @@ class DistanceIndex:
         self.inverse = self.inverse.reshape(-1)
 
     def _keys(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return (
-            np.floor(x / self.side).astype(np.int64) * self._STRIDE
-            + np.floor(y / self.side).astype(np.int64)
-        )
+        return np.floor(x / self.side).astype(np.int64) * self._STRIDE + np.floor(y / self.side).astype(np.int64)
 
     def covered(self, sx: np.ndarray, sy: np.ndarray) -> np.ndarray:
         """For each point, whether any site (sx, sy) is within the distance."""
@@ -371,9 +360,7 @@ class DistanceIndex:
         return covered
 
 
-def within_distance(
-    px: np.ndarray, py: np.ndarray, sx: np.ndarray, sy: np.ndarray, distance: float
-) -> np.ndarray:
+def within_distance(px: np.ndarray, py: np.ndarray, sx: np.ndarray, sy: np.ndarray, distance: float) -> np.ndarray:
     """For each point (px, py), whether any site (sx, sy) is within ``distance`` (exact)."""
     return DistanceIndex(px, py, distance).covered(sx, sy)
 
@@ -635,7 +622,8 @@ def analyse(
     codes = [a.code for a in areas]
     populations = dict(populations or {})
     offer_items = tuple(
-        item for item in dict.fromkeys(offer)
+        item
+        for item in dict.fromkeys(offer)
         if (cohort is None or item.cohort in (None, cohort)) and population.segments(item.category)
     )
 
@@ -709,8 +697,7 @@ def analyse(
             continue
         if not any(serves_gender(service, g) and serves_band(service, b) for g, b in everyone):
             continue
-        located = [(s.easting, s.northing) for s in service.sites
-                   if s.easting is not None and s.northing is not None]
+        located = [(s.easting, s.northing) for s in service.sites if s.easting is not None and s.northing is not None]
         counted_sites.update((service.id, x, y) for x, y in located)
         for category in categories:
             if serves_category(service, category):
@@ -727,8 +714,10 @@ def analyse(
             coverage[category] = {code: None for code in codes}
         else:
             coverage[category] = coverage_within(
-                postcodes, np.asarray(sites_by_category[category], dtype="float64"),
-                distance_km * 1000.0, index,
+                postcodes,
+                np.asarray(sites_by_category[category], dtype="float64"),
+                distance_km * 1000.0,
+                index,
             )
 
     offer_by_category: dict[str, list[OfferItem]] = defaultdict(list)
@@ -763,9 +752,7 @@ def analyse(
             met_items=tuple(i for i in offer_items if item_states[(area.code, i)] == MET),
             unknown_items=tuple(i for i in offer_items if item_states[(area.code, i)] == UNKNOWN),
             missing_items=tuple(i for i in offer_items if item_states[(area.code, i)] == MISSING),
-            categories_with_none=tuple(
-                c for c in categories if cells[(area.code, c)].state == MISSING
-            ),
+            categories_with_none=tuple(c for c in categories if cells[(area.code, c)].state == MISSING),
             postcodes=postcodes.count(area.code) if postcodes is not None else 0,
             population=populations.get(area.code),
         )
@@ -793,9 +780,7 @@ def analyse(
             residents_total=sum(populations[c] for c in applicable) if weighted else None,
             min_services=min(counts, default=0),
             max_services=max(counts, default=0),
-            gini_coverage=(
-                weighted_gini([s or 0.0 for s in shares], weights) if has_sites else None
-            ),
+            gini_coverage=(weighted_gini([s or 0.0 for s in shares], weights) if has_sites else None),
         )
 
     return GapAnalysis(
@@ -866,9 +851,9 @@ def by_age_band(
     codes = [a.code for a in areas]
     code_set = frozenset(codes)
     running = [
-        s for s in services
-        if serves_cohort(s, cohort)
-        and read_status(s.status_evidence, today).standing is Standing.CONFIRMED
+        s
+        for s in services
+        if serves_cohort(s, cohort) and read_status(s.status_evidence, today).standing is Standing.CONFIRMED
     ]
     summaries = []
     boroughs_with: dict[tuple[str, str], int] = {}
@@ -891,9 +876,7 @@ def by_age_band(
             )
         )
     young, older = AGE_BANDS[0].slug, AGE_BANDS[-1].slug
-    worse = tuple(
-        c for c in categories if boroughs_with[(older, c)] < boroughs_with[(young, c)]
-    )
+    worse = tuple(c for c in categories if boroughs_with[(older, c)] < boroughs_with[(young, c)])
     closed = tuple(sorted(s.name for s in running if not serves_band(s, AGE_BANDS[-1])))
     return MissingMiddle(
         bands=tuple(summaries),
@@ -992,9 +975,7 @@ def parse_distance_km(args: Args) -> float:
     except ValueError:
         number = float("nan")
     if not np.isfinite(number):
-        raise InvalidInput(
-            "distance_km", f"distance_km must be a number of kilometres, not '{value[:20]}'."
-        )
+        raise InvalidInput("distance_km", f"distance_km must be a number of kilometres, not '{value[:20]}'.")
     if not MIN_DISTANCE_KM <= number <= MAX_DISTANCE_KM:
         raise InvalidInput(
             "distance_km",

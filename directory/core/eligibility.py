@@ -154,8 +154,7 @@ def _coverage_unconfirmed_notes(s: ServiceInfo, v: _Verdicts) -> bool:
         verb = "does" if n == 1 else "do"
         v.note(
             "borough",
-            f"Delivered in {n}{other} London {boroughs} that the sources {verb} not name: "
-            "check with the provider",
+            f"Delivered in {n}{other} London {boroughs} that the sources {verb} not name: check with the provider",
         )
         any_note = True
     if not s.pan_london and not s.borough_codes and not s.unnamed_borough_count:
@@ -172,12 +171,7 @@ def _borough(p: Profile, s: ServiceInfo, v: _Verdicts) -> None:
     elif p.borough_code is None and s.borough_codes:
         v.match("borough", f"Delivered in {_plural(len(s.borough_codes), 'London borough')}")
     unconfirmed = _coverage_unconfirmed_notes(s, v)
-    if (
-        p.borough_code is not None
-        and p.borough_code not in s.borough_codes
-        and not s.pan_london
-        and not unconfirmed
-    ):
+    if p.borough_code is not None and p.borough_code not in s.borough_codes and not s.pan_london and not unconfirmed:
         v.fail("borough", f"Not delivered in {borough_label(p)}")
 
 
@@ -245,11 +239,7 @@ def built_for(profile: Profile, service: ServiceInfo) -> tuple[str, ...]:
         if built:
             found.append(_COHORT_CATEGORY_PHRASES[category])
     cohort = profile.cohort
-    if (
-        cohort not in (None, _NO_COHORT)
-        and cohort in service.cohorts
-        and _OPEN_TO_ANYONE not in service.cohorts
-    ):
+    if cohort not in (None, _NO_COHORT) and cohort in service.cohorts and _OPEN_TO_ANYONE not in service.cohorts:
         found.append(_COHORT_PHRASES.get(cohort, cohort))
     return tuple(found)
 
@@ -484,8 +474,7 @@ def _oocd(
     completion = rules.completion_for(slug)
     if weeks is not None and completion is not None:
         normal = (
-            f"{disposal.possessive} conditions are normally completed within "
-            f"{_plural(completion.normal_weeks, 'week')}"
+            f"{disposal.possessive} conditions are normally completed within {_plural(completion.normal_weeks, 'week')}"
         )
         exceptional = completion.exceptional_weeks
         if weeks <= completion.normal_weeks:
@@ -581,9 +570,7 @@ def decide(
     the caller has already worked it out (ranking does, once for all services).
     """
     if helps_with_none(profile, service):
-        return Decision(
-            service_id=service.id, eligible=False, failed=(unmet_needs_for(profile),)
-        )
+        return Decision(service_id=service.id, eligible=False, failed=(unmet_needs_for(profile),))
     verdicts = _Verdicts()
     for rule in ELIGIBILITY_RULES:
         rule.check(profile, service, verdicts)

@@ -26,81 +26,105 @@ from types import MappingProxyType
 # Names that mean exactly one London borough: the halves of the double-barrelled ones
 # and the short forms the sources use. Misspellings are deliberately absent: they go to
 # a person.
-BOROUGH_SHORT_NAMES = MappingProxyType({
-    "barking": "E09000002",
-    "dagenham": "E09000002",
-    "hammersmith": "E09000013",
-    "fulham": "E09000013",
-    "kensington": "E09000020",
-    "chelsea": "E09000020",
-    "kingston": "E09000021",
-    "richmond": "E09000027",
-    "city": "E09000001",
-    "the city": "E09000001",
-})
+BOROUGH_SHORT_NAMES = MappingProxyType(
+    {
+        "barking": "E09000002",
+        "dagenham": "E09000002",
+        "hammersmith": "E09000013",
+        "fulham": "E09000013",
+        "kensington": "E09000020",
+        "chelsea": "E09000020",
+        "kingston": "E09000021",
+        "richmond": "E09000027",
+        "city": "E09000001",
+        "the city": "E09000001",
+    }
+)
 
 # The places London's probation offices stand, each within one borough. A delivery
 # location that names these is a list of probation offices, not of boroughs.
-OFFICE_TOWNS = MappingProxyType({
-    "bexleyheath": "E09000004",
-    "orpington": "E09000006",
-    "borough": "E09000028",
-    "stockwell": "E09000022",
-    "brixton": "E09000022",
-    "clerkenwell": "E09000019",
-    "shepherds bush": "E09000013",
-    "uxbridge": "E09000017",
-    "uxbridge middlesex": "E09000017",
-    "wimbledon": "E09000024",
-    "willesden": "E09000005",
-    "west hendon": "E09000003",
-    "hendon": "E09000003",
-    "stoke newington": "E09000012",
-    "bethnal green": "E09000030",
-    "tottenham": "E09000014",
-    "stratford": "E09000025",
-    "canning town": "E09000025",
-    "ilford": "E09000026",
-    "leytonstone": "E09000031",
-    "walthamstow": "E09000031",
-    "hornchurch": "E09000016",
-    "acton": "E09000009",
-})
+OFFICE_TOWNS = MappingProxyType(
+    {
+        "bexleyheath": "E09000004",
+        "orpington": "E09000006",
+        "borough": "E09000028",
+        "stockwell": "E09000022",
+        "brixton": "E09000022",
+        "clerkenwell": "E09000019",
+        "shepherds bush": "E09000013",
+        "uxbridge": "E09000017",
+        "uxbridge middlesex": "E09000017",
+        "wimbledon": "E09000024",
+        "willesden": "E09000005",
+        "west hendon": "E09000003",
+        "hendon": "E09000003",
+        "stoke newington": "E09000012",
+        "bethnal green": "E09000030",
+        "tottenham": "E09000014",
+        "stratford": "E09000025",
+        "canning town": "E09000025",
+        "ilford": "E09000026",
+        "leytonstone": "E09000031",
+        "walthamstow": "E09000031",
+        "hornchurch": "E09000016",
+        "acton": "E09000009",
+    }
+)
 
 PLACE_ALIASES = MappingProxyType({**BOROUGH_SHORT_NAMES, **OFFICE_TOWNS})
 
 # Words in a delivery location that say how or where, not which borough: not places.
-DELIVERY_WORDS = frozenset({
-    "community", "custody", "custody and community", "remote", "remote delivery",
-    "remote and community support", "community one-to-one meetings", "and remote delivery",
-    "via hubs", "in the community and remote", "and remote", "in the community",
-    "one-to-one meetings", "support", "communities", "community support",
-})
-PRISON = re.compile(r"^(?:hmp\s+|prisons?\s*-?\s*)?(belmarsh|thamside|thameside|pentonville|isis|brixton prison|wandsworth prison|wormwood scrubs|feltham|downview|send|peterborough|east sutton park|bronzefield)$")
+DELIVERY_WORDS = frozenset(
+    {
+        "community",
+        "custody",
+        "custody and community",
+        "remote",
+        "remote delivery",
+        "remote and community support",
+        "community one-to-one meetings",
+        "and remote delivery",
+        "via hubs",
+        "in the community and remote",
+        "and remote",
+        "in the community",
+        "one-to-one meetings",
+        "support",
+        "communities",
+        "community support",
+    }
+)
+PRISON = re.compile(
+    r"^(?:hmp\s+|prisons?\s*-?\s*)?(belmarsh|thamside|thameside|pentonville|isis|brixton prison|wandsworth prison|wormwood scrubs|feltham|downview|send|peterborough|east sutton park|bronzefield)$"
+)
 PRISON_NAME = re.compile(r"\bhmp\s+[a-z ]+")
 
 # HMPPS "need_area" (in a contract's activities) -> our categories of need. A need
 # area with no category of ours maps to nothing and is reported, never forced.
-HMPPS_NEED_AREAS = MappingProxyType({
-    "accommodation": ("accommodation",),
-    "ete": ("employment_education_training",),
-    "dependency & recovery": ("substance_misuse",),
-    "emotional wellbeing": ("wellbeing", "mental_health"),
-    "family & significant others": ("family_relationships",),
-    "lifestyle & associates": ("wellbeing",),
-    "social inclusion": ("wellbeing",),
-    "finance benefits & debt": (),
-})
+HMPPS_NEED_AREAS = MappingProxyType(
+    {
+        "accommodation": ("accommodation",),
+        "ete": ("employment_education_training",),
+        "dependency & recovery": ("substance_misuse",),
+        "emotional wellbeing": ("wellbeing", "mental_health"),
+        "family & significant others": ("family_relationships",),
+        "lifestyle & associates": ("wellbeing",),
+        "social inclusion": ("wellbeing",),
+        "finance benefits & debt": (),
+    }
+)
 
 # HMPPS contract type code -> our categories of need.
-HMPPS_CONTRACT_TYPES = MappingProxyType({
-    "ACC": ("accommodation",),
-    "ETE": ("employment_education_training",),
-    "PWB": ("wellbeing",),
-    "WOS": ("women",),
-    "DNR-L": ("substance_misuse",),
-    "FBD-L": (),
-})
+HMPPS_CONTRACT_TYPES = MappingProxyType(
+    {
+        "ACC": ("accommodation",),
+        "ETE": ("employment_education_training",),
+        "PWB": ("wellbeing",),
+        "WOS": ("women",),
+        "DNR-L": ("substance_misuse",),
+        "FBD-L": (),
+    }
+)
 
 
 def fold(text: str) -> str:
@@ -132,7 +156,9 @@ class PlaceResolution:
     unresolved: tuple[str, ...] = ()
 
 
-_SPLIT = re.compile(r"\s*(?:,|;|\.\s|\.$|for women returning to these boroughs|\band\b(?! fulham| chelsea| dagenham)|\(|\)|<|:)\s*")
+_SPLIT = re.compile(
+    r"\s*(?:,|;|\.\s|\.$|for women returning to these boroughs|\band\b(?! fulham| chelsea| dagenham)|\(|\)|<|:)\s*"
+)
 _LEADING = re.compile(
     r"^(?:all lot \d+ boroughs|hubs across south london|in community|in custody|"
     r"one-to-one support in hubs|communities and remote|delivered at these prisons|"

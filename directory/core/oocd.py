@@ -522,8 +522,7 @@ RULES = OocdRules(
                 "weapons",
             ],
             EXCLUDE,
-            "the Met does not use community resolutions for {offences}, save exceptional "
-            "cases with senior authority",
+            "the Met does not use community resolutions for {offences}, save exceptional cases with senior authority",
             MPS,
             INFERRED,
         ),
@@ -548,8 +547,7 @@ RULES = OocdRules(
                 "class_a_drugs",
             ],
             EXCLUDE,
-            "{offences} are excluded from diversionary and community cautions by the draft "
-            "Code of Practice",
+            "{offences} are excluded from diversionary and community cautions by the draft Code of Practice",
             DRAFT_CODE,
             INFERRED,
         ),
@@ -595,8 +593,7 @@ RULES = OocdRules(
         DisposalNote(
             frozenset(_PCSC_CAUTIONS),
             "oocd_draft_code",
-            "The draft Code would require at least one rehabilitative or reparative condition "
-            "on every caution.",
+            "The draft Code would require at least one rehabilitative or reparative condition on every caution.",
             DRAFT_CODE,
             INFERRED,
         ),
@@ -731,8 +728,7 @@ def _rule_verdicts(
             missing.append(
                 Reason(
                     "oocd_age",
-                    f"Age not given: {disposal.article_name} needs the person to be "
-                    f"{minimum.age} or over",
+                    f"Age not given: {disposal.article_name} needs the person to be {minimum.age} or over",
                     minimum.citation,
                 )
             )
@@ -741,8 +737,7 @@ def _rule_verdicts(
             reasons.append(
                 Reason(
                     "oocd_age",
-                    f"{_capitalise(disposal.article_name)} is for people aged {minimum.age} or "
-                    f"over. {youth.text}",
+                    f"{_capitalise(disposal.article_name)} is for people aged {minimum.age} or over. {youth.text}",
                     youth.citation,
                 )
             )
@@ -886,9 +881,7 @@ def _alternatives(profile: Profile, disposal: Disposal, rules: OocdRules) -> tup
 def _next_steps(profile: Profile, rules: OocdRules, alternatives: tuple[str, ...]) -> list[Reason]:
     steps = []
     for step in rules.next_steps:
-        if step.offence == profile.offence and (
-            not step.dash_levels or profile.dash_risk in step.dash_levels
-        ):
+        if step.offence == profile.offence and (not step.dash_levels or profile.dash_risk in step.dash_levels):
             steps.append(Reason("oocd_next_step", step.text, step.citation))
     if alternatives:
         names = [rules.disposal(slug).name for slug in alternatives]

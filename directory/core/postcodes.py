@@ -53,9 +53,7 @@ def _compact_checked(raw: object) -> str:
     if not isinstance(raw, str):
         raise InvalidPostcode("Enter a postcode, for example SW1A 1AA.")
     if len(raw) > MAX_INPUT_LENGTH:
-        raise InvalidPostcode(
-            "That is too long to be a postcode. Enter a postcode, for example SW1A 1AA."
-        )
+        raise InvalidPostcode("That is too long to be a postcode. Enter a postcode, for example SW1A 1AA.")
     text = _WHITESPACE_RE.sub("", raw).upper()
     if not text:
         raise InvalidPostcode("Enter a postcode, for example SW1A 1AA.")
@@ -66,19 +64,12 @@ def _compact_checked(raw: object) -> str:
         )
     if len(text) < 5:
         raise InvalidPostcode(
-            f"“{raw.strip()}” is too short to be a full postcode. "
-            "Enter a full postcode, for example SW1A 1AA."
+            f"“{raw.strip()}” is too short to be a full postcode. Enter a full postcode, for example SW1A 1AA."
         )
     if len(text) > 7:
-        raise InvalidPostcode(
-            f"“{raw.strip()}” is too long to be a postcode. "
-            "Enter a postcode, for example SW1A 1AA."
-        )
+        raise InvalidPostcode(f"“{raw.strip()}” is too long to be a postcode. Enter a postcode, for example SW1A 1AA.")
     if not _COMPACT_RE.match(text):
-        raise InvalidPostcode(
-            f"“{raw.strip()}” is not a valid UK postcode. "
-            "Enter a postcode, for example SW1A 1AA."
-        )
+        raise InvalidPostcode(f"“{raw.strip()}” is not a valid UK postcode. Enter a postcode, for example SW1A 1AA.")
     return text
 
 
@@ -145,7 +136,7 @@ class PlaceText:
 
     @property
     def sector(self) -> str | None:
-        """"SE11 5" for the postcode "SE11 5HE" or the sector itself."""
+        """ "SE11 5" for the postcode "SE11 5HE" or the sector itself."""
         if self.kind == POSTCODE:
             return self.text[:-2]
         return self.text if self.kind == SECTOR else None

@@ -81,9 +81,7 @@ def choices(args: Args, name: str, allowed: Collection[str], label: str) -> tupl
     return tuple(values)
 
 
-def whole_number(
-    args: Args, name: str, *, minimum: int, maximum: int, default: int | None = None
-) -> int | None:
+def whole_number(args: Args, name: str, *, minimum: int, maximum: int, default: int | None = None) -> int | None:
     value = first(args, name)
     if value is None:
         return default
@@ -122,8 +120,7 @@ def parse_service_filters(
         status=choice(args, "status", STATUSES, "status"),
         text=text(args, "q"),
         page=whole_number(args, "page", minimum=1, maximum=100_000, default=1) or 1,
-        per_page=whole_number(args, "per_page", minimum=1, maximum=max_per_page, default=per_page)
-        or per_page,
+        per_page=whole_number(args, "per_page", minimum=1, maximum=max_per_page, default=per_page) or per_page,
     )
 
 
@@ -176,9 +173,7 @@ def parse_finder_query(args: Args, borough_codes: Collection[str]) -> FinderQuer
     if borough is not None:
         borough = borough.upper()
         if borough not in borough_codes:
-            raise InvalidInput(
-                "borough", f"'{borough[:20]}' is not a London borough code.", sorted(borough_codes)
-            )
+            raise InvalidInput("borough", f"'{borough[:20]}' is not a London borough code.", sorted(borough_codes))
     if place is None and borough is None:
         raise InvalidInput("postcode", "Enter a postcode or choose a borough.")
     language = text(args, "language")

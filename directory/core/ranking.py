@@ -257,9 +257,7 @@ def rank(
         BUILT_FOR_PROFILE_FIELDS,
         BUILT_FOR_SERVICE_FIELDS,
     ).get(True, 0)
-    confirmed = index.classify(
-        "confirmed", is_confirmed, profile, ("today",), STATUS_FIELDS
-    ).get(True, 0)
+    confirmed = index.classify("confirmed", is_confirmed, profile, ("today",), STATUS_FIELDS).get(True, 0)
     # Services built for the person first; within those, confirmed running ones; then the tier.
     shown = [
         (((group, standing), tier), eligible & bits & members & standing_bits)
@@ -312,4 +310,3 @@ def warm(index: CatalogueIndex, borough_codes: Iterable[str], today: date) -> No
         service.located_sites  # noqa: B018  (worked out once, before threads want it)
     for code in borough_codes:
         rank(Profile(borough_code=code, today=today), index)
-

@@ -96,9 +96,7 @@ WITHDRAW_REASONS = MappingProxyType(
 )
 EXPIRE_REASONS = MappingProxyType({"not_acknowledged": "Not acknowledged in time"})
 
-REASON_LABELS = MappingProxyType(
-    {**DECLINE_REASONS, **DISENGAGE_REASONS, **WITHDRAW_REASONS, **EXPIRE_REASONS}
-)
+REASON_LABELS = MappingProxyType({**DECLINE_REASONS, **DISENGAGE_REASONS, **WITHDRAW_REASONS, **EXPIRE_REASONS})
 
 
 @dataclass(frozen=True)
@@ -125,9 +123,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(State.SENT, State.EXPIRED, SYSTEM, EXPIRE_REASONS),
 )
 
-FINAL_STATES = frozenset(
-    {State.DECLINED, State.COMPLETED, State.DISENGAGED, State.WITHDRAWN, State.EXPIRED}
-)
+FINAL_STATES = frozenset({State.DECLINED, State.COMPLETED, State.DISENGAGED, State.WITHDRAWN, State.EXPIRED})
 # Leaving ``sent`` for any of these is the provider's first answer: "time to acknowledge".
 PROVIDER_ANSWERS = frozenset({State.ACKNOWLEDGED, State.ACCEPTED, State.DECLINED})
 ACKNOWLEDGE_WITHIN = timedelta(days=7)
@@ -163,17 +159,14 @@ def check_transition(state: str, target: str, party: str | None, reason: str | N
     try:
         target_state = State(target)
     except ValueError:
-        raise InvalidReason(
-            f"'{str(target)[:30]}' is not a referral state.", [s.value for s in State]
-        ) from None
+        raise InvalidReason(f"'{str(target)[:30]}' is not a referral state.", [s.value for s in State]) from None
     if party is None:
         raise TransitionRefused(403, "Only the referrer or the service's own provider can change this referral.")
     rule = transition_between(state, target_state)
     if rule is None:
         raise TransitionRefused(
             409,
-            f"This referral is {STATE_LABELS[State(state)].lower()}: it cannot be "
-            f"moved to {target_state.value} now.",
+            f"This referral is {STATE_LABELS[State(state)].lower()}: it cannot be moved to {target_state.value} now.",
         )
     if rule.by != party:
         who = {REFERRER: "the referrer", PROVIDER: "the service's provider", SYSTEM: "the expiry job"}
@@ -182,9 +175,7 @@ def check_transition(state: str, target: str, party: str | None, reason: str | N
         if reason:
             raise InvalidReason(f"A move to {target_state.value} takes no reason.")
     elif reason not in rule.reasons:
-        raise InvalidReason(
-            f"Choose a reason for {target_state.value} from the list.", list(rule.reasons)
-        )
+        raise InvalidReason(f"Choose a reason for {target_state.value} from the list.", list(rule.reasons))
     return rule
 
 
@@ -241,8 +232,16 @@ def age_band(age: int | None) -> str | None:
 
 REFERRER_AGENCIES = REFERRAL_ROUTES  # the referring organisation's kind, as services list routes
 FIELDS = (
-    "service", "borough", "referrer_agency", "age_band", "needs", "cohort",
-    "disposal", "condition_kind", "condition_due", "consent",
+    "service",
+    "borough",
+    "referrer_agency",
+    "age_band",
+    "needs",
+    "cohort",
+    "disposal",
+    "condition_kind",
+    "condition_due",
+    "consent",
 )
 
 
@@ -307,7 +306,9 @@ def check_facts(values: Mapping, borough_codes: Iterable[str], today: date) -> R
     if isinstance(raw_needs, str):
         raw_needs = [raw_needs]
     needs: list[str] = []
-    if not isinstance(raw_needs, (list, tuple)) or any(not isinstance(n, str) or n not in CATEGORIES for n in raw_needs):
+    if not isinstance(raw_needs, (list, tuple)) or any(
+        not isinstance(n, str) or n not in CATEGORIES for n in raw_needs
+    ):
         problems["needs"] = "Choose needs from the list."
     else:
         needs = [n for n in CATEGORIES if n in raw_needs]
@@ -336,9 +337,16 @@ def check_facts(values: Mapping, borough_codes: Iterable[str], today: date) -> R
     if problems:
         raise InvalidReferral(problems, unknown)
     return ReferralFacts(
-        service=service.strip(), borough=borough, referrer_agency=agency, age_band=band,
-        needs=tuple(needs), cohort=cohort, disposal=disposal, condition_kind=condition_kind,
-        condition_due=due, consent=True,
+        service=service.strip(),
+        borough=borough,
+        referrer_agency=agency,
+        age_band=band,
+        needs=tuple(needs),
+        cohort=cohort,
+        disposal=disposal,
+        condition_kind=condition_kind,
+        condition_due=due,
+        consent=True,
     )
 
 

@@ -74,9 +74,7 @@ def check_service(values: Mapping, rules: OocdRules = RULES) -> dict[str, str]:
     if hours is not None and not 0 < hours <= MOST_HOURS:
         errors["oocd_hours"] = f"Hours must be more than 0 and at most {MOST_HOURS}."
     if weeks is not None and not 0 < weeks <= MOST_WEEKS:
-        errors["oocd_completion_weeks"] = (
-            f"Completion time must be more than 0 weeks and at most {MOST_WEEKS}."
-        )
+        errors["oocd_completion_weeks"] = f"Completion time must be more than 0 weeks and at most {MOST_WEEKS}."
     if (kinds or hours is not None or weeks is not None) and not disposals:
         errors["oocd_disposals"] = (
             "Select the out-of-court disposals this service can be a condition of, "
@@ -88,9 +86,7 @@ def check_service(values: Mapping, rules: OocdRules = RULES) -> dict[str, str]:
         allowed_kinds |= set(kinds_rule.kinds) if kinds_rule else kinds
     if disposals and kinds - allowed_kinds:
         bad = ", ".join(sorted(k.replace("_", " ") for k in kinds - allowed_kinds))
-        errors["oocd_condition_kinds"] = (
-            f"None of the disposals selected can carry {bad} conditions."
-        )
+        errors["oocd_condition_kinds"] = f"None of the disposals selected can carry {bad} conditions."
     for disposal in disposals:
         if hours is not None and "oocd_hours" not in errors:
             for cap in rules.caps_for(disposal):
@@ -106,7 +102,6 @@ def check_service(values: Mapping, rules: OocdRules = RULES) -> dict[str, str]:
             limit = completion.exceptional_weeks or completion.normal_weeks
             if weeks > limit:
                 errors["oocd_completion_weeks"] = (
-                    f"A {DISPOSALS[disposal].lower()} must be completed within {limit:g} "
-                    f"weeks ({completion.citation})."
+                    f"A {DISPOSALS[disposal].lower()} must be completed within {limit:g} weeks ({completion.citation})."
                 )
     return errors

@@ -138,9 +138,7 @@ class StatusReading:
         if self.standing is Standing.CONFIRMED:
             if e.as_of is None:
                 return f"{recorded.capitalize()} ({e.source or 'no dated source'})"
-            return f"{recorded.capitalize()} as of {e.as_of_text}" + (
-                f" ({e.source})" if e.source else ""
-            )
+            return f"{recorded.capitalize()} as of {e.as_of_text}" + (f" ({e.source})" if e.source else "")
         if self.standing is Standing.ENDED:
             return self._cited(f"Ended {on_or_in(e.ends_on)}" if e.ends_on else "Ended")
         if self.standing is Standing.PLANNED:
@@ -164,20 +162,19 @@ def read_status(evidence: StatusEvidence, today: date | None) -> StatusReading:
     def not_confirmed(why: str) -> StatusReading:
         return StatusReading(Standing.NOT_CONFIRMED, e, since=e.as_of, why=why)
 
-    newer_than = (lambda when: e.as_of is not None and e.as_of > period_end(when))
+    newer_than = lambda when: e.as_of is not None and e.as_of > period_end(when)
     for when, what in ((e.funded_until, "funded until"), (e.ends_on, "due to end")):
         if when is not None and period_end(when) < today and not newer_than(when):
             return not_confirmed(f"It was {what} {when.describe()}; no newer source says it continues.")
     started = e.starts_on is None or period_start(e.starts_on) <= today
     if e.status == "planned" and started and e.starts_on is not None:
-        return not_confirmed(
-            f"It was planned to start {on_or_in(e.starts_on)}; no newer source says it started."
-        )
+        return not_confirmed(f"It was planned to start {on_or_in(e.starts_on)}; no newer source says it started.")
     if e.as_of is None:
         return not_confirmed("No dated source says it is running now.")
     if e.as_of + FRESH_FOR < today:
         return not_confirmed(
-            "No source since then says it is still running." if e.status != "planned"
+            "No source since then says it is still running."
+            if e.status != "planned"
             else "No source since then says it started."
         )
     if e.status == "planned" or not started:

@@ -71,4 +71,3 @@ def takeaway():
         raise catalogue.NotFound("those services")
     distances = dict(items)
     return render_template("finder/takeaway.html", services=services, distances=distances)
-

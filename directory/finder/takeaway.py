@@ -20,7 +20,9 @@ def parse_takeaway(values: list[str]) -> list[tuple[str, float | None]]:
     for value in values[:MAX_ITEMS]:
         match = ITEM.match(value.strip())
         if not match:
-            raise InvalidInput("item", "That list link is damaged. Go back to the results and choose the services again.")
+            raise InvalidInput(
+                "item", "That list link is damaged. Go back to the results and choose the services again."
+            )
         slug, km = match.group(1), match.group(2)
         if slug not in [s for s, _ in items]:
             items.append((slug, float(km) if km else None))

@@ -44,9 +44,7 @@ def is_london(code: str | None) -> bool:
 
 @lru_cache(maxsize=1)
 def _london() -> tuple[tuple[str, str], ...]:
-    return tuple(
-        sorted((code, name) for code, name in authority_names().items() if is_london(code))
-    )
+    return tuple(sorted((code, name) for code, name in authority_names().items() if is_london(code)))
 
 
 def london_authorities() -> list[tuple[str, str]]:

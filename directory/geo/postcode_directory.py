@@ -199,8 +199,7 @@ def build_directory(path: str | os.PathLike[str], progress: Progress | None = No
                 lon_list = [None if m else float(v) for m, v in zip(missing, lon, strict=True)]
                 conn.executemany(
                     "INSERT INTO postcodes VALUES (?, ?, ?, ?, ?, ?)",
-                    zip(keys.tolist(), la_codes.tolist(), lat_list, lon_list, east_list,
-                        north_list, strict=True),
+                    zip(keys.tolist(), la_codes.tolist(), lat_list, lon_list, east_list, north_list, strict=True),
                 )
                 rows += len(keys)
                 del df
@@ -229,9 +228,7 @@ def build_directory(path: str | os.PathLike[str], progress: Progress | None = No
         finally:
             conn.close()
         if rows == 0:
-            raise RuntimeError(
-                f"The postcode package {SOURCE_PACKAGE} {version} yielded no postcodes."
-            )
+            raise RuntimeError(f"The postcode package {SOURCE_PACKAGE} {version} yielded no postcodes.")
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -273,15 +270,11 @@ def is_current(path: str | os.PathLike[str]) -> bool:
         return False
     meta = _read_metadata(path)
     return bool(
-        meta
-        and meta.get("source_version") == source_version()
-        and meta.get("schema_version") == SCHEMA_VERSION
+        meta and meta.get("source_version") == source_version() and meta.get("schema_version") == SCHEMA_VERSION
     )
 
 
-def ensure_directory(
-    path: str | os.PathLike[str], progress: Progress | None = None
-) -> BuildSummary:
+def ensure_directory(path: str | os.PathLike[str], progress: Progress | None = None) -> BuildSummary:
     """Build the lookup file unless it exists and is current (same package and schema)."""
     path = Path(path)
     if not is_current(path):
@@ -320,9 +313,7 @@ class PostcodeDirectory:
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
         if not self.path.is_file():
-            raise DirectoryMissing(
-                f"No postcode lookup file at {self.path}. Build it with `flask geo load-postcodes`."
-            )
+            raise DirectoryMissing(f"No postcode lookup file at {self.path}. Build it with `flask geo load-postcodes`.")
         self._lock = threading.Lock()
         self._idle: list[sqlite3.Connection] = []
         self._middles: dict[str, tuple[float, float] | None] = {}

@@ -48,16 +48,22 @@ def _run(action):
 
 
 @import_cli.command("hmpps")
-@click.option("--folder", type=click.Path(path_type=Path), default=None,
-              help="Folder of HMPPS files (default: seed/hmpps).")
+@click.option(
+    "--folder", type=click.Path(path_type=Path), default=None, help="Folder of HMPPS files (default: seed/hmpps)."
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 def hmpps_command(folder: Path | None, dry_run: bool) -> None:
     """HMPPS's London commissioned services, with probation offices as delivery sites."""
     folder = folder or Path(current_app.config["SEED_DIR"]) / "hmpps"
-    _run(lambda: import_hmpps(
-        db.session, folder, _geocoder(), dry_run=dry_run,
-        progress=lambda stage: click.echo(f"  {stage}..."),
-    ))
+    _run(
+        lambda: import_hmpps(
+            db.session,
+            folder,
+            _geocoder(),
+            dry_run=dry_run,
+            progress=lambda stage: click.echo(f"  {stage}..."),
+        )
+    )
 
 
 @import_cli.command("openreferral")
@@ -74,9 +80,15 @@ def openreferral_command(source: str, dry_run: bool, timeout: float) -> None:
             batch = openreferral.read_url(source, timeout, progress=lambda m: click.echo(f"  {m}"))
         else:
             batch = openreferral.read_file(Path(source))
-        return import_batch(db.session, batch, openreferral.map_record, _geocoder(),
-                            "flask import openreferral", dry_run=dry_run,
-                            progress=lambda m: click.echo(f"  {m}"))
+        return import_batch(
+            db.session,
+            batch,
+            openreferral.map_record,
+            _geocoder(),
+            "flask import openreferral",
+            dry_run=dry_run,
+            progress=lambda m: click.echo(f"  {m}"),
+        )
 
     _run(action)
 
@@ -92,7 +104,8 @@ def spreadsheet_command(path: Path, name: str | None, dry_run: bool) -> None:
 
     def action():
         batch = spreadsheet.read(path.read_bytes(), path.name, spreadsheet_source(path.name, name))
-        return import_batch(db.session, batch, spreadsheet.map_record, _geocoder(),
-                            "flask import spreadsheet", dry_run=dry_run)
+        return import_batch(
+            db.session, batch, spreadsheet.map_record, _geocoder(), "flask import spreadsheet", dry_run=dry_run
+        )
 
     _run(action)

@@ -13,12 +13,14 @@ SOURCE_NAME = Regexp(r"^[A-Za-z0-9 ._-]*$", message="Use letters, numbers, space
 
 
 class UploadForm(FlaskForm):
-    file = FileField("File to import (.csv or .xlsx from the template, or an Open Referral feed as .json)",
-                     validators=[FileRequired(message="Choose the file to import.")], widget=GovFileInput())
+    file = FileField(
+        "File to import (.csv or .xlsx from the template, or an Open Referral feed as .json)",
+        validators=[FileRequired(message="Choose the file to import.")],
+        widget=GovFileInput(),
+    )
     source = StringField(
         "Name of this spreadsheet",
-        description="Rows are matched by id within the same name on the next upload; "
-        "the default is the file's name.",
+        description="Rows are matched by id within the same name on the next upload; the default is the file's name.",
         validators=[Optional(), Length(max=50), SOURCE_NAME],
         widget=GovTextInput(),
     )
@@ -30,6 +32,10 @@ class ApplyForm(FlaskForm):
 
 
 class ResolveForm(FlaskForm):
-    boroughs = SelectMultipleField("Boroughs it means", choices=[], validate_choice=True,
-                                   description="Choose none if it is not a London borough we cover.",
-                                   widget=GovCheckboxesInput())
+    boroughs = SelectMultipleField(
+        "Boroughs it means",
+        choices=[],
+        validate_choice=True,
+        description="Choose none if it is not a London borough we cover.",
+        widget=GovCheckboxesInput(),
+    )

@@ -32,10 +32,7 @@ CONTRACTS_AS_OF = date(2026, 8, 21)
 CONTRACTS_LAST_CHANGED = date(2023, 8, 8)
 OFFICES_AS_OF = date(2026, 8, 21)  # the commit the offices file was copied from
 FUNDER = "HM Prison and Probation Service (Ministry of Justice)"
-HOW_TO_REFER = (
-    "Through the person's probation practitioner, in HMPPS's Refer and monitor an "
-    "intervention service."
-)
+HOW_TO_REFER = "Through the person's probation practitioner, in HMPPS's Refer and monitor an intervention service."
 
 
 def _read_json(path: Path):
@@ -177,7 +174,11 @@ def map_record(
     description = clean_text(c.get("short_description"))
     if subcontractors:
         description = f"{description or ''}\n\nSubcontractors: {', '.join(subcontractors)}.".strip()
-    genders = [g for g, allowed in (("female", eligibility.get("allows_female")), ("male", eligibility.get("allows_male"))) if allowed]
+    genders = [
+        g
+        for g, allowed in (("female", eligibility.get("allows_female")), ("male", eligibility.get("allows_male")))
+        if allowed
+    ]
     cohorts = ["probation"]
     text = (c.get("short_description") or "").lower()
     if "pre-release" in text and "not be delivered pre-release" not in text:
@@ -236,8 +237,12 @@ def map_record(
         unresolved=list(dict.fromkeys(unresolved)),
         errors=errors,
         sites=[
-            {"name": o["name"], "address": o.get("street") or o["address"], "postcode": o["postcode"],
-             "record": f"{OFFICES_SOURCE}:{o['id']}"}
+            {
+                "name": o["name"],
+                "address": o.get("street") or o["address"],
+                "postcode": o["postcode"],
+                "record": f"{OFFICES_SOURCE}:{o['id']}",
+            }
             for o in sites
         ],
     )

@@ -35,9 +35,22 @@ OUR_TAXONOMIES = {
     "out-of-court disposals": ("oocd_disposals", DISPOSALS),
 }
 EXTENSION_FIELDS = (
-    "genders", "risk_levels", "offences_accepted", "offences_excluded", "veterans_only",
-    "neurodivergent_only", "eligibility_notes", "oocd_hours", "oocd_completion_weeks", "oocd_notes",
-    "referral_routes", "capacity", "funder", "coverage_note", "summary", "description",
+    "genders",
+    "risk_levels",
+    "offences_accepted",
+    "offences_excluded",
+    "veterans_only",
+    "neurodivergent_only",
+    "eligibility_notes",
+    "oocd_hours",
+    "oocd_completion_weeks",
+    "oocd_notes",
+    "referral_routes",
+    "capacity",
+    "funder",
+    "coverage_note",
+    "summary",
+    "description",
 )
 
 
@@ -56,7 +69,9 @@ def _parse(data: bytes, where: str):
     except UnicodeDecodeError:
         raise ImportProblem(f"{where} is not UTF-8 text, so it is not an Open Referral feed.") from None
     except json.JSONDecodeError as error:
-        raise ImportProblem(f"{where} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}).") from None
+        raise ImportProblem(
+            f"{where} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})."
+        ) from None
 
 
 def page_items(body, where: str) -> tuple[list, bool]:
@@ -91,7 +106,9 @@ def _batch(origin: str, items: list) -> Batch:
     seen: dict[str, int] = {}
     for position, item in enumerate(items, 1):
         if not isinstance(item, dict) or not item.get("id"):
-            batch.records.append(SourceRecord("service", f"item {position}", item if isinstance(item, dict) else {}, position))
+            batch.records.append(
+                SourceRecord("service", f"item {position}", item if isinstance(item, dict) else {}, position)
+            )
             batch.row_errors.setdefault(position, []).append("The record has no id.")
             continue
         key = str(item["id"])
@@ -123,7 +140,9 @@ def read_bytes(data: bytes, origin: str) -> Batch:
 
 
 def _get(url: str, timeout: float):
-    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "london-directory-import"})
+    request = urllib.request.Request(
+        url, headers={"Accept": "application/json", "User-Agent": "london-directory-import"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 (http(s) only, checked)
             data = answer.read(MAX_IMPORT_BYTES + 1)
@@ -244,13 +263,17 @@ def map_record(record: SourceRecord, boroughs: Mapping[str, str], aliases, today
         "email": s.get("email"),
         "phone": phones[0] if phones else None,
         "funder": funding[0] if funding else None,
-        "languages": [lang.get("name") for lang in s.get("languages") or [] if isinstance(lang, dict) and lang.get("name")],
+        "languages": [
+            lang.get("name") for lang in s.get("languages") or [] if isinstance(lang, dict) and lang.get("name")
+        ],
     }
     for name in EXTENSION_FIELDS:
         if name in ours:
             values[name] = ours[name]
     if status == "ended" and not values["ends_on"]:
-        values["coverage_note"] = values.get("coverage_note") or "The source feed marks this service defunct; its end date is not known."
+        values["coverage_note"] = (
+            values.get("coverage_note") or "The source feed marks this service defunct; its end date is not known."
+        )
     if not ours and hsds_status:
         values["eligibility_notes"] = s.get("eligibility_description")
     sites = []
@@ -260,21 +283,37 @@ def map_record(record: SourceRecord, boroughs: Mapping[str, str], aliases, today
         if not address.get("postal_code"):
             continue
         line = ", ".join(filter(None, (address.get("address_1"), address.get("address_2"))))
-        sites.append({"name": location.get("name") or address.get("address_1") or "Site",
-                      "address": line or None, "postcode": address.get("postal_code")})
+        sites.append(
+            {
+                "name": location.get("name") or address.get("address_1") or "Site",
+                "address": line or None,
+                "postcode": address.get("postal_code"),
+            }
+        )
     if not sites:
         values["sites"] = []
     extra = {}
     if ours:
-        extra = {k: ours.get(k) for k in ("unnamed_borough_count", "starts_on_precision", "ends_on_precision") if k in ours}
+        extra = {
+            k: ours.get(k) for k in ("unnamed_borough_count", "starts_on_precision", "ends_on_precision") if k in ours
+        }
     as_of = _day(s.get("assured_date")) or _day(s.get("last_modified"))
     return Mapped(
-        foreign_id=record.foreign_id, row=record.row, values=values,
-        organisation={k: organisation.get(k) for k in ("name", "description", "email")} | {"website": organisation.get("website")}
-        if organisation else None,
+        foreign_id=record.foreign_id,
+        row=record.row,
+        values=values,
+        organisation={k: organisation.get(k) for k in ("name", "description", "email")}
+        | {"website": organisation.get("website")}
+        if organisation
+        else None,
         organisation_uuid=organisation.get("id") if organisation else None,
-        uuid=s.get("id"), quote=f"{s.get('name')}: Open Referral record {s.get('id')}"
+        uuid=s.get("id"),
+        quote=f"{s.get('name')}: Open Referral record {s.get('id')}"
         + (f", last modified {s.get('last_modified')}" if s.get("last_modified") else ""),
-        unresolved=list(dict.fromkeys(unresolved)), errors=errors, sites=sites, as_of=as_of,
-        warnings=warnings, extra=extra,
+        unresolved=list(dict.fromkeys(unresolved)),
+        errors=errors,
+        sites=sites,
+        as_of=as_of,
+        warnings=warnings,
+        extra=extra,
     )

@@ -37,9 +37,13 @@ def too_large(error):
 
 def _index(form: UploadForm, status: int = 200):
     return render_template(
-        "imports/index.html", form=form, runs=pipeline.recent_runs(db.session),
-        gone=pipeline.gone_records(db.session), open_values=len(pipeline.unresolved_queue(db.session)),
-        limit_mb=MAX_IMPORT_BYTES // (1024 * 1024), done=pipeline.DONE_LABELS,
+        "imports/index.html",
+        form=form,
+        runs=pipeline.recent_runs(db.session),
+        gone=pipeline.gone_records(db.session),
+        open_values=len(pipeline.unresolved_queue(db.session)),
+        limit_mb=MAX_IMPORT_BYTES // (1024 * 1024),
+        done=pipeline.DONE_LABELS,
     ), status
 
 
@@ -52,16 +56,21 @@ def index():
 @bp.get("/imports/template.csv")
 @role_required("commissioner")
 def template_csv():
-    return Response(spreadsheet.template_csv(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=services-template.csv"})
+    return Response(
+        spreadsheet.template_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=services-template.csv"},
+    )
 
 
 @bp.get("/imports/template.xlsx")
 @role_required("commissioner")
 def template_xlsx():
-    return Response(spreadsheet.template_xlsx(),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": "attachment; filename=services-template.xlsx"})
+    return Response(
+        spreadsheet.template_xlsx(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": "attachment; filename=services-template.xlsx"},
+    )
 
 
 def _geocoder() -> Geocoder:
@@ -83,14 +92,20 @@ def preview():
     data = upload.stream.read(MAX_IMPORT_BYTES + 1)
     try:
         result = pipeline.preview_upload(
-            db.session, _uploads(), data, upload.filename or "", form.source.data or None,
+            db.session,
+            _uploads(),
+            data,
+            upload.filename or "",
+            form.source.data or None,
             _geocoder(),
         )
     except ImportProblem as error:
         form.file.errors = [str(error)]
         return _index(form, 400)
     return render_template(
-        "imports/preview.html", preview=result.preview, labels=pipeline.ACTION_LABELS,
+        "imports/preview.html",
+        preview=result.preview,
+        labels=pipeline.ACTION_LABELS,
         form=ApplyForm(token=result.token, source=result.source),
     )
 
@@ -104,8 +119,12 @@ def apply():
         return redirect(url_for("imports.index"), 303)
     try:
         summary = pipeline.apply_upload(
-            db.session, _uploads(), form.token.data, form.source.data or None,
-            _geocoder(), account(),
+            db.session,
+            _uploads(),
+            form.token.data,
+            form.source.data or None,
+            _geocoder(),
+            account(),
         )
     except ImportProblem as error:
         flash(f"{error} Nothing was imported.", "error")
@@ -124,9 +143,13 @@ def _resolve_form(names: dict[str, str], **kwargs) -> ResolveForm:
 @role_required("commissioner")
 def unresolved():
     names = borough_names(db.session)
-    return render_template("imports/unresolved.html", entries=pipeline.unresolved_queue(db.session),
-                           resolved=pipeline.unresolved_queue(db.session, "resolved"),
-                           form=_resolve_form(names), names=names)
+    return render_template(
+        "imports/unresolved.html",
+        entries=pipeline.unresolved_queue(db.session),
+        resolved=pipeline.unresolved_queue(db.session, "resolved"),
+        form=_resolve_form(names),
+        names=names,
+    )
 
 
 @bp.post("/imports/unresolved/<int:entry_id>")

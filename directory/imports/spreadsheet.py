@@ -48,11 +48,20 @@ COLUMNS = (
 REQUIRED = ("id", "name", "organisation", "source", "source_date")
 HEADER = tuple(name for name, _ in COLUMNS)
 EXAMPLE = {
-    "id": "row-1", "name": "Example mentoring service", "organisation": "Example Charity",
-    "summary": "Mentoring for young adults on probation", "status": "commissioned",
-    "starts_on": "2025-04-01", "boroughs": "Lambeth; Southwark", "categories": "Young adults (18 to 25)",
-    "cohorts": "On probation", "min_age": "18", "max_age": "25", "referral_routes": "Probation",
-    "source": "Commissioning mapping exercise", "source_date": "2025-06-30",
+    "id": "row-1",
+    "name": "Example mentoring service",
+    "organisation": "Example Charity",
+    "summary": "Mentoring for young adults on probation",
+    "status": "commissioned",
+    "starts_on": "2025-04-01",
+    "boroughs": "Lambeth; Southwark",
+    "categories": "Young adults (18 to 25)",
+    "cohorts": "On probation",
+    "min_age": "18",
+    "max_age": "25",
+    "referral_routes": "Probation",
+    "source": "Commissioning mapping exercise",
+    "source_date": "2025-06-30",
 }
 SOURCE = "spreadsheet"
 
@@ -88,7 +97,7 @@ def _rows_from_csv(data: bytes) -> list[list[str]]:
     except UnicodeDecodeError as error:
         raise ImportProblem(
             f"The CSV file is not UTF-8 text (byte {error.start + 1} cannot be read). In Excel, "
-            "save it as \"CSV UTF-8 (Comma delimited)\", or upload the .xlsx file instead."
+            'save it as "CSV UTF-8 (Comma delimited)", or upload the .xlsx file instead.'
         ) from None
     try:
         return [row for row in csv.reader(io.StringIO(text, newline=""))]
@@ -134,7 +143,9 @@ def read(data: bytes, filename: str, source: str = SOURCE) -> Batch:
     elif name.endswith(".csv"):
         rows = _rows_from_csv(data)
     else:
-        raise ImportProblem("Upload a .csv or .xlsx file made from the template, or an Open Referral feed saved as .json.")
+        raise ImportProblem(
+            "Upload a .csv or .xlsx file made from the template, or an Open Referral feed saved as .json."
+        )
     rows = [r for r in rows if any((c or "").strip() for c in r)]
     if not rows:
         raise ImportProblem("The file has no rows.")
@@ -142,14 +153,18 @@ def read(data: bytes, filename: str, source: str = SOURCE) -> Batch:
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ImportProblem(
-            "The first row must be the template's column names; missing: " + ", ".join(missing)
+            "The first row must be the template's column names; missing: "
+            + ", ".join(missing)
             + ". Download the template and copy your rows into it."
         )
     batch = Batch(source=source, origin=filename, licence=None, file=filename)
     ids = []
     for number, cells in enumerate(rows[1:], 2):
-        record = {h: (cells[i].strip() if i < len(cells) and cells[i] is not None else "")
-                  for i, h in enumerate(header) if h in HEADER}
+        record = {
+            h: (cells[i].strip() if i < len(cells) and cells[i] is not None else "")
+            for i, h in enumerate(header)
+            if h in HEADER
+        }
         foreign_id = record.get("id") or f"row {number}"
         ids.append((number, record.get("id", "")))
         batch.records.append(SourceRecord("service", foreign_id, record, row=number))
@@ -210,7 +225,9 @@ def map_record(record: SourceRecord, boroughs: Mapping[str, str], aliases, today
             found = resolve_places(part, boroughs, aliases)
             if found.unresolved or not found.boroughs:
                 unresolved.append(("place", fold(part)))
-                errors.append(f"boroughs: '{part}' is not one London borough; it has gone to the queue of values to resolve.")
+                errors.append(
+                    f"boroughs: '{part}' is not one London borough; it has gone to the queue of values to resolve."
+                )
             codes += [c for c in found.boroughs if c not in codes]
     categories = _terms(r.get("categories", ""), CATEGORIES, "categories", errors)
     cohorts = _terms(r.get("cohorts", ""), COHORTS, "cohorts", errors)
@@ -230,11 +247,19 @@ def map_record(record: SourceRecord, boroughs: Mapping[str, str], aliases, today
     has_site = bool(r.get("site_postcode"))
     if r.get("site_postcode") and not r.get("site_name"):
         errors.append("site_name: give the delivery site a name.")
-    rules = check_service({
-        "min_age": min_age, "max_age": max_age, "starts_on": starts, "ends_on": ends, "status": status,
-        "pan_london": pan_london, "boroughs": codes or [c for c, _ in unresolved], "has_sites": has_site,
-        "categories": categories,
-    })
+    rules = check_service(
+        {
+            "min_age": min_age,
+            "max_age": max_age,
+            "starts_on": starts,
+            "ends_on": ends,
+            "status": status,
+            "pan_london": pan_london,
+            "boroughs": codes or [c for c, _ in unresolved],
+            "has_sites": has_site,
+            "categories": categories,
+        }
+    )
     errors += [f"{column}: {message}" for column, message in rules.items()]
     values = {
         "name": r.get("name", ""),
@@ -258,13 +283,20 @@ def map_record(record: SourceRecord, boroughs: Mapping[str, str], aliases, today
     }
     sites = []
     if has_site:
-        sites.append({"name": r.get("site_name"), "address": r.get("site_address") or None,
-                      "postcode": r.get("site_postcode")})
+        sites.append(
+            {"name": r.get("site_name"), "address": r.get("site_address") or None, "postcode": r.get("site_postcode")}
+        )
     else:
         values["sites"] = []
     return Mapped(
-        foreign_id=record.foreign_id, row=record.row, values=values,
+        foreign_id=record.foreign_id,
+        row=record.row,
+        values=values,
         organisation={"name": r.get("organisation", "")},
         quote=f"{r.get('source')}: row {record.row} ('{r.get('id')}') of the commissioner's spreadsheet",
-        unresolved=unresolved, errors=errors, sites=sites, strict_sites=True, as_of=source_date,
+        unresolved=unresolved,
+        errors=errors,
+        sites=sites,
+        strict_sites=True,
+        as_of=source_date,
     )

@@ -38,8 +38,21 @@ UNKNOWN_COLOUR = "#a59cc9"
 
 # Fifteen distinguishable colours, one per category (in vocabulary order).
 CATEGORY_COLOURS = (
-    "#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#b58840", "#d53880",
-    "#28a197", "#505a5f", "#85994b", "#912b88", "#003078", "#6f72af", "#5694ca", "#0b0c0c",
+    "#1d70b8",
+    "#d4351c",
+    "#00703c",
+    "#f47738",
+    "#4c2c92",
+    "#b58840",
+    "#d53880",
+    "#28a197",
+    "#505a5f",
+    "#85994b",
+    "#912b88",
+    "#003078",
+    "#6f72af",
+    "#5694ca",
+    "#0b0c0c",
 )
 LAYERS_SCRIPT = "js/map-layers.js"
 
@@ -63,9 +76,7 @@ def simplified(geometry_json: str, tolerance: float = 0.0004) -> dict:
     from shapely.geometry import mapping, shape
 
     geometry = shape(json.loads(geometry_json))
-    geometry = shapely.set_precision(
-        geometry.simplify(tolerance, preserve_topology=True), 0.00001
-    )
+    geometry = shapely.set_precision(geometry.simplify(tolerance, preserve_topology=True), 0.00001)
     return json.loads(json.dumps(mapping(geometry)))
 
 
@@ -112,11 +123,8 @@ def _base_map(assets: str, *, clusters: bool = False) -> folium.Map:
     Only Leaflet (and the cluster plugin) are needed: the jQuery, Bootstrap and icon fonts
     folium adds by default serve features these maps do not use.
     """
-    m = folium.Map(location=LONDON, zoom_start=ZOOM, tiles=TILES, control_scale=True,
-                   prefer_canvas=False)
-    js, css = LEAFLET_JS + (CLUSTER_JS if clusters else ()), LEAFLET_CSS + (
-        CLUSTER_CSS if clusters else ()
-    )
+    m = folium.Map(location=LONDON, zoom_start=ZOOM, tiles=TILES, control_scale=True, prefer_canvas=False)
+    js, css = LEAFLET_JS + (CLUSTER_JS if clusters else ()), LEAFLET_CSS + (CLUSTER_CSS if clusters else ())
     m.default_js = [(name, f"{assets}/{path}") for name, path in js]
     m.default_css = [(name, f"{assets}/{path}") for name, path in css]
     return m
@@ -140,8 +148,9 @@ def _legend(title: str, entries: Sequence[LegendEntry]) -> dict:
     return {"title": title, "entries": [[e.colour, e.label] for e in entries]}
 
 
-def choropleth_map(spec: Choropleth, assets: str = "/static/vendor",
-                   script_url: str = "/static/" + LAYERS_SCRIPT) -> str:
+def choropleth_map(
+    spec: Choropleth, assets: str = "/static/vendor", script_url: str = "/static/" + LAYERS_SCRIPT
+) -> str:
     """A borough choropleth (with an optional toggleable outline layer) as an HTML document."""
     features = [
         {
@@ -150,8 +159,11 @@ def choropleth_map(spec: Choropleth, assets: str = "/static/vendor",
             "properties": {
                 "fill": spec.colour_of.get(area.code, "#ffffff"),
                 "none": area.value == 0,
-                "tooltip": {"title": area.name, "code": area.code,
-                            "lines": [[label, str(value)] for label, value in area.lines]},
+                "tooltip": {
+                    "title": area.name,
+                    "code": area.code,
+                    "lines": [[label, str(value)] for label, value in area.lines],
+                },
             },
             "geometry": simplified(area.geometry),
         }
@@ -160,18 +172,18 @@ def choropleth_map(spec: Choropleth, assets: str = "/static/vendor",
     ]
     layers: list[dict] = [{"kind": "areas", "name": spec.title, "features": features}]
     if spec.outlines:
-        layers.append({
-            "kind": "outlines",
-            "name": spec.outlines_name,
-            "features": [
-                {"type": "Feature", "properties": {"name": name},
-                 "geometry": simplified(geometry)}
-                for name, geometry in spec.outlines
-                if geometry
-            ],
-        })
-    data = {"layers": layers, "layer_control": True, "legend": _legend(spec.title, spec.legend),
-            "fit": spec.fit}
+        layers.append(
+            {
+                "kind": "outlines",
+                "name": spec.outlines_name,
+                "features": [
+                    {"type": "Feature", "properties": {"name": name}, "geometry": simplified(geometry)}
+                    for name, geometry in spec.outlines
+                    if geometry
+                ],
+            }
+        )
+    data = {"layers": layers, "layer_control": True, "legend": _legend(spec.title, spec.legend), "fit": spec.fit}
     return _with_data(_base_map(assets), data, script_url)
 
 
@@ -199,8 +211,15 @@ def sites_map(
     about 250 bytes a site, so a map of 1,000 sites stays under half a megabyte.
     """
     rows = [
-        [round(pin.lat, 6), round(pin.lon, 6), pin.colour, pin.title,
-         [line for line in pin.popup_lines if line], pin.link_url, pin.link_text]
+        [
+            round(pin.lat, 6),
+            round(pin.lon, 6),
+            pin.colour,
+            pin.title,
+            [line for line in pin.popup_lines if line],
+            pin.link_url,
+            pin.link_text,
+        ]
         for pin in pins
     ]
     data = {
@@ -221,7 +240,7 @@ def count_bins(values: Sequence[float]) -> list[tuple[float, float]]:
     step = len(positive) / len(COUNT_COLOURS)
     bins = []
     for i in range(len(COUNT_COLOURS)):
-        chunk = positive[int(round(i * step)): int(round((i + 1) * step))]
+        chunk = positive[int(round(i * step)) : int(round((i + 1) * step))]
         if chunk:
             bins.append((chunk[0], chunk[-1]))
     return bins

@@ -11,7 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..core.coverage import (
-    MET, MISSING, NO_SITES, STATE_LABELS, UNKNOWN, UNKNOWN_CAVEAT, GapAnalysis, GapCell, grouped,
+    MET,
+    MISSING,
+    NO_SITES,
+    STATE_LABELS,
+    UNKNOWN,
+    UNKNOWN_CAVEAT,
+    GapAnalysis,
+    GapCell,
+    grouped,
 )
 from ..core.vocabulary import CATEGORIES
 from ..operations.coverage import GapReport, SiteList
@@ -77,20 +85,40 @@ def coverage_rows(report: GapReport, category: str | None) -> list[CoverageRow]:
         code = entry.area.code
         if category:
             cell = analysis.cell(code, category)
-            rows.append(CoverageRow(
-                code, entry.area.name, entry.area.bcu_name, cell.services, cell.coverage,
-                cell.missing, cell.unknowns, cell.state, cell.has_sites, cell_state(cell),
-                state_label(cell.offer_state) if cell.in_offer else "Not in the offer",
-            ))
+            rows.append(
+                CoverageRow(
+                    code,
+                    entry.area.name,
+                    entry.area.bcu_name,
+                    cell.services,
+                    cell.coverage,
+                    cell.missing,
+                    cell.unknowns,
+                    cell.state,
+                    cell.has_sites,
+                    cell_state(cell),
+                    state_label(cell.offer_state) if cell.in_offer else "Not in the offer",
+                )
+            )
             continue
         ids = {i for c in analysis.categories for i in analysis.cell(code, c).service_ids}
         unknown = {i for c in analysis.categories for i in analysis.cell(code, c).unknown_ids}
         state = MET if ids else (UNKNOWN if unknown else MISSING)
-        rows.append(CoverageRow(
-            code, entry.area.name, entry.area.bcu_name, len(ids), None,
-            entry.missing_count > 0, len(unknown - ids), state, True, state_label(state),
-            f"{entry.met_count} met, {entry.unknown_count} unknown, {entry.missing_count} missing",
-        ))
+        rows.append(
+            CoverageRow(
+                code,
+                entry.area.name,
+                entry.area.bcu_name,
+                len(ids),
+                None,
+                entry.missing_count > 0,
+                len(unknown - ids),
+                state,
+                True,
+                state_label(state),
+                f"{entry.met_count} met, {entry.unknown_count} unknown, {entry.missing_count} missing",
+            )
+        )
     return rows
 
 
@@ -122,10 +150,8 @@ def coverage_choropleth(report: GapReport, category: str | None) -> Choropleth:
                 ("State", r.state_text),
                 ("Confirmed running services", str(r.services)),
                 ("Unconfirmed services", str(r.unknowns)),
-            ) + (
-                ((f"Postcodes within {km} of a site", percent(r.coverage, r.has_sites)),)
-                if category else ()
-            ),
+            )
+            + (((f"Postcodes within {km} of a site", percent(r.coverage, r.has_sites)),) if category else ()),
         )
         for r in rows
     ]
@@ -133,10 +159,7 @@ def coverage_choropleth(report: GapReport, category: str | None) -> Choropleth:
         title=f"Confirmed running services: {category_label(category)}",
         areas=areas,
         legend=count_legend(values),
-        colour_of={
-            r.code: UNKNOWN_COLOUR if r.state == UNKNOWN else colour_for_count(r.services, bins)
-            for r in rows
-        },
+        colour_of={r.code: UNKNOWN_COLOUR if r.state == UNKNOWN else colour_for_count(r.services, bins) for r in rows},
         outlines=[(name, shape) for name, shape in report.snapshot.bcu_shapes.values()],
         outlines_name="Police BCU boundaries",
         fit=True,
@@ -208,8 +231,7 @@ def gaps_choropleth(report: GapReport) -> Choropleth:
         areas=areas,
         legend=gap_legend(report.analysis),
         colour_of={
-            b.area.code: gap_colour(report.analysis, b.missing_count, b.unknown_count)
-            for b in report.analysis.boroughs
+            b.area.code: gap_colour(report.analysis, b.missing_count, b.unknown_count) for b in report.analysis.boroughs
         },
         fit=True,
         outlines=[(name, shape) for name, shape in report.snapshot.bcu_shapes.values()],
@@ -252,14 +274,36 @@ def site_pins(sites: SiteList, service_url: Callable[[str], str]) -> list[SitePi
 # -- exports -----------------------------------------------------------------------------
 
 BOROUGH_HEADER = [
-    "borough_code", "borough_name", "bcu", "pdu", "category", "category_name", "services",
-    "in_minimum_offer", "missing", "distance_km", "distance_coverage",
-    "state", "unconfirmed_services", "offer_state", "population",
+    "borough_code",
+    "borough_name",
+    "bcu",
+    "pdu",
+    "category",
+    "category_name",
+    "services",
+    "in_minimum_offer",
+    "missing",
+    "distance_km",
+    "distance_coverage",
+    "state",
+    "unconfirmed_services",
+    "offer_state",
+    "population",
 ]
 GROUP_HEADER = [
-    "group", "group_code", "group_name", "borough_codes", "category", "category_name",
-    "services", "in_minimum_offer", "boroughs_missing", "distance_km", "distance_coverage",
-    "boroughs_unknown", "population",
+    "group",
+    "group_code",
+    "group_name",
+    "borough_codes",
+    "category",
+    "category_name",
+    "services",
+    "in_minimum_offer",
+    "boroughs_missing",
+    "distance_km",
+    "distance_coverage",
+    "boroughs_unknown",
+    "population",
 ]
 
 
@@ -281,23 +325,45 @@ def csv_rows(report: GapReport, group: str) -> list[list[str]]:
             area = entry.area
             for category in analysis.categories:
                 cell = analysis.cell(area.code, category)
-                rows.append([
-                    area.code, area.name, area.bcu_name or "", area.pdu_name or "", category,
-                    CATEGORIES[category], str(cell.services), _yes(cell.in_offer),
-                    _yes(cell.missing), km,
-                    _share(cell.coverage) if cell.has_sites else NO_SITES,
-                    cell.state or "not for this population", str(cell.unknowns),
-                    cell.offer_state or "", analysis.population_label,
-                ])
+                rows.append(
+                    [
+                        area.code,
+                        area.name,
+                        area.bcu_name or "",
+                        area.pdu_name or "",
+                        category,
+                        CATEGORIES[category],
+                        str(cell.services),
+                        _yes(cell.in_offer),
+                        _yes(cell.missing),
+                        km,
+                        _share(cell.coverage) if cell.has_sites else NO_SITES,
+                        cell.state or "not for this population",
+                        str(cell.unknowns),
+                        cell.offer_state or "",
+                        analysis.population_label,
+                    ]
+                )
         return rows
     rows = [GROUP_HEADER]
     for row in grouped(analysis, group, report.postcode_counts):
-        rows.append([
-            group, row.group_code, row.group_name, ";".join(row.boroughs), row.category,
-            CATEGORIES[row.category], str(row.services), _yes(row.in_offer),
-            str(row.boroughs_missing), km, _share(row.coverage),
-            str(row.boroughs_unknown), analysis.population_label,
-        ])
+        rows.append(
+            [
+                group,
+                row.group_code,
+                row.group_name,
+                ";".join(row.boroughs),
+                row.category,
+                CATEGORIES[row.category],
+                str(row.services),
+                _yes(row.in_offer),
+                str(row.boroughs_missing),
+                km,
+                _share(row.coverage),
+                str(row.boroughs_unknown),
+                analysis.population_label,
+            ]
+        )
     return rows
 
 
@@ -332,13 +398,8 @@ def geojson(report: GapReport) -> dict:
             properties[f"missing_{category}"] = cell.missing
             properties[f"state_{category}"] = cell.state
             properties[f"unconfirmed_{category}"] = cell.unknowns
-            properties[f"coverage_{category}"] = (
-                None if cell.coverage is None else round(cell.coverage, 4)
-            )
-        features.append(
-            {"type": "Feature", "id": area.code, "properties": properties,
-             "geometry": json.loads(shape)}
-        )
+            properties[f"coverage_{category}"] = None if cell.coverage is None else round(cell.coverage, 4)
+        features.append({"type": "Feature", "id": area.code, "properties": properties, "geometry": json.loads(shape)})
     return {
         "type": "FeatureCollection",
         "name": "london_service_gaps",
@@ -361,22 +422,33 @@ class PaperTable:
 
 
 def describe_filters(analysis: GapAnalysis, gender_label: str | None, cohort_label: str | None) -> str:
-    return "; ".join((
-        f"Gender: {gender_label or 'everyone'}",
-        f"Age band: {analysis.band.label if analysis.band else 'all ages'}",
-        f"Cohort: {cohort_label or 'everyone'}",
-        f"Distance to a delivery site: {analysis.distance_km:g} km",
-    ))
+    return "; ".join(
+        (
+            f"Gender: {gender_label or 'everyone'}",
+            f"Age band: {analysis.band.label if analysis.band else 'all ages'}",
+            f"Cohort: {cohort_label or 'everyone'}",
+            f"Distance to a delivery site: {analysis.distance_km:g} km",
+        )
+    )
 
 
-def paper_table(report: GapReport, filters: str, sources: list[str], catalogue_updated: str,
-                data_day: str) -> PaperTable:
+def paper_table(
+    report: GapReport, filters: str, sources: list[str], catalogue_updated: str, data_day: str
+) -> PaperTable:
     analysis = report.analysis
     offer = analysis.offer
     km = f"{analysis.distance_km:g} km"
     header = [
-        "Borough", "ONS code", "Police BCU", "Probation delivery unit", "Residents (Census 2021)",
-        "Offer items", "Met", "Unknown", "Missing", "Share of offer met",
+        "Borough",
+        "ONS code",
+        "Police BCU",
+        "Probation delivery unit",
+        "Residents (Census 2021)",
+        "Offer items",
+        "Met",
+        "Unknown",
+        "Missing",
+        "Share of offer met",
     ]
     for category in analysis.categories:
         header.append(CATEGORIES[category])
@@ -388,10 +460,15 @@ def paper_table(report: GapReport, filters: str, sources: list[str], catalogue_u
     for entry in analysis.boroughs:
         area = entry.area
         row: list[object] = [
-            area.name, area.code, area.bcu_name or "City of London Police",
+            area.name,
+            area.code,
+            area.bcu_name or "City of London Police",
             area.pdu_name or "Not known",
             entry.population if entry.population is not None else "Not known",
-            len(offer), entry.met_count, entry.unknown_count, entry.missing_count,
+            len(offer),
+            entry.met_count,
+            entry.unknown_count,
+            entry.missing_count,
             (entry.met_count / len(offer)) if offer else "No offer items",
         ]
         for category in analysis.categories:
@@ -399,8 +476,9 @@ def paper_table(report: GapReport, filters: str, sources: list[str], catalogue_u
             row.append(cell_text(cell))
         for category in offer_categories:
             cell = analysis.cell(area.code, category)
-            row.append(cell.coverage if cell.has_sites and cell.coverage is not None
-                       else cell_coverage(cell).capitalize())
+            row.append(
+                cell.coverage if cell.has_sites and cell.coverage is not None else cell_coverage(cell).capitalize()
+            )
         rows.append(row)
     about = [
         ("For", analysis.population_label),
@@ -408,16 +486,25 @@ def paper_table(report: GapReport, filters: str, sources: list[str], catalogue_u
         ("Statuses read on", data_day),
         ("Catalogue last updated", catalogue_updated),
         ("Minimum offer", "; ".join(i.describe() for i in offer) or "No items for this population"),
-        ("Met", "A service confirmed running (by the directory's status rule) that these people "
-                "can use, delivered in the borough by name, pan-London or at a site there."),
+        (
+            "Met",
+            "A service confirmed running (by the directory's status rule) that these people "
+            "can use, delivered in the borough by name, pan-London or at a site there.",
+        ),
         ("Unknown", UNKNOWN_CAVEAT),
         ("Missing", "No service recorded at all, confirmed or not, for these people."),
-        ("Categories", "Each category column reads Met (with the number of confirmed services), "
-                       "Unknown (with the number of unconfirmed ones) or Missing."),
+        (
+            "Categories",
+            "Each category column reads Met (with the number of confirmed services), "
+            "Unknown (with the number of unconfirmed ones) or Missing.",
+        ),
     ] + [("Source", source) for source in sources]
     return PaperTable(
         title="London reducing-reoffending services: the minimum offer by borough",
-        about=about, header=header, rows=rows, percent_columns=frozenset(percent_columns),
+        about=about,
+        header=header,
+        rows=rows,
+        percent_columns=frozenset(percent_columns),
     )
 
 

@@ -65,9 +65,7 @@ def index():
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
-    return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def _assets() -> str:
@@ -83,14 +81,15 @@ def _layers_script() -> str:
 def coverage_frame():
     query = _query()
     report = coverage.gap_report(db.session, postcode_directory(), query)
-    return map_frame_response(coverage.memo(
-        report.version,
-        ("coverage-map", query.category, query.cohort, query.band, query.gender,
-         query.distance_km),
-        lambda: builder.choropleth_map(
-            figures.coverage_choropleth(report, query.category), _assets(), _layers_script()
-        ),
-    ))
+    return map_frame_response(
+        coverage.memo(
+            report.version,
+            ("coverage-map", query.category, query.cohort, query.band, query.gender, query.distance_km),
+            lambda: builder.choropleth_map(
+                figures.coverage_choropleth(report, query.category), _assets(), _layers_script()
+            ),
+        )
+    )
 
 
 @bp.get("/maps/coverage")
@@ -113,13 +112,13 @@ def coverage_map():
 def gaps_frame():
     query = _query()
     report = coverage.gap_report(db.session, postcode_directory(), query)
-    return map_frame_response(coverage.memo(
-        report.version,
-        ("gaps-map", query.cohort, query.band, query.gender, query.distance_km),
-        lambda: builder.choropleth_map(
-            figures.gaps_choropleth(report), _assets(), _layers_script()
-        ),
-    ))
+    return map_frame_response(
+        coverage.memo(
+            report.version,
+            ("gaps-map", query.cohort, query.band, query.gender, query.distance_km),
+            lambda: builder.choropleth_map(figures.gaps_choropleth(report), _assets(), _layers_script()),
+        )
+    )
 
 
 @bp.get("/maps/gaps")
@@ -145,9 +144,7 @@ def _site_query():
         borough = borough.upper()
         codes = {a.code for a in areas}
         if borough not in codes:
-            raise InvalidInput(
-                "borough", f"'{borough[:20]}' is not a London borough code.", sorted(codes)
-            )
+            raise InvalidInput("borough", f"'{borough[:20]}' is not a London borough code.", sorted(codes))
     sites = coverage.site_markers(db.session, query.category, borough, version=version)
     return query, areas, borough, sites
 
@@ -155,17 +152,19 @@ def _site_query():
 @bp.get("/maps/sites/frame")
 def sites_frame():
     query, _areas, borough, sites = _site_query()
-    return map_frame_response(coverage.memo(
-        sites.version,
-        ("sites-map", query.category, borough),
-        lambda: builder.sites_map(
-            figures.site_pins(sites, lambda slug: url_for("catalogue.service", slug=slug)),
-            figures.site_legend(sites),
-            "Delivery sites",
-            _assets(),
-            _layers_script(),
-        ),
-    ))
+    return map_frame_response(
+        coverage.memo(
+            sites.version,
+            ("sites-map", query.category, borough),
+            lambda: builder.sites_map(
+                figures.site_pins(sites, lambda slug: url_for("catalogue.service", slug=slug)),
+                figures.site_legend(sites),
+                "Delivery sites",
+                _assets(),
+                _layers_script(),
+            ),
+        )
+    )
 
 
 @bp.get("/maps/sites")
@@ -195,7 +194,8 @@ def gaps_csv():
 
     body = coverage.memo(
         report.version,
-        ("csv", query.group, query.cohort, query.band, query.gender, query.distance_km), build,
+        ("csv", query.group, query.cohort, query.band, query.gender, query.distance_km),
+        build,
     )
     return _download(body, "text/csv", f"london-service-gaps-{query.group}-{query.distance_km:g}km.csv")
 
@@ -253,10 +253,7 @@ def gaps_table(fmt: str):
     )
     who = "-".join(v for v in (query.gender, query.band, query.cohort) if v) or "everyone"
     name = f"london-minimum-offer-by-borough-{who}-{query.distance_km:g}km.{fmt}"
-    mimetype = (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
-        else "text/csv"
-    )
+    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx" else "text/csv"
     return _download(body, mimetype, name)
 
 
@@ -269,9 +266,7 @@ def gaps_geojson():
         ("geojson", query.cohort, query.band, query.gender, query.distance_km),
         lambda: json.dumps(figures.geojson(report), separators=(",", ":")),
     )
-    return _download(
-        body, "application/geo+json", f"london-service-gaps-{query.distance_km:g}km.geojson"
-    )
+    return _download(body, "application/geo+json", f"london-service-gaps-{query.distance_km:g}km.geojson")
 
 
 @bp.get("/boroughs/<code>/profile")
@@ -279,10 +274,15 @@ def borough_profile(code: str):
     query = _query()
     profile = coverage.borough_gap_profile(db.session, postcode_directory(), code, query)
     svg = coverage.memo(
-        profile.report.version, ("profile-svg", profile.area.code),
+        profile.report.version,
+        ("profile-svg", profile.area.code),
         lambda: figures.borough_svg(profile.report.snapshot.borough_shapes, profile.area.code),
     )
     return render_template(
-        "maps/profile.html", query=query, profile=profile, svg=svg, day=_day,
+        "maps/profile.html",
+        query=query,
+        profile=profile,
+        svg=svg,
+        day=_day,
         **_page_context(profile.report),
     )

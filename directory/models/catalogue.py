@@ -89,9 +89,7 @@ class Organisation(Record, db.Model):
     phone: Mapped[str | None] = mapped_column(String(60))
     moderation: Mapped[str] = mapped_column(String(20), default="published")
 
-    services: Mapped[list[Service]] = relationship(
-        back_populates="organisation", order_by="Service.name"
-    )
+    services: Mapped[list[Service]] = relationship(back_populates="organisation", order_by="Service.name")
     citations: Mapped[list[Citation]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="Citation.id"
     )
@@ -165,15 +163,9 @@ class Service(Record, db.Model):
     commissioners: Mapped[list[Organisation]] = relationship(
         secondary=service_commissioner, order_by="Organisation.name"
     )
-    boroughs: Mapped[list[Borough]] = relationship(
-        secondary=service_borough, order_by="Borough.name"
-    )
-    categories: Mapped[list[Category]] = relationship(
-        secondary=service_category, order_by="Category.position"
-    )
-    cohorts: Mapped[list[Cohort]] = relationship(
-        secondary=service_cohort, order_by="Cohort.position"
-    )
+    boroughs: Mapped[list[Borough]] = relationship(secondary=service_borough, order_by="Borough.name")
+    categories: Mapped[list[Category]] = relationship(secondary=service_category, order_by="Category.position")
+    cohorts: Mapped[list[Cohort]] = relationship(secondary=service_cohort, order_by="Cohort.position")
     sites: Mapped[list[Site]] = relationship(
         back_populates="service", cascade="all, delete-orphan", order_by="Site.name"
     )
@@ -238,9 +230,7 @@ class Citation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE")
-    )
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     absence_id: Mapped[int | None] = mapped_column(ForeignKey("known_absence.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20), default="board_note", server_default="board_note")
     note: Mapped[str | None] = mapped_column(String(120))

@@ -47,9 +47,7 @@ class StagedRecord(db.Model):
     commit: Mapped[str | None] = mapped_column(String(64))
     licence: Mapped[str | None] = mapped_column(Text)
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id", ondelete="SET NULL"))
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="SET NULL")
-    )
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
     applied_hash: Mapped[str | None] = mapped_column(String(64))
     applied_version: Mapped[int | None] = mapped_column(Integer)
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -27,21 +27,15 @@ class Revision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_type: Mapped[str] = mapped_column(String(20))  # "service" | "organisation"
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE")
-    )
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(10))  # "new" | "edit"
     proposed: Mapped[dict] = mapped_column(JSON, default=dict)
     base_version: Mapped[int | None] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(20), default="pending")
     reason: Mapped[str | None] = mapped_column(Text)
-    proposed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
@@ -63,15 +57,9 @@ class ServiceVersion(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     snapshot: Mapped[dict] = mapped_column(JSON, default=dict)
     changes: Mapped[list] = mapped_column(JSON, default=list)
-    revision_id: Mapped[int | None] = mapped_column(
-        ForeignKey("revision.id", ondelete="SET NULL")
-    )
-    proposed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
-    approved_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("revision.id", ondelete="SET NULL"))
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
@@ -85,9 +73,7 @@ class AuditEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     actor_label: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(60), index=True)
     subject_type: Mapped[str | None] = mapped_column(String(40))

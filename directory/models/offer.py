@@ -23,9 +23,7 @@ class MinimumOfferItem(db.Model):
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"))
     citations: Mapped[list[dict]] = mapped_column(JSON, default=list)
     changed_by: Mapped[str | None] = mapped_column(String(200))
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     category: Mapped[Category] = relationship()
     cohort: Mapped[Cohort | None] = relationship()

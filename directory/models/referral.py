@@ -38,17 +38,11 @@ class Referral(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="SET NULL"), index=True
-    )
-    referrer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
-    )
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"), index=True)
+    referrer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     referrer_role: Mapped[str] = mapped_column(String(20))
     referrer_agency: Mapped[str] = mapped_column(String(30))
-    referrer_organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="SET NULL")
-    )
+    referrer_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
     borough_code: Mapped[str] = mapped_column(String(9))
     age_band: Mapped[str] = mapped_column(String(10))
     needs: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -66,12 +60,8 @@ class Referral(db.Model):
     service: Mapped[Service] = relationship()
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
     referrer: Mapped[User | None] = relationship(foreign_keys=[referrer_id])
-    referrer_organisation: Mapped[Organisation | None] = relationship(
-        foreign_keys=[referrer_organisation_id]
-    )
-    events: Mapped[list[ReferralEvent]] = relationship(
-        order_by="ReferralEvent.id", back_populates="referral"
-    )
+    referrer_organisation: Mapped[Organisation | None] = relationship(foreign_keys=[referrer_organisation_id])
+    events: Mapped[list[ReferralEvent]] = relationship(order_by="ReferralEvent.id", back_populates="referral")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -112,9 +102,7 @@ class OutgoingEmail(db.Model):
     __tablename__ = "outgoing_email"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    referral_id: Mapped[int | None] = mapped_column(
-        ForeignKey("referral.id", ondelete="SET NULL"), index=True
-    )
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id", ondelete="SET NULL"), index=True)
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)

@@ -23,9 +23,7 @@ class User(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="officer")
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="SET NULL")
-    )
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     session_token: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)

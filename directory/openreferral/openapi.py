@@ -11,15 +11,31 @@ PATHS = {
     "/services/{id}": ("One service, fully nested", (), "compiled/service.json", False),
     "/taxonomies": ("List taxonomies", ("search",) + PAGING, "taxonomy.json", True),
     "/taxonomies/{id}": ("One taxonomy", (), "taxonomy.json", False),
-    "/taxonomy_terms": ("List taxonomy terms", ("search", "taxonomy_id", "top_only", "parent_id") + PAGING,
-                        "taxonomy_term.json", True),
+    "/taxonomy_terms": (
+        "List taxonomy terms",
+        ("search", "taxonomy_id", "top_only", "parent_id") + PAGING,
+        "taxonomy_term.json",
+        True,
+    ),
     "/taxonomy_terms/{id}": ("One taxonomy term", (), "taxonomy_term.json", False),
-    "/organizations": ("List organisations", ("search", "full_service", "full") + PAGING,
-                       "compiled/organization_list.json", True),
-    "/organizations/{id}": ("One organisation with its services", ("full_service",),
-                            "compiled/organization.json", False),
-    "/service_at_locations": ("List services at locations", SERVICE_FILTERS + ("postcode", "proximity") + PAGING,
-                              "compiled/service_at_location_list.json", True),
+    "/organizations": (
+        "List organisations",
+        ("search", "full_service", "full") + PAGING,
+        "compiled/organization_list.json",
+        True,
+    ),
+    "/organizations/{id}": (
+        "One organisation with its services",
+        ("full_service",),
+        "compiled/organization.json",
+        False,
+    ),
+    "/service_at_locations": (
+        "List services at locations",
+        SERVICE_FILTERS + ("postcode", "proximity") + PAGING,
+        "compiled/service_at_location_list.json",
+        True,
+    ),
     "/service_at_locations/{id}": ("One service at a location", (), "compiled/service_at_location.json", False),
 }
 
@@ -30,21 +46,32 @@ def _operation(summary: str, parameters, schema: str, paged: bool, templated: bo
         params.insert(0, {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}})
     body = {"$ref": f"{HSDS}/{schema}"}
     if paged:
-        body = {"allOf": [{"$ref": "#/components/schemas/Page"}],
-                "properties": {"contents": {"type": "array", "items": {"$ref": f"{HSDS}/{schema}"}}}}
-    return {"get": {
-        "summary": summary, "parameters": params,
-        "responses": {
-            "200": {"description": summary, "content": {"application/json": {"schema": body}}},
-            "400": {"description": "A parameter that cannot be used: {error, parameter, message}"},
-            "404": {"description": "No published record with that id"},
-        },
-    }}
+        body = {
+            "allOf": [{"$ref": "#/components/schemas/Page"}],
+            "properties": {"contents": {"type": "array", "items": {"$ref": f"{HSDS}/{schema}"}}},
+        }
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": params,
+            "responses": {
+                "200": {"description": summary, "content": {"application/json": {"schema": body}}},
+                "400": {"description": "A parameter that cannot be used: {error, parameter, message}"},
+                "404": {"description": "No published record with that id"},
+            },
+        }
+    }
 
 
 def openapi_document(base_url: str) -> dict:
-    paths = {"/": {"get": {"summary": "HSDS version, profile and this document", "responses": {"200": {
-        "description": "version, profile, openapi_url"}}}}}
+    paths = {
+        "/": {
+            "get": {
+                "summary": "HSDS version, profile and this document",
+                "responses": {"200": {"description": "version, profile, openapi_url"}},
+            }
+        }
+    }
     for path, (summary, parameters, schema, paged) in PATHS.items():
         paths[path] = _operation(summary, parameters, schema, paged, "{id}" in path)
     return {
@@ -57,9 +84,20 @@ def openapi_document(base_url: str) -> dict:
         },
         "servers": [{"url": base_url.rstrip("/")}],
         "paths": paths,
-        "components": {"schemas": {"Page": {"type": "object", "properties": {
-            "total_items": {"type": "integer"}, "total_pages": {"type": "integer"},
-            "page_number": {"type": "integer"}, "size": {"type": "integer"},
-            "first_page": {"type": "boolean"}, "last_page": {"type": "boolean"}, "empty": {"type": "boolean"},
-        }}}},
+        "components": {
+            "schemas": {
+                "Page": {
+                    "type": "object",
+                    "properties": {
+                        "total_items": {"type": "integer"},
+                        "total_pages": {"type": "integer"},
+                        "page_number": {"type": "integer"},
+                        "size": {"type": "integer"},
+                        "first_page": {"type": "boolean"},
+                        "last_page": {"type": "boolean"},
+                        "empty": {"type": "boolean"},
+                    },
+                }
+            }
+        },
     }

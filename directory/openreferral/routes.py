@@ -45,17 +45,21 @@ def not_in_feed(error: feed.NotInFeed):
 
 @bp.get("/")
 def meta():
-    return jsonify({
-        "version": feed.HSDS_VERSION,
-        "profile": url_for("openreferral.docs", _external=True),
-        "openapi_url": url_for("openreferral.openapi", _external=True),
-    })
+    return jsonify(
+        {
+            "version": feed.HSDS_VERSION,
+            "profile": url_for("openreferral.docs", _external=True),
+            "openapi_url": url_for("openreferral.openapi", _external=True),
+        }
+    )
 
 
 @bp.get("/docs")
 def docs():
     return render_template(
-        "openreferral/docs.html", taxonomies=feed.TAXONOMIES, taxonomy_id=feed.taxonomy_id,
+        "openreferral/docs.html",
+        taxonomies=feed.TAXONOMIES,
+        taxonomy_id=feed.taxonomy_id,
         base=url_for("openreferral.meta", _external=True),
     )
 

@@ -124,18 +124,13 @@ def register_provider(
     email = normalise_email(email)
     _check_new_account(session, email, password)
     org_name = organisation["name"].strip()
-    if session.scalar(
-        select(Organisation.id).where(func.lower(Organisation.name) == org_name.lower())
-    ):
+    if session.scalar(select(Organisation.id).where(func.lower(Organisation.name) == org_name.lower())):
         raise AccountError(
             "organisation-name",
-            "An organisation with this name is already listed. Ask a commissioner to add "
-            "you to it.",
+            "An organisation with this name is already listed. Ask a commissioner to add you to it.",
         )
     base = slugify(org_name)
-    slug = unique_slug(
-        base, set(session.scalars(select(Organisation.slug).where(Organisation.slug.startswith(base))))
-    )
+    slug = unique_slug(base, set(session.scalars(select(Organisation.slug).where(Organisation.slug.startswith(base)))))
     org = Organisation(
         slug=slug,
         name=org_name,
@@ -166,8 +161,13 @@ def register_provider(
         )
     )
     audit.record(
-        session, account_of(user), "account.signup", "user", user.id,
-        {"organisation": org.id, "organisation_name": org.name}, address,
+        session,
+        account_of(user),
+        "account.signup",
+        "user",
+        user.id,
+        {"organisation": org.id, "organisation_name": org.name},
+        address,
     )
     session.commit()
     return account_of(user)
@@ -192,8 +192,15 @@ def authenticate(session: Session, email: str, password: str, address: str | Non
     now = utcnow()
     user = session.get(User, found.id) if found else None
     if user is None:
-        audit.record(session, email or "anonymous", "login.failure", "user", None,
-                     {"email": email[:254], "why": "unknown email"}, address)
+        audit.record(
+            session,
+            email or "anonymous",
+            "login.failure",
+            "user",
+            None,
+            {"email": email[:254], "why": "unknown email"},
+            address,
+        )
         session.commit()
         raise LoginFailed()
     ok = ok and user.password_hash == found.password_hash  # not changed meanwhile
@@ -259,9 +266,15 @@ def list_users(session: Session) -> list[UserRow]:
     for user in session.scalars(select(User).order_by(User.email)):
         rows.append(
             UserRow(
-                user.id, user.email, user.name, user.role, user.organisation_id,
-                user.organisation.name if user.organisation else None, user.active,
-                user.last_login_at, is_locked(_aware(user.locked_until), now),
+                user.id,
+                user.email,
+                user.name,
+                user.role,
+                user.organisation_id,
+                user.organisation.name if user.organisation else None,
+                user.active,
+                user.last_login_at,
+                is_locked(_aware(user.locked_until), now),
             )
         )
     return rows
@@ -304,7 +317,8 @@ def set_role(
         user.session_token = new_uuid()  # sign them out everywhere
     if not active or before["active"] is False:
         user.failed_logins, user.locked_until = 0, None
-    audit.record(session, actor, "user.role_changed", "user", user.id,
-                 {"email": user.email, "before": before, "after": after})
+    audit.record(
+        session, actor, "user.role_changed", "user", user.id, {"email": user.email, "before": before, "after": after}
+    )
     session.commit()
     return next(r for r in list_users(session) if r.id == user_id)

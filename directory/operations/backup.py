@@ -98,9 +98,7 @@ def backup(engine: Engine, metadata: MetaData, path: Path, progress: Progress = 
         summary = BackupSummary(schema_revision(connection))
         tables = _tables(metadata)
         for table in tables:
-            summary.rows[table.name] = connection.execute(
-                select(func.count()).select_from(table)
-            ).scalar_one()
+            summary.rows[table.name] = connection.execute(select(func.count()).select_from(table)).scalar_one()
         header = {
             "format": FORMAT,
             "version": VERSION,
@@ -108,8 +106,7 @@ def backup(engine: Engine, metadata: MetaData, path: Path, progress: Progress = 
             "dialect": engine.dialect.name,
             "created_at": utcnow().isoformat(),
             "tables": [
-                {"name": t.name, "columns": [c.key for c in t.columns], "rows": summary.rows[t.name]}
-                for t in tables
+                {"name": t.name, "columns": [c.key for c in t.columns], "rows": summary.rows[t.name]} for t in tables
             ],
         }
         with gzip.open(draft, "wt", encoding="utf-8") as out:
@@ -162,9 +159,7 @@ def restore(
     for entry in saved:
         table = tables.get(entry.get("name"))
         if table is None or [c.key for c in table.columns] != entry.get("columns"):
-            raise BackupError(
-                f"The backup's table {entry.get('name')!r} does not match this version of the app."
-            )
+            raise BackupError(f"The backup's table {entry.get('name')!r} does not match this version of the app.")
     with engine.connect() as connection:
         revision = schema_revision(connection)
         connection.rollback()
@@ -175,7 +170,8 @@ def restore(
             )
         with connection.begin():
             holding = [
-                name for name, table in tables.items()
+                name
+                for name, table in tables.items()
                 if name != DataVersion.__tablename__
                 and connection.execute(select(func.count()).select_from(table)).scalar_one()
             ]

@@ -74,8 +74,11 @@ def _partial(value: date | None, precision: str | None) -> PartialDate | None:
 
 def status_evidence(service: Service) -> StatusEvidence:
     as_of, precision, source = status_as_of(
-        service.status_as_of, service.status_as_of_precision, service.status_source,
-        service.last_confirmed_at, service.updated_at,
+        service.status_as_of,
+        service.status_as_of_precision,
+        service.status_source,
+        service.last_confirmed_at,
+        service.updated_at,
     )
     return StatusEvidence(
         status=service.status,
@@ -150,9 +153,7 @@ def list_services(session: Session, filters: ServiceFilters) -> Page:
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, math.ceil(total / filters.per_page))
     if filters.page > pages:
-        raise InvalidInput(
-            "page", f"There are only {pages} page{'s' if pages != 1 else ''} of results."
-        )
+        raise InvalidInput("page", f"There are only {pages} page{'s' if pages != 1 else ''} of results.")
     items = session.scalars(
         stmt.options(*service_options())
         .order_by(Service.name, Service.id)
@@ -163,9 +164,7 @@ def list_services(session: Session, filters: ServiceFilters) -> Page:
 
 
 def get_service(session: Session, key: str | int) -> Service:
-    stmt = published_services().options(
-        *service_options(), selectinload(Service.citations)
-    )
+    stmt = published_services().options(*service_options(), selectinload(Service.citations))
     if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit() and len(key) <= 18):
         stmt = stmt.where(Service.id == int(key))
     elif isinstance(key, str) and len(key) == 36:
@@ -231,11 +230,12 @@ def list_boroughs(session: Session) -> list[tuple[Borough, int]]:
     boroughs = session.scalars(
         select(Borough).options(selectinload(Borough.bcu), selectinload(Borough.pdu)).order_by(Borough.name)
     ).all()
-    pan_london = session.scalar(
-        select(func.count()).select_from(
-            published_services().where(Service.pan_london.is_(True)).subquery()
+    pan_london = (
+        session.scalar(
+            select(func.count()).select_from(published_services().where(Service.pan_london.is_(True)).subquery())
         )
-    ) or 0
+        or 0
+    )
     local = dict(
         session.execute(
             select(Borough.id, func.count(func.distinct(Service.id)))
@@ -265,21 +265,13 @@ def borough_profile(session: Session, code: str, today: date | None = None) -> B
     if borough is None:
         raise NotFound(code)
     services = session.scalars(
-        published_services()
-        .where(available_in_borough(borough.id))
-        .options(*service_options())
-        .order_by(Service.name)
+        published_services().where(available_in_borough(borough.id)).options(*service_options()).order_by(Service.name)
     ).all()
     by_category: dict[str, list[Service]] = {slug: [] for slug in CATEGORIES}
     for service in services:
         for category in service.categories:
             by_category.setdefault(category.slug, []).append(service)
-    running = {
-        c.slug
-        for s in services
-        if status_reading(s, today).counts_as_present
-        for c in s.categories
-    }
+    running = {c.slug for s in services if status_reading(s, today).counts_as_present for c in s.categories}
     missing = [slug for slug in CATEGORIES if slug not in running]
     return BoroughProfile(
         borough=borough,
@@ -290,9 +282,7 @@ def borough_profile(session: Session, code: str, today: date | None = None) -> B
 
 
 def list_bcus(session: Session) -> list[BCU]:
-    return list(
-        session.scalars(select(BCU).options(selectinload(BCU.boroughs)).order_by(BCU.name))
-    )
+    return list(session.scalars(select(BCU).options(selectinload(BCU.boroughs)).order_by(BCU.name)))
 
 
 def catalogue_last_updated(session: Session) -> datetime | None:
@@ -312,9 +302,9 @@ def reach(service: Service, sites: bool = True) -> Reach:
 
     ``sites`` False leaves delivery sites and cited pages out (lists that have not loaded
     them)."""
-    parties = tuple(
-        [_party(service.organisation, "provider")] if service.organisation else []
-    ) + tuple(_party(o, "commissioner") for o in service.commissioners)
+    parties = tuple([_party(service.organisation, "provider")] if service.organisation else []) + tuple(
+        _party(o, "commissioner") for o in service.commissioners
+    )
     return Reach(
         website=service.website,
         email=service.email,
@@ -322,14 +312,13 @@ def reach(service: Service, sites: bool = True) -> Reach:
         how_to_refer=service.how_to_refer,
         where=service.referral_where,
         routes=tuple(service.referral_routes or ()),
-        sites=tuple(
-            ", ".join(p for p in (site.name, site.address, site.postcode) if p)
-            for site in service.sites
-        ) if sites else (),
+        sites=tuple(", ".join(p for p in (site.name, site.address, site.postcode) if p) for site in service.sites)
+        if sites
+        else (),
         parties=parties,
-        sources=tuple(
-            dict.fromkeys(c.url for c in service.citations if c.kind == "web_page" and c.url)
-        ) if sites else (),
+        sources=tuple(dict.fromkeys(c.url for c in service.citations if c.kind == "web_page" and c.url))
+        if sites
+        else (),
     )
 
 
@@ -364,9 +353,7 @@ def service_card(service: Service) -> ServiceCard:
         name=service.name,
         summary=service.summary,
         status=service.status,
-        organisation=(organisation.uuid, organisation.slug, organisation.name)
-        if organisation
-        else None,
+        organisation=(organisation.uuid, organisation.slug, organisation.name) if organisation else None,
         pan_london=service.pan_london,
         boroughs=tuple((b.code, b.name) for b in service.boroughs),
         unnamed_borough_count=service.unnamed_borough_count,

@@ -77,9 +77,7 @@ def postcode_points(directory: PostcodeDirectory, codes: tuple[str, ...]) -> Pos
     key = (str(directory.path), directory.path.stat().st_mtime_ns, codes)
     return _postcodes.get_or_compute(
         key,
-        lambda: PostcodePoints.from_rows(
-            (la, float(e), float(n)) for la, _lat, _lon, e, n in directory.points(codes)
-        ),
+        lambda: PostcodePoints.from_rows((la, float(e), float(n)) for la, _lat, _lon, e, n in directory.points(codes)),
     )
 
 
@@ -101,8 +99,11 @@ def _populations(path: str) -> Populations:
     source = data["source"]
     return Populations(
         residents={str(code): int(n) for code, n in data["populations"].items()},
-        title=source["title"], publisher=source["publisher"], url=source["url"],
-        licence=source["licence"], credit=source["credit"],
+        title=source["title"],
+        publisher=source["publisher"],
+        url=source["url"],
+        licence=source["licence"],
+        credit=source["credit"],
     )
 
 
@@ -137,8 +138,7 @@ def gap_report(
     snap = snapshot(session, data_version(session))
     version = snap.version  # the snapshot's own (a moment old while a newer one is built)
     today = today or date.today()
-    key = (version, today, query.distance_km, query.cohort, query.band, query.gender,
-           directory is not None)
+    key = (version, today, query.distance_km, query.cohort, query.band, query.gender, directory is not None)
 
     def compute() -> GapAnalysis:
         codes = tuple(sorted(a.code for a in snap.areas))
@@ -218,8 +218,7 @@ def site_markers(
         if category:
             services = {i: s for i, s in services.items() if category in s.categories}
         stmt = (
-            select(Site.id, Site.service_id, Site.name, Site.address, Site.postcode,
-                   Site.lat, Site.lon, Borough.code)
+            select(Site.id, Site.service_id, Site.name, Site.address, Site.postcode, Site.lat, Site.lon, Borough.code)
             .outerjoin(Borough, Borough.id == Site.borough_id)
             .where(Site.service_id.in_(list(services)))
             .order_by(Site.name, Site.id)
@@ -275,7 +274,8 @@ def borough_gap_profile(
 
     cells = [report.analysis.cell(code, c) for c in report.analysis.categories]
     return BoroughGapProfile(
-        report, area,
+        report,
+        area,
         {cell.category: named(cell.service_ids) for cell in cells},
         {cell.category: named(cell.unknown_ids) for cell in cells},
     )
@@ -294,8 +294,7 @@ def provenance(session: Session, directory: PostcodeDirectory | None) -> Provena
     return Provenance(
         catalogue_updated=session.scalar(select(func.max(Service.updated_at))),
         datasets=tuple(
-            (d.title, d.source, d.loaded_at)
-            for d in session.scalars(select(Dataset).order_by(Dataset.key))
+            (d.title, d.source, d.loaded_at) for d in session.scalars(select(Dataset).order_by(Dataset.key))
         ),
         postcode_version=meta.get("source_version"),
         postcode_built=meta.get("built_at"),

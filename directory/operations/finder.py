@@ -97,8 +97,11 @@ def service_info(service: Service, sites: tuple[SiteInfo, ...] | None = None) ->
     """
     borough_codes = frozenset(b.code for b in service.boroughs)
     as_of, precision, source = catalogue.status_as_of(
-        service.status_as_of, service.status_as_of_precision, service.status_source,
-        service.last_confirmed_at, service.updated_at,
+        service.status_as_of,
+        service.status_as_of_precision,
+        service.status_source,
+        service.last_confirmed_at,
+        service.updated_at,
     )
     if sites is None:
         sites = tuple(
@@ -142,15 +145,15 @@ def service_info(service: Service, sites: tuple[SiteInfo, ...] | None = None) ->
         sites=sites,
         unnamed_borough_count=service.unnamed_borough_count,
         coverage_confirmed=bool(
-            service.pan_london or borough_codes or service.unnamed_borough_count
+            service.pan_london
+            or borough_codes
+            or service.unnamed_borough_count
             or any(site.borough_code for site in sites)
         ),
     )
 
 
-def locate(
-    boroughs: Mapping[str, Area], directory: PostcodeDirectory, query: FinderQuery
-) -> Location:
+def locate(boroughs: Mapping[str, Area], directory: PostcodeDirectory, query: FinderQuery) -> Location:
     """Where the person is. Raises UnknownPostcode, OutsideLondon, or ChooseBorough when
     what was typed spans several boroughs and none of them was chosen (``query.borough``)."""
     if query.place is not None:
@@ -273,9 +276,7 @@ def commissioning(snapshot: PublishedCatalogue, profile: Profile) -> Commissioni
 
 def services_by_slug(session: Session, slugs: list[str]) -> list[Service]:
     rows = session.scalars(
-        catalogue.published_services()
-        .where(Service.slug.in_(slugs))
-        .options(*catalogue.service_options())
+        catalogue.published_services().where(Service.slug.in_(slugs)).options(*catalogue.service_options())
     ).all()
     order = {slug: i for i, slug in enumerate(slugs)}
     return sorted(rows, key=lambda s: order[s.slug])

@@ -29,8 +29,7 @@ class Geocoder:
             raise SiteLocationError(f"{postcode} is not in the ONS Postcode Directory.")
         if not record.in_london:
             raise SiteLocationError(
-                f"{postcode} is outside London (local authority {record.la_code}). "
-                "Delivery sites must be in London."
+                f"{postcode} is outside London (local authority {record.la_code}). Delivery sites must be in London."
             )
         site.postcode = record.postcode
         site.lat, site.lon = record.lat, record.lon

@@ -115,9 +115,7 @@ def _join(names: list[str]) -> str:
 
 def _shares(parts: list[AreaPart], names: Mapping[str, str]) -> tuple[BoroughShare, ...]:
     return tuple(
-        BoroughShare(p.la_code, names[p.la_code], p.postcodes, p.lat, p.lon)
-        for p in parts
-        if p.la_code in names
+        BoroughShare(p.la_code, names[p.la_code], p.postcodes, p.lat, p.lon) for p in parts if p.la_code in names
     )
 
 
@@ -189,12 +187,12 @@ def resolve_place(
         if record is not None:
             if record.la_code not in borough_names:
                 return ResolvedPlace(
-                    typed, None, postcode=record.postcode,
+                    typed,
+                    None,
+                    postcode=record.postcode,
                     outside_london=(record.la_code, authority_name(record.la_code)),
                 )
-            return ResolvedPlace(
-                typed, record.la_code, postcode=record.postcode, lat=record.lat, lon=record.lon
-            )
+            return ResolvedPlace(typed, record.la_code, postcode=record.postcode, lat=record.lat, lon=record.lon)
         return _missing_postcode(directory, typed, borough_names, chosen)
     what = f"The postcode {'sector' if typed.kind == SECTOR else 'district'} {typed.text}"
     parts = _area_parts(directory, typed.prefix, typed.outward)
@@ -259,9 +257,7 @@ def _by_name(typed: PlaceText, borough_names: Mapping[str, str], chosen: str | N
         )
     keys = {code: borough_key(name) for code, name in borough_names.items()}
     exact = [code for code, k in keys.items() if k == key]
-    found = exact or [
-        code for code, k in keys.items() if key and (k.startswith(key) or f" {key}" in f" {k}")
-    ]
+    found = exact or [code for code, k in keys.items() if key and (k.startswith(key) or f" {key}" in f" {k}")]
     found.sort(key=lambda code: borough_names[code])
     if chosen in found:
         found = [chosen]
@@ -301,9 +297,7 @@ def feature_collection(rows, properties) -> dict:
 
 
 def borough_boundaries(session: Session) -> dict:
-    boroughs = session.scalars(
-        select(Borough).options(selectinload(Borough.bcu)).order_by(Borough.code)
-    )
+    boroughs = session.scalars(select(Borough).options(selectinload(Borough.bcu)).order_by(Borough.code))
     return feature_collection(
         boroughs,
         lambda b: {

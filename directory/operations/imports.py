@@ -49,7 +49,13 @@ Mapper = Callable[..., Mapped]
 Progress = Callable[[str], None]
 
 ADD, CHANGE, END, REVIEW, UNCHANGED, ERROR, GONE = (
-    "add", "change", "end", "review", "unchanged", "error", "gone",
+    "add",
+    "change",
+    "end",
+    "review",
+    "unchanged",
+    "error",
+    "gone",
 )
 ACTION_LABELS = {
     ADD: "would be added",
@@ -140,11 +146,17 @@ def _locate_sites(geocoder: Geocoder | None, session: Session, mapped: Mapped) -
         except SiteLocationError as error:
             warnings.append(f"site {site['name']}: {error}")
             continue
-        located.append({
-            "name": site["name"], "address": site.get("address"), "postcode": probe.postcode,
-            "opening_details": site.get("opening_details"), "lat": probe.lat, "lon": probe.lon,
-            "borough": probe.borough.code if probe.borough else None,
-        })
+        located.append(
+            {
+                "name": site["name"],
+                "address": site.get("address"),
+                "postcode": probe.postcode,
+                "opening_details": site.get("opening_details"),
+                "lat": probe.lat,
+                "lon": probe.lon,
+                "borough": probe.borough.code if probe.borough else None,
+            }
+        )
     mapped.values["sites"] = located
     return warnings
 
@@ -175,10 +187,7 @@ def preview(
     today = today or date.today()
     boroughs = borough_names(session)
     aliases = place_aliases(session)
-    staged = {
-        s.foreign_id: s
-        for s in session.scalars(select(StagedRecord).where(StagedRecord.source == batch.source))
-    }
+    staged = {s.foreign_id: s for s in session.scalars(select(StagedRecord).where(StagedRecord.source == batch.source))}
     items: list[PreviewItem] = []
     seen: set[str] = set()
     for number, record in enumerate(batch.records, 1):
@@ -194,9 +203,16 @@ def preview(
         if mapped.strict_sites:
             mapped.errors += warnings
             warnings = []
-        item = PreviewItem(record.foreign_id, record.row, mapped.values.get("name") or "", ADD,
-                           errors=list(mapped.errors), warnings=warnings,
-                           unresolved=list(mapped.unresolved), mapped=mapped)
+        item = PreviewItem(
+            record.foreign_id,
+            record.row,
+            mapped.values.get("name") or "",
+            ADD,
+            errors=list(mapped.errors),
+            warnings=warnings,
+            unresolved=list(mapped.unresolved),
+            mapped=mapped,
+        )
         items.append(item)
         if item.errors:
             item.action = ERROR
@@ -219,44 +235,54 @@ def preview(
     if batch.complete:
         for foreign_id, row in staged.items():
             if foreign_id not in seen and row.kind == "service" and row.gone_since is None:
-                items.append(PreviewItem(foreign_id, None, row.service.name if row.service else foreign_id,
-                                         GONE, service_id=row.service_id))
+                items.append(
+                    PreviewItem(
+                        foreign_id,
+                        None,
+                        row.service.name if row.service else foreign_id,
+                        GONE,
+                        service_id=row.service_id,
+                    )
+                )
     items.sort(key=lambda i: (i.row is None, i.row or 0, i.foreign_id))
     return Preview(batch.source, batch.origin, items)
 
 
-PUBLISHERS = {"hmpps-contracts": "HM Prison and Probation Service",
-              "hmpps-offices": "HM Prison and Probation Service"}
+PUBLISHERS = {"hmpps-contracts": "HM Prison and Probation Service", "hmpps-offices": "HM Prison and Probation Service"}
 
 
 def cite(
-    service: Service | Organisation, staged: StagedRecord, batch: Batch, quote: str, facts: list[str],
+    service: Service | Organisation,
+    staged: StagedRecord,
+    batch: Batch,
+    quote: str,
+    facts: list[str],
     as_of: date | None = None,
 ) -> None:
     """The one place an imported fact is cited: a dataset-record citation of its source record
     (publisher, file, commit, record id, licence), dated when the source says it was true."""
     day = as_of or batch.as_of
-    publisher = PUBLISHERS.get(batch.source) or (
-        batch.source.split(":", 1)[1] if ":" in batch.source else batch.source
-    )
+    publisher = PUBLISHERS.get(batch.source) or (batch.source.split(":", 1)[1] if ":" in batch.source else batch.source)
     if isinstance(service, Service):
         # The status is as of the source's own date, never the day it was imported.
         service.status_as_of, service.status_as_of_precision = day, "day"
         service.status_source = f"{publisher}, published record {staged.foreign_id}"[:200]
-    service.citations = [Citation(
-        kind="dataset_record",
-        note=f"{batch.source}: {staged.foreign_id}"[:120],
-        meeting_date=day,
-        source_date=day,
-        source_date_precision="day" if day else None,
-        quote=quote,
-        facts=facts,
-        publisher=publisher[:200],
-        file=(staged.file or batch.origin or "")[:300] or None,
-        version=(staged.commit or None),
-        record_id=staged.foreign_id[:120],
-        licence=(staged.licence or batch.licence or None),
-    )]
+    service.citations = [
+        Citation(
+            kind="dataset_record",
+            note=f"{batch.source}: {staged.foreign_id}"[:120],
+            meeting_date=day,
+            source_date=day,
+            source_date_precision="day" if day else None,
+            quote=quote,
+            facts=facts,
+            publisher=publisher[:200],
+            file=(staged.file or batch.origin or "")[:300] or None,
+            version=(staged.commit or None),
+            record_id=staged.foreign_id[:120],
+            licence=(staged.licence or batch.licence or None),
+        )
+    ]
 
 
 def _organisation(session: Session, mapped: Mapped, cache: dict[str, Organisation]) -> Organisation | None:
@@ -303,8 +329,14 @@ def _queue_unresolved(session: Session, batch: Batch, preview_: Preview) -> int:
                 )
             )
             if row is None:
-                session.add(UnresolvedValue(source=batch.source, field=field_name, value=value,
-                                            context=f"{item.foreign_id}: {item.name}"[:1000]))
+                session.add(
+                    UnresolvedValue(
+                        source=batch.source,
+                        field=field_name,
+                        value=value,
+                        context=f"{item.foreign_id}: {item.name}"[:1000],
+                    )
+                )
                 session.flush()
                 added += 1
     return added
@@ -329,13 +361,13 @@ def apply(session: Session, batch: Batch, preview_: Preview, actor=None) -> Appl
     now = utcnow()
     label = actor if isinstance(actor, str) else getattr(actor, "email", None) or "import"
     try:
-        run = ImportRun(source=batch.source, origin=batch.origin[:2000], applied_at=now,
-                        applied_by=label, summary=preview_.counts())
+        run = ImportRun(
+            source=batch.source, origin=batch.origin[:2000], applied_at=now, applied_by=label, summary=preview_.counts()
+        )
         session.add(run)
         session.flush()
         staged = {
-            s.foreign_id: s
-            for s in session.scalars(select(StagedRecord).where(StagedRecord.source == batch.source))
+            s.foreign_id: s for s in session.scalars(select(StagedRecord).where(StagedRecord.source == batch.source))
         }
         by_id = {r.foreign_id: r for r in batch.records}
         organisations: dict[str, Organisation] = {}
@@ -352,7 +384,12 @@ def apply(session: Session, batch: Batch, preview_: Preview, actor=None) -> Appl
                 session.add(row)
                 staged[item.foreign_id] = row
             row.content_hash = content_hash(record.payload)
-            row.payload, row.file, row.commit, row.licence = record.payload, batch.file or batch.origin, batch.commit, batch.licence
+            row.payload, row.file, row.commit, row.licence = (
+                record.payload,
+                batch.file or batch.origin,
+                batch.commit,
+                batch.licence,
+            )
             row.last_seen_at, row.gone_since, row.run_id = now, None, run.id
             values_hash = content_hash(mapped.values)
             if item.action == UNCHANGED:
@@ -361,17 +398,25 @@ def apply(session: Session, batch: Batch, preview_: Preview, actor=None) -> Appl
             if item.action == REVIEW:
                 service = row.service
                 proposed = {**service_values(service), **mapped.values}
-                revision = session.scalar(select(Revision).where(
-                    Revision.service_id == service.id, Revision.state == "pending"))
+                revision = session.scalar(
+                    select(Revision).where(Revision.service_id == service.id, Revision.state == "pending")
+                )
                 if revision is None:
-                    revision = Revision(subject_type="service", service_id=service.id, kind="edit",
-                                        base_version=service.version)
+                    revision = Revision(
+                        subject_type="service", service_id=service.id, kind="edit", base_version=service.version
+                    )
                     session.add(revision)
                 revision.proposed, revision.proposed_at = proposed, now
                 row.applied_hash = values_hash
                 session.flush()
-                audit.record(session, label, "import.revision_proposed", "service", service.id,
-                             {"source": batch.source, "record": item.foreign_id, "revision": revision.id})
+                audit.record(
+                    session,
+                    label,
+                    "import.revision_proposed",
+                    "service",
+                    service.id,
+                    {"source": batch.source, "record": item.foreign_id, "revision": revision.id},
+                )
                 continue
             org = _organisation(session, mapped, organisations)
             service = row.service if item.action != ADD else None
@@ -390,15 +435,27 @@ def apply(session: Session, batch: Batch, preview_: Preview, actor=None) -> Appl
             for name in ("pan_london", "veterans_only", "neurodivergent_only"):
                 setattr(service, name, bool(getattr(service, name)))
             service.moderation = "published"
-            cite(service, row, batch, mapped.quote, [k for k, v in mapped.values.items() if v not in (None, [], "")],
-                 mapped.as_of)
+            cite(
+                service,
+                row,
+                batch,
+                mapped.quote,
+                [k for k, v in mapped.values.items() if v not in (None, [], "")],
+                mapped.as_of,
+            )
             session.flush()
             row.service_id, row.organisation_id = service.id, org.id if org else None
             row.applied_hash, row.applied_version = values_hash, service.version
         queued = _queue_unresolved(session, batch, preview_)
         session.flush()
-        audit.record(session, label, "import.applied", "import_run", run.id,
-                     {"source": batch.source, "origin": batch.origin[:500], "counts": preview_.counts()})
+        audit.record(
+            session,
+            label,
+            "import.applied",
+            "import_run",
+            run.id,
+            {"source": batch.source, "origin": batch.origin[:500], "counts": preview_.counts()},
+        )
         session.commit()
     except Exception:
         session.rollback()
@@ -411,10 +468,7 @@ def stage_locations(session: Session, batch: Batch) -> int:
     services that use them carry them as sites. Returns how many changed."""
     changed = 0
     now = utcnow()
-    staged = {
-        s.foreign_id: s
-        for s in session.scalars(select(StagedRecord).where(StagedRecord.source == batch.source))
-    }
+    staged = {s.foreign_id: s for s in session.scalars(select(StagedRecord).where(StagedRecord.source == batch.source))}
     for record in batch.records:
         row = staged.get(record.foreign_id)
         digest = content_hash(record.payload)
@@ -448,7 +502,9 @@ class QueueEntry:
 
 def unresolved_queue(session: Session, state: str = "open") -> list[QueueEntry]:
     rows = session.scalars(
-        select(UnresolvedValue).where(UnresolvedValue.state == state).order_by(UnresolvedValue.field, UnresolvedValue.value)
+        select(UnresolvedValue)
+        .where(UnresolvedValue.state == state)
+        .order_by(UnresolvedValue.field, UnresolvedValue.value)
     )
     return [QueueEntry(r.id, r.source, r.field, r.value, r.context, r.state, tuple(r.resolution or ())) for r in rows]
 
@@ -470,8 +526,14 @@ def resolve_value(session: Session, actor, entry_id: int, borough_codes: list[st
     row.state, row.resolution = "resolved", list(dict.fromkeys(borough_codes))
     row.resolved_by = actor if isinstance(actor, str) else getattr(actor, "email", None)
     row.resolved_at = utcnow()
-    audit.record(session, actor, "import.value_resolved", "unresolved_value", row.id,
-                 {"value": row.value, "boroughs": row.resolution})
+    audit.record(
+        session,
+        actor,
+        "import.value_resolved",
+        "unresolved_value",
+        row.id,
+        {"value": row.value, "boroughs": row.resolution},
+    )
     session.commit()
     return QueueEntry(row.id, row.source, row.field, row.value, row.context, row.state, tuple(row.resolution))
 
@@ -481,15 +543,24 @@ def recent_runs(session: Session, limit: int = 20) -> list[ImportRun]:
 
 
 def gone_records(session: Session) -> list[StagedRecord]:
-    return list(session.scalars(
-        select(StagedRecord).where(StagedRecord.gone_since.is_not(None), StagedRecord.kind == "service")
-        .order_by(StagedRecord.source, StagedRecord.foreign_id)
-    ))
+    return list(
+        session.scalars(
+            select(StagedRecord)
+            .where(StagedRecord.gone_since.is_not(None), StagedRecord.kind == "service")
+            .order_by(StagedRecord.source, StagedRecord.foreign_id)
+        )
+    )
 
 
 def import_batch(
-    session: Session, batch: Batch, mapper: Mapper, geocoder: Geocoder | None, actor=None,
-    dry_run: bool = False, progress: Progress = lambda message: None, **context,
+    session: Session,
+    batch: Batch,
+    mapper: Mapper,
+    geocoder: Geocoder | None,
+    actor=None,
+    dry_run: bool = False,
+    progress: Progress = lambda message: None,
+    **context,
 ) -> tuple[Preview, ApplySummary | None]:
     previewed = preview(session, batch, mapper, geocoder, progress=progress, **context)
     if dry_run:
@@ -502,8 +573,13 @@ def context_offices(batch: Batch) -> list[dict]:
 
 
 def import_hmpps(
-    session: Session, folder, geocoder: Geocoder | None, actor="flask import hmpps",
-    dry_run: bool = False, today: date | None = None, progress: Progress = lambda message: None,
+    session: Session,
+    folder,
+    geocoder: Geocoder | None,
+    actor="flask import hmpps",
+    dry_run: bool = False,
+    today: date | None = None,
+    progress: Progress = lambda message: None,
 ) -> tuple[Preview, ApplySummary | None]:
     """HMPPS's London contracts as services, its London probation offices as their sites."""
     folder = Path(folder)
@@ -514,15 +590,26 @@ def import_hmpps(
     if not dry_run:
         stage_locations(session, offices)
     previewed, summary = import_batch(
-        session, contracts, hmpps.map_record, geocoder, actor, dry_run=dry_run,
-        progress=progress, offices=context_offices(offices), today=today or date.today(),
+        session,
+        contracts,
+        hmpps.map_record,
+        geocoder,
+        actor,
+        dry_run=dry_run,
+        progress=progress,
+        offices=context_offices(offices),
+        today=today or date.today(),
     )
     if summary is not None and set(summary.counts) - {UNCHANGED}:
         record_dataset(
-            session, "hmpps", title="HMPPS commissioned rehabilitative services (London)",
+            session,
+            "hmpps",
+            title="HMPPS commissioned rehabilitative services (London)",
             source=f"{hmpps.INTERVENTIONS_REPO} @{hmpps.INTERVENTIONS_COMMIT}; "
             f"{hmpps.OFFICES_REPO} @{hmpps.OFFICES_COMMIT}",
-            licence=hmpps.LICENCE, detail="seed/hmpps/PROVENANCE.md", loaded_at=utcnow(),
+            licence=hmpps.LICENCE,
+            detail="seed/hmpps/PROVENANCE.md",
+            loaded_at=utcnow(),
         )
         session.commit()
     return previewed, summary
@@ -587,7 +674,11 @@ def _read_upload(data: bytes, filename: str, name: str | None):
 
 
 def preview_upload(
-    session: Session, store: UploadStore, data: bytes, filename: str, name: str | None,
+    session: Session,
+    store: UploadStore,
+    data: bytes,
+    filename: str,
+    name: str | None,
     geocoder: Geocoder | None,
 ) -> UploadPreview:
     batch, mapper = _read_upload(data, filename, name)
@@ -596,7 +687,12 @@ def preview_upload(
 
 
 def apply_upload(
-    session: Session, store: UploadStore, token: str, name: str | None, geocoder: Geocoder | None, actor,
+    session: Session,
+    store: UploadStore,
+    token: str,
+    name: str | None,
+    geocoder: Geocoder | None,
+    actor,
 ) -> ApplySummary:
     data, filename = store.load(token)
     batch, mapper = _read_upload(data, filename, name)

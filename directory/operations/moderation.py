@@ -79,18 +79,32 @@ def _item(session: Session, revision: Revision, names: dict[str, str]) -> QueueI
         changes = diff(live, revision.proposed, SERVICE_FIELDS, names)
         org = service.organisation
         return QueueItem(
-            revision.id, "service", service.id, service.name, org.name if org else None,
-            org is not None and org.moderation == "published", revision.kind,
-            revision.proposed_by.email if revision.proposed_by else None, revision.proposed_at,
+            revision.id,
+            "service",
+            service.id,
+            service.name,
+            org.name if org else None,
+            org is not None and org.moderation == "published",
+            revision.kind,
+            revision.proposed_by.email if revision.proposed_by else None,
+            revision.proposed_at,
             changes,
             revision.kind == "edit" and revision.base_version not in (None, service.version),
         )
     org = revision.organisation
     live = organisation_values(org) if revision.kind == "edit" else {}
     return QueueItem(
-        revision.id, "organisation", org.id, org.name, org.name, org.moderation == "published",
-        revision.kind, revision.proposed_by.email if revision.proposed_by else None,
-        revision.proposed_at, diff(live, revision.proposed, ORGANISATION_FIELDS), False,
+        revision.id,
+        "organisation",
+        org.id,
+        org.name,
+        org.name,
+        org.moderation == "published",
+        revision.kind,
+        revision.proposed_by.email if revision.proposed_by else None,
+        revision.proposed_at,
+        diff(live, revision.proposed, ORGANISATION_FIELDS),
+        False,
     )
 
 
@@ -141,9 +155,13 @@ def _snapshot(session: Session, service: Service, revision: Revision, account: A
     changes = diff(previous.snapshot if previous else {}, snapshot, SERVICE_FIELDS)
     number = (previous.number if previous else 0) + 1
     version = ServiceVersion(
-        service_id=service.id, number=number, snapshot=snapshot,
+        service_id=service.id,
+        number=number,
+        snapshot=snapshot,
         changes=[{"field": c.field, "label": c.label, "old": c.old, "new": c.new} for c in changes],
-        revision_id=revision.id, proposed_by_id=revision.proposed_by_id, approved_by_id=account.id,
+        revision_id=revision.id,
+        proposed_by_id=revision.proposed_by_id,
+        approved_by_id=account.id,
     )
     session.add(version)
     return version
@@ -173,7 +191,11 @@ def approve(session: Session, account: Account, revision_id: int) -> QueueItem:
             _snapshot(session, service, revision, account)
         revision.state, revision.decided_by_id, revision.decided_at = "approved", account.id, now
         audit.record(
-            session, account, f"{revision.subject_type}.approved", revision.subject_type, item.subject_id,
+            session,
+            account,
+            f"{revision.subject_type}.approved",
+            revision.subject_type,
+            item.subject_id,
             {"revision": revision.id, "kind": revision.kind, "fields": [c.field for c in item.changes]},
         )
         session.commit()
@@ -198,7 +220,11 @@ def reject(session: Session, account: Account, revision_id: int, reason: str) ->
     revision.state, revision.reason = "rejected", reason
     revision.decided_by_id, revision.decided_at = account.id, utcnow()
     audit.record(
-        session, account, f"{revision.subject_type}.rejected", revision.subject_type, item.subject_id,
+        session,
+        account,
+        f"{revision.subject_type}.rejected",
+        revision.subject_type,
+        item.subject_id,
         {"revision": revision.id, "kind": revision.kind, "reason": reason},
     )
     try:
@@ -250,15 +276,30 @@ def history(session: Session, service_id: int) -> History:
         select(Revision).where(Revision.service_id == service_id).order_by(Revision.id.desc())
     ).all()
     return History(
-        service.id, service.name, service.moderation,
+        service.id,
+        service.name,
+        service.moderation,
         [
-            VersionView(v.number, v.created_at, v.proposed_by.email if v.proposed_by else None,
-                        v.approved_by.email if v.approved_by else None, tuple(v.changes or ()))
+            VersionView(
+                v.number,
+                v.created_at,
+                v.proposed_by.email if v.proposed_by else None,
+                v.approved_by.email if v.approved_by else None,
+                tuple(v.changes or ()),
+            )
             for v in versions
         ],
         [
-            RevisionView(r.id, r.kind, r.state, r.proposed_by.email if r.proposed_by else None,
-                         r.proposed_at, r.decided_by.email if r.decided_by else None, r.decided_at, r.reason)
+            RevisionView(
+                r.id,
+                r.kind,
+                r.state,
+                r.proposed_by.email if r.proposed_by else None,
+                r.proposed_at,
+                r.decided_by.email if r.decided_by else None,
+                r.decided_at,
+                r.reason,
+            )
             for r in revisions
         ],
     )
@@ -266,5 +307,3 @@ def history(session: Session, service_id: int) -> History:
 
 def pending_count(session: Session) -> int:
     return session.scalar(select(func.count(Revision.id)).where(Revision.state == "pending")) or 0
-
-

@@ -52,9 +52,7 @@ def _view(item: MinimumOfferItem) -> OfferItemView:
 
 def list_offer_items(session: Session) -> list[OfferItemView]:
     items = session.scalars(
-        select(MinimumOfferItem).options(
-            selectinload(MinimumOfferItem.category), selectinload(MinimumOfferItem.cohort)
-        )
+        select(MinimumOfferItem).options(selectinload(MinimumOfferItem.category), selectinload(MinimumOfferItem.cohort))
     ).all()
     views = [_view(item) for item in items]
     return sorted(views, key=lambda v: (v.category_name, v.cohort_name or ""))
@@ -78,9 +76,7 @@ def add_offer_item(
             raise OfferError(f"'{cohort}' is not a cohort.")
     stmt = select(MinimumOfferItem).where(MinimumOfferItem.category_id == category_row.id)
     stmt = stmt.where(
-        MinimumOfferItem.cohort_id == cohort_row.id
-        if cohort_row
-        else MinimumOfferItem.cohort_id.is_(None)
+        MinimumOfferItem.cohort_id == cohort_row.id if cohort_row else MinimumOfferItem.cohort_id.is_(None)
     )
     if session.scalar(stmt) is not None:
         who = f" for {cohort_row.name}" if cohort_row else ""
@@ -106,9 +102,7 @@ def remove_offer_item(session: Session, item_id: int, actor) -> OfferItemView:
         raise OfferError(f"There is no minimum offer item {item_id}.")
     view = _view(item)
     session.delete(item)
-    _audit(
-        session, actor, "offer.remove", item_id, {"category": view.category, "cohort": view.cohort}
-    )
+    _audit(session, actor, "offer.remove", item_id, {"category": view.category, "cohort": view.cohort})
     session.commit()
     return view
 

@@ -149,14 +149,16 @@ def _attributes(service: Service) -> list[dict]:
         for slug in slugs:
             if slug not in TAXONOMIES[key][2]:
                 continue
-            out.append({
-                "id": derived_id("attribute", service.uuid, key, slug),
-                "link_id": service.uuid,
-                "link_type": "service",
-                "link_entity": "service",
-                "taxonomy_term_id": term_id(key, slug),
-                "taxonomy_term": taxonomy_term(key, slug),
-            })
+            out.append(
+                {
+                    "id": derived_id("attribute", service.uuid, key, slug),
+                    "link_id": service.uuid,
+                    "link_type": "service",
+                    "link_entity": "service",
+                    "taxonomy_term_id": term_id(key, slug),
+                    "taxonomy_term": taxonomy_term(key, slug),
+                }
+            )
     return out
 
 
@@ -307,8 +309,12 @@ def _extension(service: Service) -> dict:
 
 def _sources(service: Service) -> list[dict]:
     return [
-        {"source": c.note, "date": c.meeting_date.isoformat() if c.meeting_date else None,
-         "quote": c.quote, "facts": list(c.facts or [])}
+        {
+            "source": c.note,
+            "date": c.meeting_date.isoformat() if c.meeting_date else None,
+            "quote": c.quote,
+            "facts": list(c.facts or []),
+        }
         for c in service.citations
     ]
 
@@ -316,20 +322,25 @@ def _sources(service: Service) -> list[dict]:
 def service_full(service: Service, today: date) -> dict:
     body = service_basic(service, today)
     sites = [s for s in service.sites if not is_confidential(s)]
-    body.update({
-        "phones": [{"id": derived_id("phone", service.uuid), "number": service.phone}] if service.phone else [],
-        "service_areas": _service_areas(service),
-        "service_at_locations": [service_at_location(service, s) for s in sites],
-        "languages": [
-            {"id": derived_id("language", service.uuid, lang), "service_id": service.uuid, "name": lang}
-            for lang in service.languages or []
-        ],
-        "funding": [{"id": derived_id("funding", service.uuid), "service_id": service.uuid, "source": service.funder}]
-        if service.funder else [],
-        "attributes": _attributes(service),
-        "x_directory": _extension(service),
-        "x_sources": _sources(service),
-    })
+    body.update(
+        {
+            "phones": [{"id": derived_id("phone", service.uuid), "number": service.phone}] if service.phone else [],
+            "service_areas": _service_areas(service),
+            "service_at_locations": [service_at_location(service, s) for s in sites],
+            "languages": [
+                {"id": derived_id("language", service.uuid, lang), "service_id": service.uuid, "name": lang}
+                for lang in service.languages or []
+            ],
+            "funding": [
+                {"id": derived_id("funding", service.uuid), "service_id": service.uuid, "source": service.funder}
+            ]
+            if service.funder
+            else [],
+            "attributes": _attributes(service),
+            "x_directory": _extension(service),
+            "x_sources": _sources(service),
+        }
+    )
     if service.organisation is not None:
         body["organization"] = organisation_basic(service.organisation)
     return body
@@ -384,24 +395,32 @@ def envelope(items: list, request: PageRequest, build=None) -> dict:
 
 
 def _services(session: Session) -> list[Service]:
-    return list(session.scalars(
-        published_services()
-        .options(
-            selectinload(Service.organisation), selectinload(Service.boroughs),
-            selectinload(Service.categories), selectinload(Service.cohorts),
-            selectinload(Service.sites).selectinload(Site.borough), selectinload(Service.citations),
+    return list(
+        session.scalars(
+            published_services()
+            .options(
+                selectinload(Service.organisation),
+                selectinload(Service.boroughs),
+                selectinload(Service.categories),
+                selectinload(Service.cohorts),
+                selectinload(Service.sites).selectinload(Site.borough),
+                selectinload(Service.citations),
+            )
+            .order_by(Service.name, Service.id)
         )
-        .order_by(Service.name, Service.id)
-    ))
+    )
 
 
 def _term_filter(args) -> set[tuple[str, str]] | None:
     wanted_term, wanted_taxonomy = args.get("taxonomy_term_id"), args.get("taxonomy_id")
     if not wanted_term and not wanted_taxonomy:
         return None
-    terms = {(k, s) for k, s in all_terms()
-             if (not wanted_term or term_id(k, s) == wanted_term)
-             and (not wanted_taxonomy or taxonomy_id(k) == wanted_taxonomy)}
+    terms = {
+        (k, s)
+        for k, s in all_terms()
+        if (not wanted_term or term_id(k, s) == wanted_term)
+        and (not wanted_taxonomy or taxonomy_id(k) == wanted_taxonomy)
+    }
     if not terms:
         name = "taxonomy_term_id" if wanted_term else "taxonomy_id"
         raise FeedError(name, f"There is no {name.replace('_id', '').replace('_', ' ')} with that id.")
@@ -415,23 +434,39 @@ def _modified_after(args) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise FeedError("modified_after", "modified_after must be an ISO 8601 date-time, like 2025-01-31T00:00:00Z.") from None
+        raise FeedError(
+            "modified_after", "modified_after must be an ISO 8601 date-time, like 2025-01-31T00:00:00Z."
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _matches(service: Service, args, terms, modified_after) -> bool:
     search = (args.get("search") or "").strip().lower()
-    if search and search not in " ".join(
-        filter(None, (service.name, service.summary, service.description,
-                      service.organisation.name if service.organisation else None))
-    ).lower():
+    if (
+        search
+        and search
+        not in " ".join(
+            filter(
+                None,
+                (
+                    service.name,
+                    service.summary,
+                    service.description,
+                    service.organisation.name if service.organisation else None,
+                ),
+            )
+        ).lower()
+    ):
         return False
     org_id = args.get("organization_id")
     if org_id and (service.organisation is None or service.organisation.uuid != org_id):
         return False
     if terms is not None:
-        have = {(key, v.slug if hasattr(v, "slug") else v)
-                for attribute, key in ATTRIBUTE_TAXONOMIES for v in getattr(service, attribute) or []}
+        have = {
+            (key, v.slug if hasattr(v, "slug") else v)
+            for attribute, key in ATTRIBUTE_TAXONOMIES
+            for v in getattr(service, attribute) or []
+        }
         if not have & terms:
             return False
     if modified_after is not None:
@@ -458,7 +493,9 @@ def list_services(session: Session, args) -> dict:
 def _published(session: Session, model, key: str):
     if not re.fullmatch(r"[0-9a-fA-F-]{36}", key or ""):
         raise NotInFeed(key)
-    stmt = published_services() if model is Service else select(Organisation).where(Organisation.moderation == PUBLISHED)
+    stmt = (
+        published_services() if model is Service else select(Organisation).where(Organisation.moderation == PUBLISHED)
+    )
     row = session.scalar(stmt.where(model.uuid == key))
     if row is None:
         raise NotInFeed(key)
@@ -487,7 +524,8 @@ def list_terms(args) -> dict:
     wanted_taxonomy = args.get("taxonomy_id")
     parent = args.get("parent_id")
     items = [
-        taxonomy_term(k, s) for k, s in all_terms()
+        taxonomy_term(k, s)
+        for k, s in all_terms()
         if (not search or search in TAXONOMIES[k][2][s].lower() or search in s)
         and (not wanted_taxonomy or taxonomy_id(k) == wanted_taxonomy)
         and not parent  # our taxonomies are flat: no term has a parent
@@ -504,12 +542,16 @@ def get_term(key: str) -> dict:
 
 def _organisations(session: Session) -> list[Organisation]:
     """Organisations that provide at least one published service."""
-    return list(session.scalars(
-        select(Organisation)
-        .where(Organisation.moderation == PUBLISHED,
-               Organisation.id.in_(published_services().with_only_columns(Service.organisation_id)))
-        .order_by(Organisation.name, Organisation.id)
-    ))
+    return list(
+        session.scalars(
+            select(Organisation)
+            .where(
+                Organisation.moderation == PUBLISHED,
+                Organisation.id.in_(published_services().with_only_columns(Service.organisation_id)),
+            )
+            .order_by(Organisation.name, Organisation.id)
+        )
+    )
 
 
 def list_organisations(session: Session, args) -> dict:
@@ -521,7 +563,9 @@ def list_organisations(session: Session, args) -> dict:
         by_org: dict[int, list[Service]] = {}
         for s in services:
             by_org.setdefault(s.organisation_id, []).append(s)
-        return envelope(orgs, request, lambda o: organisation_full(o, by_org.get(o.id, []), _flag(args, "full_service")))
+        return envelope(
+            orgs, request, lambda o: organisation_full(o, by_org.get(o.id, []), _flag(args, "full_service"))
+        )
     return envelope(orgs, request, organisation_basic)
 
 
@@ -566,6 +610,7 @@ def list_service_at_locations(session: Session, args, origin: tuple[float, float
             pairs.append((distance, service, site))
     if origin is not None:
         pairs.sort(key=lambda p: p[0])
+
     def build(pair) -> dict:
         distance, service, site = pair
         body = service_at_location(service, site, with_service=True)
@@ -582,4 +627,3 @@ def get_service_at_location(session: Session, key: str) -> dict:
             if not is_confidential(site) and derived_id("service_at_location", site.uuid) == key:
                 return _compact(service_at_location(service, site, with_service=True))
     raise NotInFeed(key)
-

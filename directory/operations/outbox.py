@@ -47,8 +47,12 @@ def _one_line(text: str) -> str:
 
 def enqueue(session: Session, to_address: str, subject: str, body: str, referral_id: int | None) -> OutgoingEmail:
     message = OutgoingEmail(
-        to_address=to_address.strip()[:254], subject=_one_line(subject)[:300], body=body,
-        referral_id=referral_id, attempts=0, next_attempt_at=utcnow(),
+        to_address=to_address.strip()[:254],
+        subject=_one_line(subject)[:300],
+        body=body,
+        referral_id=referral_id,
+        attempts=0,
+        next_attempt_at=utcnow(),
     )
     session.add(message)
     return message
@@ -71,14 +75,19 @@ def _deliver(settings: MailSettings, message: OutgoingEmail) -> None:
 
 
 def waiting(session: Session) -> int:
-    return len(session.scalars(
-        select(OutgoingEmail.id).where(OutgoingEmail.sent_at.is_(None), OutgoingEmail.failed_at.is_(None))
-    ).all())
+    return len(
+        session.scalars(
+            select(OutgoingEmail.id).where(OutgoingEmail.sent_at.is_(None), OutgoingEmail.failed_at.is_(None))
+        ).all()
+    )
 
 
 def send_due(
-    session: Session, settings: MailSettings, now: datetime | None = None,
-    referral_id: int | None = None, limit: int = 200,
+    session: Session,
+    settings: MailSettings,
+    now: datetime | None = None,
+    referral_id: int | None = None,
+    limit: int = 200,
 ) -> SendReport:
     """Send what is due (or only one referral's messages), recording each outcome."""
     if not settings.server:
@@ -86,8 +95,7 @@ def send_due(
     now = now or utcnow()
     stmt = (
         select(OutgoingEmail)
-        .where(OutgoingEmail.sent_at.is_(None), OutgoingEmail.failed_at.is_(None),
-               OutgoingEmail.next_attempt_at <= now)
+        .where(OutgoingEmail.sent_at.is_(None), OutgoingEmail.failed_at.is_(None), OutgoingEmail.next_attempt_at <= now)
         .order_by(OutgoingEmail.id)
         .limit(limit)
     )

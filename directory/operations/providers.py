@@ -34,6 +34,7 @@ from .records import (
 )
 from .seeding import confirmation_reference
 
+
 @dataclass(frozen=True)
 class EditState:
     values: dict
@@ -80,7 +81,11 @@ def _pending(session: Session, **subject) -> Revision | None:
 
 
 def _propose(
-    session: Session, account: Account, revision: Revision | None, proposed: dict, kind: str,
+    session: Session,
+    account: Account,
+    revision: Revision | None,
+    proposed: dict,
+    kind: str,
     **subject,
 ) -> Revision:
     """Put ``proposed`` in ``revision``, the subject's pending one, or in a new one.
@@ -124,12 +129,13 @@ def _own_service(session: Session, account: Account, service_id: int) -> Service
 def dashboard(session: Session, account: Account) -> Dashboard:
     org = _own_organisation(session, account)
     now = utcnow()
-    services = session.scalars(
-        select(Service).where(Service.organisation_id == org.id).order_by(Service.name)
-    ).all()
+    services = session.scalars(select(Service).where(Service.organisation_id == org.id).order_by(Service.name)).all()
     rows = [
         ServiceRow(
-            s.id, s.name, s.slug, s.moderation,
+            s.id,
+            s.name,
+            s.slug,
+            s.moderation,
             _pending(session, service_id=s.id, kind="edit") is not None,
             _last_rejection(session, service_id=s.id),
             s.last_confirmed_at,
@@ -138,7 +144,9 @@ def dashboard(session: Session, account: Account) -> Dashboard:
         for s in services
     ]
     return Dashboard(
-        org.id, org.name, org.moderation,
+        org.id,
+        org.name,
+        org.moderation,
         _pending(session, organisation_id=org.id, kind="edit") is not None,
         _last_rejection(session, organisation_id=org.id),
         rows,
@@ -181,9 +189,7 @@ def create_service(session: Session, geocoder: Geocoder, account: Account, value
     org = _own_organisation(session, account)
     values = {**values, "sites": locate_sites(session, geocoder, values.get("sites") or [])}
     base = slugify(values["name"])
-    slug = unique_slug(
-        base, set(session.scalars(select(Service.slug).where(Service.slug.startswith(base))))
-    )
+    slug = unique_slug(base, set(session.scalars(select(Service.slug).where(Service.slug.startswith(base)))))
     service = Service(slug=slug, name=values["name"], organisation_id=org.id, moderation="pending")
     session.add(service)
     apply_service_values(session, service, values)
@@ -228,8 +234,7 @@ def _propose_edit(session, account, service, revision, values) -> str:
             revision.state, revision.decided_at, revision.reason = "withdrawn", utcnow(), None
             audit.record(session, account, "revision.withdrawn", "service", service.id, {"revision": revision.id})
         return "unchanged"
-    revision = _propose(session, account, revision, values, "edit", service_id=service.id,
-                        base_version=service.version)
+    revision = _propose(session, account, revision, values, "edit", service_id=service.id, base_version=service.version)
     revision.proposed_by_id = account.id
     session.flush()
     audit.record(session, account, "revision.proposed", "service", service.id, {"revision": revision.id})
@@ -264,8 +269,14 @@ def organisation_for_edit(session: Session, account: Account) -> EditState:
     org = _own_organisation(session, account)
     revision = _pending(session, organisation_id=org.id, kind="edit")
     values = dict(revision.proposed) if revision is not None else organisation_values(org)
-    return EditState(values, _organisation_token(org, revision), org.moderation == "published",
-                     revision is not None, _last_rejection(session, organisation_id=org.id), org.name)
+    return EditState(
+        values,
+        _organisation_token(org, revision),
+        org.moderation == "published",
+        revision is not None,
+        _last_rejection(session, organisation_id=org.id),
+        org.name,
+    )
 
 
 def update_organisation(session: Session, account: Account, values: dict, token: str) -> str:

@@ -57,7 +57,12 @@ class PublishedCatalogue:
 def _areas(session: Session) -> tuple[tuple[Area, ...], dict[str, str]]:
     rows = session.execute(
         select(
-            Borough.code, Borough.name, BCU.code, BCU.name, PDU.code, PDU.name,
+            Borough.code,
+            Borough.name,
+            BCU.code,
+            BCU.name,
+            PDU.code,
+            PDU.name,
             Borough.boundary_geojson,
         )
         .outerjoin(BCU, BCU.id == Borough.bcu_id)
@@ -82,9 +87,7 @@ def _sites(session: Session) -> dict[int, tuple[SiteInfo, ...]]:
     by_service: dict[int, list[SiteInfo]] = defaultdict(list)
     for i, (service_id, name, postcode, borough_code, lat, lon) in enumerate(rows):
         easting, northing = points.get(i, (None, None))
-        by_service[service_id].append(
-            SiteInfo(name, postcode, borough_code, lat, lon, easting, northing)
-        )
+        by_service[service_id].append(SiteInfo(name, postcode, borough_code, lat, lon, easting, northing))
     return {k: tuple(v) for k, v in by_service.items()}
 
 

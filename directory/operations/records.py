@@ -12,22 +12,42 @@ from ..models import Borough, Category, Cohort, Organisation, Service, Site
 from .geocoding import Geocoder, SiteLocationError
 
 SCALARS = (
-    "name", "summary", "description", "status", "pan_london", "coverage_note", "min_age",
-    "max_age", "veterans_only", "neurodivergent_only", "eligibility_notes", "oocd_hours",
-    "oocd_completion_weeks", "oocd_notes", "capacity", "cost", "funder", "how_to_refer",
-    "website", "email", "phone",
+    "name",
+    "summary",
+    "description",
+    "status",
+    "pan_london",
+    "coverage_note",
+    "min_age",
+    "max_age",
+    "veterans_only",
+    "neurodivergent_only",
+    "eligibility_notes",
+    "oocd_hours",
+    "oocd_completion_weeks",
+    "oocd_notes",
+    "capacity",
+    "cost",
+    "funder",
+    "how_to_refer",
+    "website",
+    "email",
+    "phone",
 )
 LISTS = (
-    "genders", "risk_levels", "offences_accepted", "offences_excluded", "languages",
-    "oocd_disposals", "oocd_condition_kinds", "referral_routes",
+    "genders",
+    "risk_levels",
+    "offences_accepted",
+    "offences_excluded",
+    "languages",
+    "oocd_disposals",
+    "oocd_condition_kinds",
+    "referral_routes",
 )
 ORGANISATION_FIELDS = ("name", "description", "website", "email", "phone")
 
 
-STALE_MESSAGE = (
-    "This service was changed by someone else since you opened it. "
-    "Reload to see their changes."
-)
+STALE_MESSAGE = "This service was changed by someone else since you opened it. Reload to see their changes."
 
 
 class EditConflict(Exception):
@@ -56,8 +76,12 @@ def service_values(service: Service) -> dict:
     values["cohorts"] = [c.slug for c in service.cohorts]
     values["sites"] = [
         {
-            "name": s.name, "address": s.address, "postcode": s.postcode,
-            "opening_details": s.opening_details, "lat": s.lat, "lon": s.lon,
+            "name": s.name,
+            "address": s.address,
+            "postcode": s.postcode,
+            "opening_details": s.opening_details,
+            "lat": s.lat,
+            "lon": s.lon,
             "borough": s.borough.code if s.borough else None,
         }
         for s in service.sites
@@ -80,11 +104,15 @@ def locate_sites(session: Session, geocoder: Geocoder, sites: list[dict]) -> lis
         except SiteLocationError as error:
             problems[index] = str(error)
             continue
-        located.append({
-            **{k: site.get(k) for k in ("name", "address", "opening_details")},
-            "postcode": probe.postcode, "lat": probe.lat, "lon": probe.lon,
-            "borough": probe.borough.code if probe.borough else None,
-        })
+        located.append(
+            {
+                **{k: site.get(k) for k in ("name", "address", "opening_details")},
+                "postcode": probe.postcode,
+                "lat": probe.lat,
+                "lon": probe.lon,
+                "borough": probe.borough.code if probe.borough else None,
+            }
+        )
     if problems:
         raise SiteProblems(problems)
     return located
@@ -120,11 +148,18 @@ def apply_service_values(session: Session, service: Service, values: dict) -> No
     if "cohorts" in values:
         service.cohorts = _by(session, Cohort, "slug", values["cohorts"])
     if "sites" in values:
-        boroughs = {b.code: b for b in _by(session, Borough, "code", [s["borough"] for s in values["sites"] if s.get("borough")])}
+        boroughs = {
+            b.code: b
+            for b in _by(session, Borough, "code", [s["borough"] for s in values["sites"] if s.get("borough")])
+        }
         service.sites = [
             Site(
-                name=s.get("name") or "", address=s.get("address"), postcode=s.get("postcode"),
-                opening_details=s.get("opening_details"), lat=s.get("lat"), lon=s.get("lon"),
+                name=s.get("name") or "",
+                address=s.get("address"),
+                postcode=s.get("postcode"),
+                opening_details=s.get("opening_details"),
+                lat=s.get("lat"),
+                lon=s.get("lon"),
                 borough=boroughs.get(s.get("borough")),
             )
             for s in values["sites"]

@@ -52,8 +52,7 @@ CODE_TRIES = 8
 
 
 NOT_YOURS = (
-    "This referral is not yours to see: only the person who made it, the service's own provider "
-    "and commissioners can."
+    "This referral is not yours to see: only the person who made it, the service's own provider and commissioners can."
 )
 
 
@@ -94,9 +93,7 @@ def running_warnings(service: Service, today: date, now: datetime) -> list[str]:
     if reading.standing is Standing.ENDED:
         warnings.append(f"The directory records this service as ended ({reading.sentence}).")
     elif reading.standing is not Standing.CONFIRMED:
-        warnings.append(
-            f"The directory does not know that this service is running now: {reading.sentence}."
-        )
+        warnings.append(f"The directory does not know that this service is running now: {reading.sentence}.")
     if is_stale(_aware(service.last_confirmed_at), _aware(service.created_at), now):
         warnings.append("Its provider has not confirmed the details in the last six months.")
     return warnings
@@ -107,9 +104,9 @@ def _recipients_for_provider(session: Session, organisation: Organisation | None
         return []
     addresses = [organisation.email] if organisation.email else []
     addresses += session.scalars(
-        select(User.email).where(
-            User.organisation_id == organisation.id, User.role == "provider", User.active.is_(True)
-        ).order_by(User.id)
+        select(User.email)
+        .where(User.organisation_id == organisation.id, User.role == "provider", User.active.is_(True))
+        .order_by(User.id)
     ).all()
     seen, unique = set(), []
     for address in addresses:
@@ -120,9 +117,7 @@ def _recipients_for_provider(session: Session, organisation: Organisation | None
 
 
 def _published_service(session: Session, slug: str) -> Service | None:
-    return session.scalar(
-        select(Service).where(Service.slug == slug, Service.moderation == "published")
-    )
+    return session.scalar(select(Service).where(Service.slug == slug, Service.moderation == "published"))
 
 
 def refer_target(session: Session, account: Account, slug: str, now: datetime | None = None) -> ReferTarget | None:
@@ -144,8 +139,9 @@ def refer_target(session: Session, account: Account, slug: str, now: datetime | 
             "Nobody at this provider has an account or an email in the directory yet: they will see the "
             "referral when they sign in. Contact them through the service's referral route as well."
         )
-    return ReferTarget(service.slug, service.name, org.name if org else None,
-                       service.how_to_refer, tuple(warnings), blocker)
+    return ReferTarget(
+        service.slug, service.name, org.name if org else None, service.how_to_refer, tuple(warnings), blocker
+    )
 
 
 def borough_choices(session: Session) -> list[tuple[str, str]]:
@@ -198,7 +194,8 @@ def party_of(account: Account, referral: Referral) -> str | None:
     if account.id is not None and account.id == referral.referrer_id and may(account.role, "refer"):
         return REFERRER
     if (
-        account.role == "provider" and account.organisation_id is not None
+        account.role == "provider"
+        and account.organisation_id is not None
         and account.organisation_id == referral.organisation_id
     ):
         return PROVIDER
@@ -212,11 +209,18 @@ def _may_see(account: Account, referral: Referral) -> bool:
 def _contact(referral: Referral, party: str | None) -> dict:
     if party == PROVIDER:
         referrer = referral.referrer
-        return {"label": "The referrer", "email": referrer.email if referrer and referrer.active else None,
-                "organisation": referral.referrer_organisation.name if referral.referrer_organisation else None}
+        return {
+            "label": "The referrer",
+            "email": referrer.email if referrer and referrer.active else None,
+            "organisation": referral.referrer_organisation.name if referral.referrer_organisation else None,
+        }
     service, org = referral.service, referral.organisation
-    return {"label": "The service", "email": service.email or (org.email if org else None),
-            "phone": service.phone or (org.phone if org else None), "organisation": org.name if org else None}
+    return {
+        "label": "The service",
+        "email": service.email or (org.email if org else None),
+        "phone": service.phone or (org.phone if org else None),
+        "organisation": org.name if org else None,
+    }
 
 
 def _view(session: Session, referral: Referral, account: Account, within: timedelta) -> ReferralView:
@@ -224,17 +228,28 @@ def _view(session: Session, referral: Referral, account: Account, within: timede
     borough = session.scalar(select(Borough.name).where(Borough.code == referral.borough_code))
     sent_at = _aware(referral.sent_at)
     return ReferralView(
-        code=referral.code, shown_code=format_code(referral.code), state=referral.state,
-        service_slug=referral.service.slug, service_name=referral.service.name,
+        code=referral.code,
+        shown_code=format_code(referral.code),
+        state=referral.state,
+        service_slug=referral.service.slug,
+        service_name=referral.service.name,
         organisation_name=referral.organisation.name if referral.organisation else None,
-        referrer_role=referral.referrer_role, referrer_agency=referral.referrer_agency,
+        referrer_role=referral.referrer_role,
+        referrer_agency=referral.referrer_agency,
         referrer_organisation=referral.referrer_organisation.name if referral.referrer_organisation else None,
-        borough_code=referral.borough_code, borough_name=borough, age_band=referral.age_band,
-        needs=tuple(referral.needs or ()), cohort=referral.cohort, disposal=referral.disposal,
-        condition_kind=referral.condition_kind, condition_due=referral.condition_due,
-        sent_at=sent_at, answered_at=_aware(referral.answered_at),
+        borough_code=referral.borough_code,
+        borough_name=borough,
+        age_band=referral.age_band,
+        needs=tuple(referral.needs or ()),
+        cohort=referral.cohort,
+        disposal=referral.disposal,
+        condition_kind=referral.condition_kind,
+        condition_due=referral.condition_due,
+        sent_at=sent_at,
+        answered_at=_aware(referral.answered_at),
         acknowledge_by=sent_at + within if referral.state == State.SENT else None,
-        party=party, moves=moves_for(referral.state, party),
+        party=party,
+        moves=moves_for(referral.state, party),
         events=tuple(
             EventView(_aware(e.at), e.actor_party, e.actor_label, e.from_state, e.to_state, e.reason)
             for e in referral.events
@@ -252,8 +267,12 @@ def _load(session: Session, raw_code: str) -> Referral:
 
 
 def get_referral(
-    session: Session, account: Account, raw_code: str, link_for: LinkFor,
-    within: timedelta = ACKNOWLEDGE_WITHIN, now: datetime | None = None,
+    session: Session,
+    account: Account,
+    raw_code: str,
+    link_for: LinkFor,
+    within: timedelta = ACKNOWLEDGE_WITHIN,
+    now: datetime | None = None,
 ) -> ReferralView:
     """A referral by its code, for its referrer, its provider or a commissioner; expired on
     read if nobody acknowledged it in time."""
@@ -276,8 +295,12 @@ class ListedReferral:
 
 
 def list_referrals(
-    session: Session, account: Account, link_for: LinkFor, state: str | None = None,
-    within: timedelta = ACKNOWLEDGE_WITHIN, now: datetime | None = None,
+    session: Session,
+    account: Account,
+    link_for: LinkFor,
+    state: str | None = None,
+    within: timedelta = ACKNOWLEDGE_WITHIN,
+    now: datetime | None = None,
 ) -> list[ListedReferral]:
     """A provider's inbox (their organisation's referrals) or the referrals a referrer made."""
     if account.role == "provider":
@@ -296,8 +319,15 @@ def list_referrals(
     ).all()
     names = dict(session.execute(select(Borough.code, Borough.name)).all())
     return [
-        ListedReferral(r.code, format_code(r.code), r.state, r.service.name, names.get(r.borough_code),
-                       _aware(r.sent_at), r.condition_due)
+        ListedReferral(
+            r.code,
+            format_code(r.code),
+            r.state,
+            r.service.name,
+            names.get(r.borough_code),
+            _aware(r.sent_at),
+            r.condition_due,
+        )
         for r in referrals
     ]
 
@@ -305,17 +335,31 @@ def list_referrals(
 # -- writing ------------------------------------------------------------------------------
 
 
-def _event(referral: Referral, party: str, actor: Account | None, source: str | None, target: str,
-           reason: str | None, at: datetime) -> None:
+def _event(
+    referral: Referral,
+    party: str,
+    actor: Account | None,
+    source: str | None,
+    target: str,
+    reason: str | None,
+    at: datetime,
+) -> None:
     if actor is None:
         label = "Automatic: not acknowledged in time"
     else:
         org = _org_name(referral, actor)
         label = f"{actor.name} ({actor.role}{', ' + org if org else ''})"
-    referral.events.append(ReferralEvent(
-        actor_id=actor.id if actor else None, actor_party=party, actor_label=label[:254],
-        from_state=source, to_state=target, reason=reason, at=at,
-    ))
+    referral.events.append(
+        ReferralEvent(
+            actor_id=actor.id if actor else None,
+            actor_party=party,
+            actor_label=label[:254],
+            from_state=source,
+            to_state=target,
+            reason=reason,
+            at=at,
+        )
+    )
 
 
 def _org_name(referral: Referral, actor: Account) -> str | None:
@@ -344,8 +388,12 @@ def _referrer_addresses(referral: Referral) -> list[str]:
 
 
 def create_referral(
-    session: Session, account: Account, values: dict, link_for: LinkFor,
-    confirmed_warnings: bool = False, now: datetime | None = None,
+    session: Session,
+    account: Account,
+    values: dict,
+    link_for: LinkFor,
+    confirmed_warnings: bool = False,
+    now: datetime | None = None,
 ) -> ReferralView:
     """Check and send a referral. A service with warnings needs ``confirmed_warnings``."""
     _require_referrer(account)
@@ -362,12 +410,23 @@ def create_referral(
     referral = None
     for _ in range(CODE_TRIES):
         referral = Referral(
-            code=new_code(), service_id=service.id, organisation_id=service.organisation_id,
-            referrer_id=account.id, referrer_role=account.role, referrer_agency=facts.referrer_agency,
-            referrer_organisation_id=account.organisation_id, borough_code=facts.borough,
-            age_band=facts.age_band, needs=list(facts.needs), cohort=facts.cohort, disposal=facts.disposal,
-            condition_kind=facts.condition_kind, condition_due=facts.condition_due, consent=facts.consent,
-            state=State.SENT.value, sent_at=now,
+            code=new_code(),
+            service_id=service.id,
+            organisation_id=service.organisation_id,
+            referrer_id=account.id,
+            referrer_role=account.role,
+            referrer_agency=facts.referrer_agency,
+            referrer_organisation_id=account.organisation_id,
+            borough_code=facts.borough,
+            age_band=facts.age_band,
+            needs=list(facts.needs),
+            cohort=facts.cohort,
+            disposal=facts.disposal,
+            condition_kind=facts.condition_kind,
+            condition_due=facts.condition_due,
+            consent=facts.consent,
+            state=State.SENT.value,
+            sent_at=now,
         )
         try:
             with session.begin_nested():
@@ -393,8 +452,14 @@ class UnconfirmedWarnings(Exception):
 
 
 def transition(
-    session: Session, account: Account, raw_code: str, target: str, reason: str | None,
-    link_for: LinkFor, within: timedelta = ACKNOWLEDGE_WITHIN, now: datetime | None = None,
+    session: Session,
+    account: Account,
+    raw_code: str,
+    target: str,
+    reason: str | None,
+    link_for: LinkFor,
+    within: timedelta = ACKNOWLEDGE_WITHIN,
+    now: datetime | None = None,
 ) -> ReferralView:
     """Move a referral, if this account's side may make this move from its current state.
 
@@ -413,13 +478,17 @@ def transition(
     if source == State.SENT and rule.target in PROVIDER_ANSWERS:
         referral.answered_at = now
     _event(referral, party, account, source, rule.target.value, reason or None, now)
-    others = _referrer_addresses(referral) if party == PROVIDER else _recipients_for_provider(session, referral.organisation)
+    others = (
+        _referrer_addresses(referral) if party == PROVIDER else _recipients_for_provider(session, referral.organisation)
+    )
     _notify(session, referral, others, link_for, new=False)
     try:
         session.commit()
     except StaleDataError:
         session.rollback()
-        raise TransitionRefused(409, "Someone changed this referral at the same time. Reload it and try again.") from None
+        raise TransitionRefused(
+            409, "Someone changed this referral at the same time. Reload it and try again."
+        ) from None
     return _view(session, referral, account, within)
 
 
@@ -431,7 +500,9 @@ def _expire(session: Session, referral: Referral, link_for: LinkFor, now: dateti
     _notify(session, referral, addresses, link_for, new=False)
 
 
-def _expire_if_overdue(session: Session, referral: Referral, link_for: LinkFor, within: timedelta, now: datetime) -> None:
+def _expire_if_overdue(
+    session: Session, referral: Referral, link_for: LinkFor, within: timedelta, now: datetime
+) -> None:
     if is_overdue(referral.state, _aware(referral.sent_at), now, within):
         _expire(session, referral, link_for, now)
         try:
@@ -442,8 +513,11 @@ def _expire_if_overdue(session: Session, referral: Referral, link_for: LinkFor, 
 
 
 def expire_overdue(
-    session: Session, link_for: LinkFor, within: timedelta = ACKNOWLEDGE_WITHIN,
-    now: datetime | None = None, scope=None,
+    session: Session,
+    link_for: LinkFor,
+    within: timedelta = ACKNOWLEDGE_WITHIN,
+    now: datetime | None = None,
+    scope=None,
 ) -> list[str]:
     """Expire every referral still unacknowledged after ``within``; the codes expired."""
     now = now or utcnow()
@@ -490,9 +564,9 @@ def counts(session: Session, account: Account) -> CountsReport:
     if not may(account.role, "read_all"):
         raise NotPermitted("Only commissioners can see referral counts.")
     referrals = session.scalars(select(Referral).options(selectinload(Referral.service))).all()
-    accepted_ids = set(session.scalars(
-        select(ReferralEvent.referral_id).where(ReferralEvent.to_state == State.ACCEPTED.value)
-    ).all())
+    accepted_ids = set(
+        session.scalars(select(ReferralEvent.referral_id).where(ReferralEvent.to_state == State.ACCEPTED.value)).all()
+    )
     boroughs = dict(session.execute(select(Borough.code, Borough.name)).all())
     by_service: dict[str, list[Referral]] = defaultdict(list)
     for r in referrals:
@@ -502,16 +576,20 @@ def counts(session: Session, account: Account) -> CountsReport:
         group = by_service[name]
         waits = [
             (_aware(r.answered_at) - _aware(r.sent_at)).total_seconds() / 86400
-            for r in group if r.answered_at is not None
+            for r in group
+            if r.answered_at is not None
         ]
         middle = median(waits)
         shown_wait = None if not waits else ("too few to show" if len(waits) < SUPPRESS_BELOW else round(middle, 1))
-        service_rows.append(CountRow(
-            name, suppressed(len(group)),
-            suppressed(sum(1 for r in group if r.id in accepted_ids)),
-            suppressed(sum(1 for r in group if r.state == State.DECLINED)),
-            shown_wait,
-        ))
+        service_rows.append(
+            CountRow(
+                name,
+                suppressed(len(group)),
+                suppressed(sum(1 for r in group if r.id in accepted_ids)),
+                suppressed(sum(1 for r in group if r.state == State.DECLINED)),
+                shown_wait,
+            )
+        )
     borough_counts = Counter(boroughs.get(r.borough_code, r.borough_code) for r in referrals)
     state_counts = Counter(r.state for r in referrals)
     week_counts = Counter(week_start(_aware(r.sent_at)) for r in referrals)

@@ -43,6 +43,4 @@ def matching_services(session: Session, typed: str | None) -> Subquery:
 def search_service_ids(session: Session, typed: str | None) -> list[int]:
     """Ids of the services matching ``typed``, best match first (ties by id), any moderation."""
     matches = matching_services(session, typed)
-    return list(
-        session.scalars(select(matches.c.service_id).order_by(matches.c.rank, matches.c.service_id))
-    )
+    return list(session.scalars(select(matches.c.service_id).order_by(matches.c.rank, matches.c.service_id)))

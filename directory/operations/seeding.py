@@ -72,10 +72,9 @@ class SeedSummary:
 
     def lines(self) -> list[str]:
         kinds = sorted(set(self.added) | set(self.updated))
-        out = [
-            f"{kind}: {self.added.get(kind, 0)} added, {self.updated.get(kind, 0)} updated"
-            for kind in kinds
-        ] or ["nothing new"]
+        out = [f"{kind}: {self.added.get(kind, 0)} added, {self.updated.get(kind, 0)} updated" for kind in kinds] or [
+            "nothing new"
+        ]
         return out + [f"warning: {w}" for w in self.warnings]
 
 
@@ -222,8 +221,13 @@ def seed_source(item: dict, registry: SourceRegistry) -> Source:
         if page is None:
             raise ValueError(f"citation names unknown page '{item['page']}'")
         return Source(
-            kind="web_page", quote=quote, facts=facts, url=page["url"], title=page["title"],
-            publisher=page["publisher"], source_date=parse_partial_date(page.get("date")),
+            kind="web_page",
+            quote=quote,
+            facts=facts,
+            url=page["url"],
+            title=page["title"],
+            publisher=page["publisher"],
+            source_date=parse_partial_date(page.get("date")),
             read_on=_day(page.get("read_on")),
         )
     if "dataset" in item:
@@ -231,18 +235,31 @@ def seed_source(item: dict, registry: SourceRegistry) -> Source:
         if dataset is None:
             raise ValueError(f"citation names unknown dataset '{item['dataset']}'")
         return Source(
-            kind="dataset_record", quote=quote, facts=facts, url=dataset.get("url"),
-            title=dataset.get("title"), publisher=dataset["publisher"], file=dataset["file"],
-            version=dataset["version"], record_id=str(item["record_id"]),
-            licence=dataset["licence"], source_date=parse_partial_date(dataset.get("date")),
+            kind="dataset_record",
+            quote=quote,
+            facts=facts,
+            url=dataset.get("url"),
+            title=dataset.get("title"),
+            publisher=dataset["publisher"],
+            file=dataset["file"],
+            version=dataset["version"],
+            record_id=str(item["record_id"]),
+            licence=dataset["licence"],
+            source_date=parse_partial_date(dataset.get("date")),
         )
     if "stated_by" in item:
         return Source(
-            kind="app_statement", quote=quote, facts=facts, stated_by=item["stated_by"],
+            kind="app_statement",
+            quote=quote,
+            facts=facts,
+            stated_by=item["stated_by"],
             source_date=parse_partial_date(item.get("date")),
         )
     return Source(
-        kind="board_note", quote=quote, facts=facts, note=item["note"],
+        kind="board_note",
+        quote=quote,
+        facts=facts,
+        note=item["note"],
         meeting_date=_day(item.get("meeting")),
     )
 
@@ -338,9 +355,7 @@ def _apply_service(
     row.description = record.get("description")
     row.status = record.get("status") or "unknown"
     row.moderation = "published"
-    row.status_as_of, row.status_as_of_precision, row.status_source = status_provenance(
-        record, registry
-    )
+    row.status_as_of, row.status_as_of_precision, row.status_source = status_provenance(record, registry)
     for attr in ("starts_on", "ends_on", "funded_until"):
         when = parse_partial_date(record.get(attr))
         setattr(row, attr, when.value if when else None)
@@ -468,8 +483,7 @@ def seed_minimum_offer(session: Session, seed_dir: Path, summary: SeedSummary) -
                 category=categories[item["category"]],
                 cohort=cohorts[item["cohort"]] if item.get("cohort") else None,
                 citations=[
-                    {k: str(v) if isinstance(v, date) else v for k, v in c.items()}
-                    for c in item.get("citations") or []
+                    {k: str(v) if isinstance(v, date) else v for k, v in c.items()} for c in item.get("citations") or []
                 ],
                 changed_by="seed",
             )
@@ -517,7 +531,13 @@ def seed_all(
         registry,
     )
     progress("known absences")
-    seed_absences(session, _read_yaml(catalogue / "absences.yaml") if (catalogue / "absences.yaml").exists() else [], summary, refresh, registry)
+    seed_absences(
+        session,
+        _read_yaml(catalogue / "absences.yaml") if (catalogue / "absences.yaml").exists() else [],
+        summary,
+        refresh,
+        registry,
+    )
     progress("minimum service offer")
     seed_minimum_offer(session, seed_dir, summary)
     if summary.added or summary.updated:

@@ -104,9 +104,7 @@ def confirm_service(service_id: int):
 @bp.get("/services/<int:service_id>/history")
 @role_required("provider")
 def service_history(service_id: int):
-    return render_template(
-        "admin/history.html", history=providers.service_history(db.session, account(), service_id)
-    )
+    return render_template("admin/history.html", history=providers.service_history(db.session, account(), service_id))
 
 
 @bp.route("/organisation", methods=["GET", "POST"])
@@ -128,5 +126,3 @@ def organisation():
     else:
         status = 400
     return render_template("providers/organisation_form.html", form=form, state=state, conflict=conflict), status
-
-

@@ -51,9 +51,21 @@ def signed_in():
 
 
 _PLAIN = (
-    "state", "service_slug", "service_name", "organisation_name", "referrer_role", "referrer_agency",
-    "referrer_organisation", "borough_code", "borough_name", "age_band", "cohort", "disposal",
-    "condition_kind", "party", "contact",
+    "state",
+    "service_slug",
+    "service_name",
+    "organisation_name",
+    "referrer_role",
+    "referrer_agency",
+    "referrer_organisation",
+    "borough_code",
+    "borough_name",
+    "age_band",
+    "cohort",
+    "disposal",
+    "condition_kind",
+    "party",
+    "contact",
 )
 
 
@@ -62,12 +74,16 @@ def _referral(view: referrals.ReferralView) -> dict:
     for key in ("sent_at", "answered_at", "acknowledge_by", "condition_due"):
         value = getattr(view, key)
         body[key] = value.isoformat() if value is not None else None
-    body["moves"] = [
-        {"to": m.target.value, "reasons": list(m.reasons) if m.reasons else []} for m in view.moves
-    ]
+    body["moves"] = [{"to": m.target.value, "reasons": list(m.reasons) if m.reasons else []} for m in view.moves]
     body["events"] = [
-        {"at": e.at.isoformat(), "by": e.party, "actor": e.actor, "from": e.from_state, "to": e.to_state,
-         "reason": e.reason}
+        {
+            "at": e.at.isoformat(),
+            "by": e.party,
+            "actor": e.actor,
+            "from": e.from_state,
+            "to": e.to_state,
+            "reason": e.reason,
+        }
         for e in view.events
     ]
     body["needs"] = list(view.needs)
@@ -89,17 +105,27 @@ def csrf_token():
 def index():
     state = request.args.get("state") or None
     if state is not None and state not in {s.value for s in State}:
-        return _error(400, "invalid_state", f"'{state[:30]}' is not a referral state.", allowed=[s.value for s in State])
+        return _error(
+            400, "invalid_state", f"'{state[:30]}' is not a referral state.", allowed=[s.value for s in State]
+        )
     listed = referrals.list_referrals(db.session, account(), link_for, state=state, within=acknowledge_within())
-    return jsonify({
-        "items": [
-            {"code": r.shown_code, "state": r.state, "service": r.service_name, "borough": r.borough_name,
-             "sent_at": r.sent_at.isoformat(), "condition_due": r.condition_due.isoformat() if r.condition_due else None,
-             "link": link_for(r.code)}
-            for r in listed
-        ],
-        "total": len(listed),
-    })
+    return jsonify(
+        {
+            "items": [
+                {
+                    "code": r.shown_code,
+                    "state": r.state,
+                    "service": r.service_name,
+                    "borough": r.borough_name,
+                    "sent_at": r.sent_at.isoformat(),
+                    "condition_due": r.condition_due.isoformat() if r.condition_due else None,
+                    "link": link_for(r.code),
+                }
+                for r in listed
+            ],
+            "total": len(listed),
+        }
+    )
 
 
 @bp.post("")
@@ -118,14 +144,18 @@ def create():
     except InvalidReferral as invalid:
         if invalid.unknown:
             return _error(
-                400, "unknown_fields",
+                400,
+                "unknown_fields",
                 "A referral holds coded facts only. Not accepted: " + ", ".join(invalid.unknown) + ".",
-                fields=invalid.unknown, problems=invalid.problems,
+                fields=invalid.unknown,
+                problems=invalid.problems,
             )
         return _error(400, "invalid_referral", "Some facts are missing or not valid.", problems=invalid.problems)
     except referrals.UnconfirmedWarnings as unconfirmed:
         return _error(
-            409, "service_warnings", "Check these first; send again with \"confirm_warnings\": true to refer anyway.",
+            409,
+            "service_warnings",
+            'Check these first; send again with "confirm_warnings": true to refer anyway.',
             warnings=list(unconfirmed.warnings),
         )
     send_after_commit()
@@ -157,9 +187,7 @@ def move(code: str):
     if not isinstance(target, str) or (reason is not None and not isinstance(reason, str)):
         return _error(400, "invalid_transition", '"to" must be a state and "reason" a reason code.')
     try:
-        view = referrals.transition(
-            db.session, account(), code, target, reason, link_for, within=acknowledge_within()
-        )
+        view = referrals.transition(db.session, account(), code, target, reason, link_for, within=acknowledge_within())
     except referrals.ReferralNotFound:
         return _not_found()
     except TransitionRefused as refused:

@@ -54,16 +54,22 @@ def _referrer_key() -> str:
 
 # One budget for making referrals, shared by the form and the JSON API.
 creation_limit = limiter.shared_limit(
-    lambda: current_app.config["REFERRAL_LIMIT_PER_ACCOUNT"], scope="referral-create",
-    key_func=_referrer_key, methods=["POST"],
+    lambda: current_app.config["REFERRAL_LIMIT_PER_ACCOUNT"],
+    scope="referral-create",
+    key_func=_referrer_key,
+    methods=["POST"],
 )
 
 
 @bp.app_context_processor
 def referral_vocabulary():
     return {
-        "REFERRAL_STATES": STATE_LABELS, "REFERRAL_REASONS": REASON_LABELS, "REFERRAL_ACTIONS": ACTION_LABELS,
-        "AGE_BANDS": AGE_BANDS, "REFERRER_AGENCIES": REFERRER_AGENCIES, "CONDITION_KINDS": CONDITION_KINDS,
+        "REFERRAL_STATES": STATE_LABELS,
+        "REFERRAL_REASONS": REASON_LABELS,
+        "REFERRAL_ACTIONS": ACTION_LABELS,
+        "AGE_BANDS": AGE_BANDS,
+        "REFERRER_AGENCIES": REFERRER_AGENCIES,
+        "CONDITION_KINDS": CONDITION_KINDS,
         "PERSON_COHORTS_ALL": PERSON_COHORTS,
     }
 
@@ -76,9 +82,7 @@ def index():
         state = None
     listed = None
     if current_user.role == "provider" or may(current_user.role, "refer"):
-        listed = referrals.list_referrals(
-            db.session, account(), link_for, state=state, within=acknowledge_within()
-        )
+        listed = referrals.list_referrals(db.session, account(), link_for, state=state, within=acknowledge_within())
     return render_template("referrals/index.html", referrals=listed, state=state)
 
 
@@ -124,7 +128,9 @@ def new():
     target = referrals.refer_target(db.session, account(), form.service.data or "")
     if target is None:
         return render_template(
-            "error.html", status=404, extra={},
+            "error.html",
+            status=404,
+            extra={},
             message="Choose a service to refer to: use the Refer link on a finder result or a service's page.",
         ), 404
     if not form.is_submitted():
@@ -168,7 +174,9 @@ def show(code: str):
 
 def _not_found():
     return render_template(
-        "error.html", status=404, extra={},
+        "error.html",
+        status=404,
+        extra={},
         message="There is no referral with that code. Check it and try again.",
     ), 404
 
@@ -182,7 +190,12 @@ def move(code: str):
         return redirect(url_for("referrals.show", code=code)), 303
     try:
         view = referrals.transition(
-            db.session, account(), code, form.to.data or "", form.reason.data or None, link_for,
+            db.session,
+            account(),
+            code,
+            form.to.data or "",
+            form.reason.data or None,
+            link_for,
             within=acknowledge_within(),
         )
     except referrals.ReferralNotFound:
@@ -220,7 +233,8 @@ def counts_csv():
     for week, borough, service, state, count in report.rows:
         writer.writerow([week.isoformat(), _cell(borough), _cell(service), state, count])
     return Response(
-        buffer.getvalue(), mimetype="text/csv",
+        buffer.getvalue(),
+        mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=referral-counts.csv"},
     )
 

@@ -22,8 +22,10 @@ def link_for(code: str) -> str:
 def mail_settings() -> outbox.MailSettings:
     config = current_app.config
     return outbox.MailSettings(
-        server=config.get("MAIL_SERVER"), port=int(config.get("MAIL_PORT", 8025)),
-        sender=config.get("MAIL_FROM", "referrals@localhost"), timeout=float(config.get("MAIL_TIMEOUT", 5)),
+        server=config.get("MAIL_SERVER"),
+        port=int(config.get("MAIL_PORT", 8025)),
+        sender=config.get("MAIL_FROM", "referrals@localhost"),
+        timeout=float(config.get("MAIL_TIMEOUT", 5)),
     )
 
 

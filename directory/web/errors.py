@@ -13,9 +13,7 @@ from ..database import database_unavailable, recover
 from ..extensions import db, login_manager
 from ..operations.catalogue import NotFound
 
-UNAVAILABLE = (
-    "The directory's database is unavailable for a moment. Try again in a few minutes."
-)
+UNAVAILABLE = "The directory's database is unavailable for a moment. Try again in a few minutes."
 
 
 def wants_json() -> bool:
@@ -47,14 +45,17 @@ def init_app(app: Flask) -> None:
     def form_expired(error: CSRFError):
         description = error.description or ""
         why = (
-            "has expired" if "expired" in description
-            else "could not be checked: its security token is missing" if "missing" in description
+            "has expired"
+            if "expired" in description
+            else "could not be checked: its security token is missing"
+            if "missing" in description
             else "could not be checked"
         )
         if wants_json():
             state = "has expired" if "expired" in description else "is missing or wrong"
-            return _error(400, "csrf_failed", f"The request's CSRF token {state}: send a current "
-                          "one in the X-CSRFToken header.")
+            return _error(
+                400, "csrf_failed", f"The request's CSRF token {state}: send a current one in the X-CSRFToken header."
+            )
         return _error(
             400,
             "form_expired",
@@ -79,7 +80,9 @@ def init_app(app: Flask) -> None:
         else:
             g.setdefault("_login_user", login_manager.anonymous_user())  # not from the database now
             response = render_template(
-                "unavailable.html", message=UNAVAILABLE, resend=_resend(),
+                "unavailable.html",
+                message=UNAVAILABLE,
+                resend=_resend(),
                 catalogue_last_updated=lambda: None,
             )
             status = 503
@@ -104,5 +107,8 @@ def _resend() -> dict | None:
             withheld = True
             continue
         fields.extend((name, value) for value in values)
-    return {"action": request.full_path if request.query_string else request.path,
-            "fields": fields, "withheld": withheld}
+    return {
+        "action": request.full_path if request.query_string else request.path,
+        "fields": fields,
+        "withheld": withheld,
+    }

@@ -66,13 +66,17 @@ def status_on(evidence, today: date | None = None):
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_loader = ChoiceLoader([
-        app.jinja_loader,
-        PrefixLoader({
-            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
-            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
-        }),
-    ])
+    app.jinja_loader = ChoiceLoader(
+        [
+            app.jinja_loader,
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
     WTFormsHelpers(app)
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.globals.update(

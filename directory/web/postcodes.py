@@ -22,9 +22,7 @@ def postcode_directory() -> PostcodeDirectory:
         if directory is None:
             path = Path(current_app.config["POSTCODE_DIRECTORY"])
             if not path.exists():
-                raise ServiceUnavailable(
-                    "The postcode lookup has not been loaded. Run `flask geo load-postcodes`."
-                )
+                raise ServiceUnavailable("The postcode lookup has not been loaded. Run `flask geo load-postcodes`.")
             directory = PostcodeDirectory(path)
             current_app.extensions["postcode_directory"] = directory
     return directory

@@ -15,33 +15,34 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 TILE_HOSTS = "https://tile.openstreetmap.org https://*.tile.openstreetmap.org"
 
-PAGE_POLICY = "; ".join((
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "frame-src 'self'",
-    "frame-ancestors 'self'",
-    "form-action 'self'",
-    "base-uri 'self'",
-    "object-src 'none'",
-))
-
-MAP_SANDBOX = (
-    "allow-scripts allow-popups allow-popups-to-escape-sandbox "
-    "allow-top-navigation-by-user-activation"
+PAGE_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "frame-src 'self'",
+        "frame-ancestors 'self'",
+        "form-action 'self'",
+        "base-uri 'self'",
+        "object-src 'none'",
+    )
 )
 
-MAP_FRAME_POLICY = "; ".join((
-    f"sandbox {MAP_SANDBOX}",
-    "default-src 'none'",
-    "script-src 'self' 'unsafe-inline'",
-    "style-src 'self' 'unsafe-inline'",
-    f"img-src 'self' data: {TILE_HOSTS}",
-    "frame-ancestors 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-))
+MAP_SANDBOX = "allow-scripts allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
+
+MAP_FRAME_POLICY = "; ".join(
+    (
+        f"sandbox {MAP_SANDBOX}",
+        "default-src 'none'",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        f"img-src 'self' data: {TILE_HOSTS}",
+        "frame-ancestors 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+    )
+)
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -77,8 +78,11 @@ def _refuse_malformed_requests() -> None:
     """
     if "\x00" in request.path:
         abort(404)
-    if any("\x00" in key or "\x00" in value
-           for fields in (request.args, request.form) for key, value in fields.items(multi=True)):
+    if any(
+        "\x00" in key or "\x00" in value
+        for fields in (request.args, request.form)
+        for key, value in fields.items(multi=True)
+    ):
         abort(400, "Text cannot contain NUL characters.")
     if request.method not in WRITE_METHODS or request.path.startswith("/api/"):
         return

@@ -19,12 +19,16 @@ def upgrade():
         sa.Column("service_id", sa.Integer(), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["organisation_id"], ["organisation.id"],
-            name=op.f("fk_service_commissioner_organisation_id_organisation"), ondelete="CASCADE",
+            ["organisation_id"],
+            ["organisation.id"],
+            name=op.f("fk_service_commissioner_organisation_id_organisation"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["service_id"], ["service.id"],
-            name=op.f("fk_service_commissioner_service_id_service"), ondelete="CASCADE",
+            ["service_id"],
+            ["service.id"],
+            name=op.f("fk_service_commissioner_service_id_service"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("service_id", "organisation_id", name=op.f("pk_service_commissioner")),
     )

@@ -41,9 +41,7 @@ def upgrade():
         batch.add_column(sa.Column("referral_where", sa.Text(), nullable=True))
     with op.batch_alter_table("citation") as batch:
         batch.add_column(sa.Column("absence_id", sa.Integer(), nullable=True))
-        batch.add_column(
-            sa.Column("kind", sa.String(length=20), server_default="board_note", nullable=False)
-        )
+        batch.add_column(sa.Column("kind", sa.String(length=20), server_default="board_note", nullable=False))
         batch.add_column(sa.Column("url", sa.String(length=500), nullable=True))
         batch.add_column(sa.Column("title", sa.Text(), nullable=True))
         batch.add_column(sa.Column("publisher", sa.String(length=200), nullable=True))
@@ -57,7 +55,10 @@ def upgrade():
         batch.add_column(sa.Column("stated_by", sa.String(length=200), nullable=True))
         batch.alter_column("note", existing_type=sa.String(length=120), nullable=True)
         batch.create_foreign_key(
-            op.f("fk_citation_absence_id_known_absence"), "known_absence", ["absence_id"], ["id"],
+            op.f("fk_citation_absence_id_known_absence"),
+            "known_absence",
+            ["absence_id"],
+            ["id"],
             ondelete="CASCADE",
         )
     _date_existing_statuses()
@@ -97,14 +98,27 @@ def downgrade():
         batch.drop_constraint(op.f("fk_citation_absence_id_known_absence"), type_="foreignkey")
         batch.alter_column("note", existing_type=sa.String(length=120), nullable=False)
         for name in (
-            "stated_by", "licence", "record_id", "version", "file", "read_on",
-            "source_date_precision", "source_date", "publisher", "title", "url", "kind",
+            "stated_by",
+            "licence",
+            "record_id",
+            "version",
+            "file",
+            "read_on",
+            "source_date_precision",
+            "source_date",
+            "publisher",
+            "title",
+            "url",
+            "kind",
             "absence_id",
         ):
             batch.drop_column(name)
     with op.batch_alter_table("service") as batch:
         for name in (
-            "referral_where", "status_source", "status_as_of_precision", "status_as_of",
+            "referral_where",
+            "status_source",
+            "status_as_of_precision",
+            "status_as_of",
             "funded_until_precision",
             "funded_until",
         ):

@@ -44,18 +44,13 @@ def _add_grid_points() -> None:
     op.add_column("site", sa.Column("northing", sa.Float(), nullable=True))
     op.create_index("ix_site_grid", "site", ["easting", "northing"])
     connection = op.get_bind()
-    rows = connection.execute(
-        sa.text("SELECT id, lat, lon FROM site WHERE lat IS NOT NULL AND lon IS NOT NULL")
-    ).all()
+    rows = connection.execute(sa.text("SELECT id, lat, lon FROM site WHERE lat IS NOT NULL AND lon IS NOT NULL")).all()
     if rows:
         to_grid = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
         eastings, northings = to_grid.transform([r.lon for r in rows], [r.lat for r in rows])
         connection.execute(
             sa.text("UPDATE site SET easting = :easting, northing = :northing WHERE id = :id"),
-            [
-                {"id": r.id, "easting": float(e), "northing": float(n)}
-                for r, e, n in zip(rows, eastings, northings)
-            ],
+            [{"id": r.id, "easting": float(e), "northing": float(n)} for r, e, n in zip(rows, eastings, northings)],
         )
 
 

@@ -81,9 +81,7 @@ def _wait_until_up(url: str, thread: threading.Thread) -> None:
         except (urllib.error.URLError, OSError) as error:
             last = error
         time.sleep(0.1)
-    raise RuntimeError(
-        f"The e2e server did not answer {url} within {SERVER_START_TIMEOUT:.0f} s (last error: {last})"
-    )
+    raise RuntimeError(f"The e2e server did not answer {url} within {SERVER_START_TIMEOUT:.0f} s (last error: {last})")
 
 
 @pytest.fixture(scope="session")
@@ -171,9 +169,7 @@ def browser():
 
     with sync_playwright() as playwright:
         try:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000
-            )
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000)
         except PlaywrightError as error:
             pytest.fail(f"Chromium at {CHROMIUM} did not start: {error}", pytrace=False)
         yield browser
@@ -258,9 +254,7 @@ def assert_accessible(page, context=None) -> None:
 
 
 def assert_no_sideways_scroll(page) -> None:
-    width, viewport = page.evaluate(
-        "[document.documentElement.scrollWidth, window.innerWidth]"
-    )
+    width, viewport = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     if width > viewport:
         wide = page.evaluate(
             """() => { const w = window.innerWidth; const out = [];
@@ -275,7 +269,6 @@ def assert_no_sideways_scroll(page) -> None:
                 } return out; }"""
         )
         pytest.fail(
-            f"{page.url} scrolls sideways at {viewport}px: scrollWidth {width}px. "
-            f"Elements past the edge: {wide}",
+            f"{page.url} scrolls sideways at {viewport}px: scrollWidth {width}px. Elements past the edge: {wide}",
             pytrace=False,
         )

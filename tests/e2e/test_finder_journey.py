@@ -109,7 +109,9 @@ def test_bad_postcode_error_summary_focuses_the_field(phone):
     expect(page).to_have_title(re.compile(r"^Error: "))
     field_error = page.locator("#postcode-error")
     expect(field_error).to_be_visible()
-    expect(page.get_by_label("Postcode, district or borough", exact=True)).to_have_attribute("aria-describedby", re.compile(r"postcode-error"))
+    expect(page.get_by_label("Postcode, district or borough", exact=True)).to_have_attribute(
+        "aria-describedby", re.compile(r"postcode-error")
+    )
     expect(page.get_by_label("Postcode, district or borough", exact=True)).to_have_value("NOT A POSTCODE")
     assert_no_sideways_scroll(page)
     assert_accessible(page)

@@ -54,7 +54,9 @@ def test_a_disposal_not_in_force_is_labelled_and_points_to_the_one_in_force(phon
     expect(box.get_by_role("heading")).to_have_text("Diversionary caution: not yet in force")
     _checked(page)
     box.get_by_role("link", name="Check conditional caution for this person").click()
-    expect(page.locator("#disposal-assessment").get_by_role("heading")).to_have_text("Conditional caution: can be considered")
+    expect(page.locator("#disposal-assessment").get_by_role("heading")).to_have_text(
+        "Conditional caution: can be considered"
+    )
     _checked(page)
 
 

@@ -21,12 +21,19 @@ def hostile_site(live_server, tmp_path_factory):
     with live_database(tmp_path_factory) as session:
         westminster = session.scalar(select(Borough).where(Borough.code == "E09000033"))
         organisation = Organisation(slug="hostile-e2e", name=NAME, moderation="published")
-        service = Service(slug="hostile-e2e", name=NAME, status="commissioned",
-                          moderation="published", organisation=organisation, summary=ADDRESS)
+        service = Service(
+            slug="hostile-e2e",
+            name=NAME,
+            status="commissioned",
+            moderation="published",
+            organisation=organisation,
+            summary=ADDRESS,
+        )
         service.categories = [session.scalar(select(Category).where(Category.slug == "accommodation"))]
         service.boroughs = [westminster]
-        service.sites = [Site(name=NAME, address=ADDRESS, postcode="SW1A 2AA", lat=51.5034,
-                              lon=-0.1276, borough=westminster)]
+        service.sites = [
+            Site(name=NAME, address=ADDRESS, postcode="SW1A 2AA", lat=51.5034, lon=-0.1276, borough=westminster)
+        ]
         session.add_all([organisation, service])
         session.commit()
     return NAME

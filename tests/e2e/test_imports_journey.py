@@ -9,11 +9,13 @@ from .conftest import assert_accessible, assert_no_sideways_scroll, live_databas
 
 IMPORTER = ("importer@e2e.example.org", "importer e2e passphrase")
 HEADER = "id,name,organisation,status,boroughs,categories,cohorts,source,source_date"
-SHEET = "\n".join([
-    HEADER,
-    "e-1,Borough mentoring,Mentor Trust,commissioned,Lambeth; Chelsea,Personal wellbeing,On probation,Mapping 2025,2025-06-30",
-    "e-2,Knitting circle,Mentor Trust,commissioned,Lambeth,Knitting,On probation,Mapping 2025,2025-06-30",
-]).encode()
+SHEET = "\n".join(
+    [
+        HEADER,
+        "e-1,Borough mentoring,Mentor Trust,commissioned,Lambeth; Chelsea,Personal wellbeing,On probation,Mapping 2025,2025-06-30",
+        "e-2,Knitting circle,Mentor Trust,commissioned,Lambeth,Knitting,On probation,Mapping 2025,2025-06-30",
+    ]
+).encode()
 
 
 @pytest.fixture(scope="session")

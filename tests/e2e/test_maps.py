@@ -55,8 +55,7 @@ def test_coverage_map_by_keyboard_and_bad_input(page):
 
 
 def test_map_pages_fit_a_phone(phone):
-    for url in ("/maps/gaps", "/maps/coverage?category=women", "/maps/sites",
-                "/boroughs/E09000033/profile"):
+    for url in ("/maps/gaps", "/maps/coverage?category=women", "/maps/sites", "/boroughs/E09000033/profile"):
         phone.goto(url)
         expect(phone.get_by_role("heading", level=1)).to_be_visible()
         assert_no_sideways_scroll(phone)
@@ -96,9 +95,15 @@ def test_the_sites_map_draws(page):
 
 
 @pytest.mark.parametrize("size", [(375, 812), (1280, 900)], ids=["phone", "desktop"])
-@pytest.mark.parametrize("url", ["/maps/gaps", "/maps/gaps?gender=female&age=18-25",
-                                 "/maps/coverage?category=accommodation",
-                                 "/boroughs/E09000022/profile"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/maps/gaps",
+        "/maps/gaps?gender=female&age=18-25",
+        "/maps/coverage?category=accommodation",
+        "/boroughs/E09000022/profile",
+    ],
+)
 def test_gap_pages_are_accessible_at_phone_and_desktop_sizes(browser, live_server, size, url):
     """axe finds nothing, the map frame included (its scrollable tables are focusable and
     named), and a phone never scrolls sideways."""

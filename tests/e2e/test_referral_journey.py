@@ -35,7 +35,8 @@ def journey(live_server, tmp_path_factory):
     with live_database(tmp_path_factory) as session:
         slugs = [r["service"]["slug"] if "service" in r else r["slug"] for r in results]
         service = next(
-            s for s in (session.scalar(select(Service).where(Service.slug == slug)) for slug in slugs)
+            s
+            for s in (session.scalar(select(Service).where(Service.slug == slug)) for slug in slugs)
             if s.organisation_id is not None
         )
         name = service.name

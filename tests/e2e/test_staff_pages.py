@@ -23,7 +23,8 @@ def staff(live_server, tmp_path_factory):
 
     with live_database(tmp_path_factory) as session:
         service = session.scalars(
-            select(Service).where(Service.organisation_id.is_not(None), Service.moderation == "published")
+            select(Service)
+            .where(Service.organisation_id.is_not(None), Service.moderation == "published")
             .order_by(Service.id)
         ).first()
         facts = {"id": service.id, "slug": service.slug, "name": service.name}
@@ -53,19 +54,38 @@ def _check_both(page, phone, paths):
 def test_provider_pages(page, phone, staff):
     _sign_in(page, PROVIDER)
     _sign_in(phone, PROVIDER)
-    _check_both(page, phone, [
-        "/provider/", "/provider/organisation", "/provider/services/new",
-        f"/provider/services/{staff['id']}/edit", f"/provider/services/{staff['id']}/history", "/referrals/",
-    ])
+    _check_both(
+        page,
+        phone,
+        [
+            "/provider/",
+            "/provider/organisation",
+            "/provider/services/new",
+            f"/provider/services/{staff['id']}/edit",
+            f"/provider/services/{staff['id']}/history",
+            "/referrals/",
+        ],
+    )
 
 
 def test_commissioner_pages(page, phone, staff):
     _sign_in(page, COMMISSIONER)
     _sign_in(phone, COMMISSIONER)
-    _check_both(page, phone, [
-        "/review", "/offer", "/audit", f"/review/services/{staff['id']}/history", "/imports",
-        "/imports/unresolved", "/referrals/", "/referrals/counts", f"/referrals/new?service={staff['slug']}",
-    ])
+    _check_both(
+        page,
+        phone,
+        [
+            "/review",
+            "/offer",
+            "/audit",
+            f"/review/services/{staff['id']}/history",
+            "/imports",
+            "/imports/unresolved",
+            "/referrals/",
+            "/referrals/counts",
+            f"/referrals/new?service={staff['slug']}",
+        ],
+    )
 
 
 def test_administrator_pages(page, phone, staff):

@@ -78,10 +78,13 @@ def test_restore_refuses_a_database_with_data_and_changes_nothing(app, tmp_path)
     assert "already holds data" in result.output and "Nothing was changed." in result.output
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"not a backup", "is not a backup made by `flask backup`"),
-    (gzip.compress(b'{"format": "something else"}\n'), "is not a backup made by `flask backup`"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"not a backup", "is not a backup made by `flask backup`"),
+        (gzip.compress(b'{"format": "something else"}\n'), "is not a backup made by `flask backup`"),
+    ],
+)
 def test_restore_refuses_what_is_not_a_backup(empty_app, tmp_path, content, message):
     path = tmp_path / "odd.gz"
     path.write_bytes(content)

@@ -105,9 +105,7 @@ def test_london_postcodes_lie_in_their_own_borough(
         assert share >= 0.98, (code, share)
 
 
-def test_bcus_cover_the_met_boroughs_and_not_the_city(
-    boroughs: dict[str, dict], areas: dict
-) -> None:
+def test_bcus_cover_the_met_boroughs_and_not_the_city(boroughs: dict[str, dict], areas: dict) -> None:
     bcus = _load("bcus.geojson")["features"]
     assert len(bcus) == 12
     listed = [b for f in bcus for b in f["properties"]["boroughs"]]
@@ -115,9 +113,7 @@ def test_bcus_cover_the_met_boroughs_and_not_the_city(
     assert {f["properties"]["code"] for f in bcus} == {i["code"] for i in areas["bcus"]["items"]}
 
     met = shapely.union_all([shape(f["geometry"]) for f in bcus])
-    met_boroughs = shapely.union_all(
-        [shape(f["geometry"]) for c, f in boroughs.items() if c != CITY]
-    )
+    met_boroughs = shapely.union_all([shape(f["geometry"]) for c, f in boroughs.items() if c != CITY])
     assert met.symmetric_difference(met_boroughs).area < 1e-6 * met.area
     city = shape(boroughs[CITY]["geometry"])
     assert met.intersection(city).area < 0.01 * city.area
@@ -130,9 +126,7 @@ def test_bcus_cover_the_met_boroughs_and_not_the_city(
 def test_each_area_is_the_union_of_its_boroughs(boroughs: dict[str, dict], name: str) -> None:
     for feature in _load(name)["features"]:
         area = shape(feature["geometry"])
-        union = shapely.union_all(
-            [shape(boroughs[b]["geometry"]) for b in feature["properties"]["boroughs"]]
-        )
+        union = shapely.union_all([shape(boroughs[b]["geometry"]) for b in feature["properties"]["boroughs"]])
         code = feature["properties"]["code"]
         assert area.symmetric_difference(union).area < 1e-6 * union.area, code
 
@@ -164,15 +158,13 @@ def test_cli_build_boundaries_reproduces_the_committed_files(tmp_path: Path) -> 
     app.config["POSTCODE_DIRECTORY"] = str(LOOKUP)
     app.config["SEED_DIR"] = str(ROOT / "seed")
     app.cli.add_command(geo_cli)
-    result = app.test_cli_runner().invoke(
-        args=["geo", "build-boundaries", "--out-dir", str(tmp_path)]
-    )
+    result = app.test_cli_runner().invoke(args=["geo", "build-boundaries", "--out-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "Greater London area" in result.output
     for name in ("boroughs.geojson", "bcus.geojson", "pdus.geojson"):
         fresh = json.loads((tmp_path / name).read_text(encoding="utf-8"))
         committed = _load(name)
-        assert [f["properties"] for f in fresh["features"]] == [
-            f["properties"] for f in committed["features"]
-        ], f"{name} is out of date: run `flask geo build-boundaries`"
+        assert [f["properties"] for f in fresh["features"]] == [f["properties"] for f in committed["features"]], (
+            f"{name} is out of date: run `flask geo build-boundaries`"
+        )
     assert (tmp_path / "PROVENANCE.md").is_file()

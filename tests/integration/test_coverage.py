@@ -52,11 +52,9 @@ def test_seeded_counts_match_the_one_status_rule(report, session):
 def test_distance_coverage_from_a_real_site(session, postcode_directory):
     westminster = session.scalar(select(Borough).where(Borough.code == "E09000033"))
     record = postcode_directory.lookup("SW1A 2AA")
-    service = Service(slug="int-coverage", name="Integration coverage", status="commissioned",
-                      moderation="published")
+    service = Service(slug="int-coverage", name="Integration coverage", status="commissioned", moderation="published")
     service.categories = [session.scalar(select(Category).where(Category.slug == "hate_crime"))]
-    service.sites = [Site(name="Downing St", postcode="SW1A 2AA", lat=record.lat, lon=record.lon,
-                          borough=westminster)]
+    service.sites = [Site(name="Downing St", postcode="SW1A 2AA", lat=record.lat, lon=record.lon, borough=westminster)]
     session.add(service)
     session.flush()
     shares = {}

@@ -58,10 +58,21 @@ def served(tmp_path, postcode_directory):
     flask = [sys.executable, "-m", "flask"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
-    env.update({"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(WORKERS), "WEB_THREADS": "2",
-                "WEB_ACCESS_LOG": "/dev/null"})
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env.update(
+        {
+            "BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": str(WORKERS),
+            "WEB_THREADS": "2",
+            "WEB_ACCESS_LOG": "/dev/null",
+        }
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while _get(f"{base}/health") != 200:

@@ -18,8 +18,18 @@ def test_import_hmpps_twice_reports_then_changes_nothing(app, session):
 
 def test_import_openreferral_dry_run_and_malformed_file(app, session, tmp_path):
     good = tmp_path / "feed.json"
-    good.write_text(json.dumps([{"id": "00000000-0000-4000-8000-000000000009", "name": "CLI service",
-                                 "status": "active", "service_areas": [{"id": "x", "extent": "E09000012"}]}]))
+    good.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "00000000-0000-4000-8000-000000000009",
+                    "name": "CLI service",
+                    "status": "active",
+                    "service_areas": [{"id": "x", "extent": "E09000012"}],
+                }
+            ]
+        )
+    )
     runner = app.test_cli_runner()
     dry = runner.invoke(args=["import", "openreferral", str(good), "--dry-run"])
     assert dry.exit_code == 0 and "1 would be added" in dry.output and "Dry run: nothing was written." in dry.output

@@ -28,8 +28,9 @@ def _import(session, geocoder, **kwargs):
 
 
 def _service(session, reference):
-    row = session.scalar(select(StagedRecord).where(
-        StagedRecord.source == hmpps.CONTRACTS_SOURCE, StagedRecord.foreign_id == reference))
+    row = session.scalar(
+        select(StagedRecord).where(StagedRecord.source == hmpps.CONTRACTS_SOURCE, StagedRecord.foreign_id == reference)
+    )
     return row.service
 
 
@@ -114,8 +115,9 @@ def _batch_with(session, change):
 
 def _run(session, geocoder, batch):
     offices = hmpps.offices_batch(HMPPS / "probation-offices-v0.csv")
-    return imports.import_batch(session, batch, hmpps.map_record, geocoder, "test",
-                                offices=imports.context_offices(offices), today=TODAY)
+    return imports.import_batch(
+        session, batch, hmpps.map_record, geocoder, "test", offices=imports.context_offices(offices), today=TODAY
+    )
 
 
 def test_a_changed_source_changes_only_the_difference(session, geocoder):

@@ -13,9 +13,7 @@ from tests.databases import fresh_database_url
 def test_models_and_migrations_agree(app):
     with app.app_context():
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(
-                connection, opts={"include_object": include_in_migrations}
-            )
+            context = MigrationContext.configure(connection, opts={"include_object": include_in_migrations})
             diff = compare_metadata(context, db.metadata)
     assert diff == []
 
@@ -67,26 +65,30 @@ def test_statuses_seeded_before_0005_are_dated_by_their_board_note(tmp_path):
         flask_migrate.upgrade(revision="0004_data_version")
         with db.engine.begin() as connection:
             for id_, slug in ((1, "old-a"), (2, "old-b")):
-                connection.execute(text(
-                    "INSERT INTO service (id, uuid, slug, name, status, moderation, pan_london, "
-                    "genders, risk_levels, offences_accepted, offences_excluded, languages, "
-                    "veterans_only, neurodivergent_only, oocd_disposals, oocd_condition_kinds, "
-                    "referral_routes, version, created_at, updated_at) VALUES (:id, :uuid, :slug, "
-                    "'Old', 'commissioned', 'published', 0, '[]', '[]', '[]', '[]', '[]', 0, 0, "
-                    "'[]', '[]', '[]', 1, '2024-01-01 00:00:00', '2024-01-01 00:00:00')"
-                ), {"id": id_, "uuid": f"00000000-0000-0000-0000-00000000000{id_}", "slug": slug})
-            connection.execute(text(
-                "INSERT INTO citation (service_id, note, meeting_date, quote, facts) VALUES "
-                "(1, '003.txt', '2023-05-30', 'q', '[\"status\"]'), "
-                "(1, '000.txt', '2021-03-04', 'q', '[\"status\"]'), "
-                "(2, '000.txt', '2021-03-04', 'q', '[\"name\"]')"
-            ))
+                connection.execute(
+                    text(
+                        "INSERT INTO service (id, uuid, slug, name, status, moderation, pan_london, "
+                        "genders, risk_levels, offences_accepted, offences_excluded, languages, "
+                        "veterans_only, neurodivergent_only, oocd_disposals, oocd_condition_kinds, "
+                        "referral_routes, version, created_at, updated_at) VALUES (:id, :uuid, :slug, "
+                        "'Old', 'commissioned', 'published', 0, '[]', '[]', '[]', '[]', '[]', 0, 0, "
+                        "'[]', '[]', '[]', 1, '2024-01-01 00:00:00', '2024-01-01 00:00:00')"
+                    ),
+                    {"id": id_, "uuid": f"00000000-0000-0000-0000-00000000000{id_}", "slug": slug},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO citation (service_id, note, meeting_date, quote, facts) VALUES "
+                    "(1, '003.txt', '2023-05-30', 'q', '[\"status\"]'), "
+                    "(1, '000.txt', '2021-03-04', 'q', '[\"status\"]'), "
+                    "(2, '000.txt', '2021-03-04', 'q', '[\"name\"]')"
+                )
+            )
         flask_migrate.upgrade()
         with db.engine.connect() as connection:
             rows = dict(
-                (r[0], r[1:]) for r in connection.execute(
-                    text("SELECT id, status_as_of, status_source FROM service ORDER BY id")
-                )
+                (r[0], r[1:])
+                for r in connection.execute(text("SELECT id, status_as_of, status_source FROM service ORDER BY id"))
             )
     assert str(rows[1][0]) == "2023-05-30"
     assert rows[1][1] == "Reported to the London Reducing Reoffending Board"

@@ -70,9 +70,7 @@ def test_sites_within_agrees_with_brute_force(session, points, origin, twice_rad
         session.add(service)
         sites = [_place(session, service, e, n, f"site {i}") for i, (e, n) in enumerate(points)]
         session.flush()
-        expected = _expected(
-            {s.id: point for s, point in zip(sites, points)}, *origin, twice_radius, limit
-        )
+        expected = _expected({s.id: point for s, point in zip(sites, points)}, *origin, twice_radius, limit)
         found = sites_within(session, *origin, twice_radius / 2, limit)
         _same(found, expected)
         if _postgresql(session):  # the plain path, run on PostgreSQL too, agrees with PostGIS
@@ -85,13 +83,13 @@ def test_ties_go_to_the_lower_site_id(session):
     service = Service(slug="nearby-ties", name="Nearby ties")
     session.add(service)
     # 3-4-5 triangles: four sites exactly 500 m from the origin, one at 499 m.
-    placed = [_place(session, service, E0 + de, N0 + dn, f"tie {i}")
-              for i, (de, dn) in enumerate([(300, 400), (-400, 300), (0, -500), (500, 0), (0, 499)])]
+    placed = [
+        _place(session, service, E0 + de, N0 + dn, f"tie {i}")
+        for i, (de, dn) in enumerate([(300, 400), (-400, 300), (0, -500), (500, 0), (0, 499)])
+    ]
     session.flush()
     ids = [s.id for s in placed]
-    assert sites_within(session, E0, N0, 500) == [
-        (ids[4], 499.0), *((i, 500.0) for i in sorted(ids[:4]))
-    ]
+    assert sites_within(session, E0, N0, 500) == [(ids[4], 499.0), *((i, 500.0) for i in sorted(ids[:4]))]
     assert sites_within(session, E0, N0, 499.999) == [(ids[4], 499.0)]
     assert sites_within(session, E0, N0, 500, limit=2) == [(ids[4], 499.0), (min(ids[:4]), 500.0)]
 
@@ -130,7 +128,10 @@ def test_sites_placed_from_postcodes_are_found_near_a_postcode(session, postcode
     for metres in (2_000, 5_000, 12_000):
         expected = _expected(
             {s.id: point for s, point in grid.items()},
-            int(downing.easting), int(downing.northing), 2 * metres, None,
+            int(downing.easting),
+            int(downing.northing),
+            2 * metres,
+            None,
         )
         assert expected, f"some of these postcodes are within {metres} m of Downing Street"
         found = [f for f in sites_within(session, downing.easting, downing.northing, metres) if f[0] in ours]

@@ -75,28 +75,58 @@ def feed():
 
 def _service(n: int, **extra) -> dict:
     return {
-        "id": f"00000000-0000-4000-8000-{n:012d}", "name": f"Service {n}", "status": "active",
-        "description": "Help", "service_areas": [{"id": f"a{n}", "name": "Lambeth", "extent": "E09000022"}],
-        "attributes": [], "organization": {"id": "11111111-1111-4111-8111-111111111111", "name": "Feed Org", "description": ""},
+        "id": f"00000000-0000-4000-8000-{n:012d}",
+        "name": f"Service {n}",
+        "status": "active",
+        "description": "Help",
+        "service_areas": [{"id": f"a{n}", "name": "Lambeth", "extent": "E09000022"}],
+        "attributes": [],
+        "organization": {"id": "11111111-1111-4111-8111-111111111111", "name": "Feed Org", "description": ""},
         **extra,
     }
 
 
 def test_every_page_of_a_v3_feed_is_read(feed):
     feed.pages["/services?page=1&per_page=100"] = {
-        "total_items": 3, "total_pages": 2, "page_number": 1, "size": 2, "first_page": True,
-        "last_page": False, "empty": False, "contents": [_service(1), _service(2)]}
+        "total_items": 3,
+        "total_pages": 2,
+        "page_number": 1,
+        "size": 2,
+        "first_page": True,
+        "last_page": False,
+        "empty": False,
+        "contents": [_service(1), _service(2)],
+    }
     feed.pages["/services?page=2&per_page=100"] = {
-        "total_items": 3, "total_pages": 2, "page_number": 2, "size": 1, "first_page": False,
-        "last_page": True, "empty": False, "contents": [_service(3)]}
+        "total_items": 3,
+        "total_pages": 2,
+        "page_number": 2,
+        "size": 1,
+        "first_page": False,
+        "last_page": True,
+        "empty": False,
+        "contents": [_service(3)],
+    }
     batch = openreferral.read_url(feed.url + "/")
     assert [r.payload["name"] for r in batch.records] == ["Service 1", "Service 2", "Service 3"]
 
 
 def test_the_older_envelope_and_list_items_fetched_whole(feed):
     brief = {"id": _service(1)["id"], "name": "Service 1", "status": "active"}
-    feed.pages["/services?page=1&per_page=100"] = {"content": [brief], "totalElements": 2, "totalPages": 2, "number": 0, "last": False}
-    feed.pages["/services?page=2&per_page=100"] = {"content": [_service(2)], "totalElements": 2, "totalPages": 2, "number": 1, "last": True}
+    feed.pages["/services?page=1&per_page=100"] = {
+        "content": [brief],
+        "totalElements": 2,
+        "totalPages": 2,
+        "number": 0,
+        "last": False,
+    }
+    feed.pages["/services?page=2&per_page=100"] = {
+        "content": [_service(2)],
+        "totalElements": 2,
+        "totalPages": 2,
+        "number": 1,
+        "last": True,
+    }
     feed.pages[f"/services/{brief['id']}"] = _service(1, description="The whole record")
     batch = openreferral.read_url(feed.url + "/services")
     assert [r.payload.get("description") for r in batch.records] == ["The whole record", "Help"]
@@ -109,11 +139,14 @@ def test_a_feed_that_does_not_answer_in_time_is_a_clear_message(feed):
         openreferral.read_url(feed.url, timeout=0.5)
 
 
-@pytest.mark.parametrize("body, message", [
-    (b"{not json", "is not valid JSON (line 1, column 2"),
-    (b'{"items": []}', "neither 'contents' (HSDS 3.0) nor 'content'"),
-    ("caf\u00e9".encode("cp1252"), "not UTF-8 text"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (b"{not json", "is not valid JSON (line 1, column 2"),
+        (b'{"items": []}', "neither 'contents' (HSDS 3.0) nor 'content'"),
+        ("caf\u00e9".encode("cp1252"), "not UTF-8 text"),
+    ],
+)
 def test_malformed_feeds_are_clear_messages(feed, tmp_path, body, message):
     feed.pages["/services?page=1&per_page=100"] = body
     with pytest.raises(ImportProblem, match=re.escape(message)):
@@ -141,8 +174,11 @@ def test_a_file_over_the_limit(tmp_path):
 def test_duplicate_ids_and_unknown_terms_are_reported_per_record(session, postcode_directory, tmp_path):
     foreign = {"id": "t1", "taxonomy_term": {"code": "XYZ", "name": "Benefits advice", "taxonomy": "LGA services"}}
     path = tmp_path / "feed.json"
-    path.write_text(json.dumps({"contents": [
-        _service(1, attributes=[foreign]), _service(1, name="Again"), _service(3)], "last_page": True}))
+    path.write_text(
+        json.dumps(
+            {"contents": [_service(1, attributes=[foreign]), _service(1, name="Again"), _service(3)], "last_page": True}
+        )
+    )
     batch = openreferral.read_file(path)
     previewed = imports.preview(session, batch, openreferral.map_record, Geocoder(postcode_directory, session))
     by_row = {i.row: i for i in previewed.items}
@@ -150,8 +186,10 @@ def test_duplicate_ids_and_unknown_terms_are_reported_per_record(session, postco
     assert "Taxonomy term 'LGA services: Benefits advice' is not one of ours" in by_row[1].warnings[0]
     summary = imports.apply(session, batch, previewed, "test")
     assert summary.counts == {"add": 2, "error": 1}
-    assert session.scalar(select(UnresolvedValue).where(UnresolvedValue.field == "taxonomy_term")).value == \
-        "LGA services: Benefits advice"
+    assert (
+        session.scalar(select(UnresolvedValue).where(UnresolvedValue.field == "taxonomy_term")).value
+        == "LGA services: Benefits advice"
+    )
 
 
 def test_nothing_is_half_applied(session, postcode_directory, tmp_path, monkeypatch):
@@ -177,11 +215,40 @@ def test_nothing_is_half_applied(session, postcode_directory, tmp_path, monkeypa
 
 
 COMPARED = (
-    "name", "summary", "description", "status", "starts_on", "ends_on", "pan_london", "boroughs",
-    "categories", "cohorts", "min_age", "max_age", "genders", "risk_levels", "offences_accepted",
-    "offences_excluded", "veterans_only", "neurodivergent_only", "eligibility_notes", "oocd_disposals",
-    "oocd_condition_kinds", "oocd_hours", "oocd_completion_weeks", "oocd_notes", "referral_routes",
-    "how_to_refer", "capacity", "cost", "funder", "website", "email", "phone", "languages", "coverage_note",
+    "name",
+    "summary",
+    "description",
+    "status",
+    "starts_on",
+    "ends_on",
+    "pan_london",
+    "boroughs",
+    "categories",
+    "cohorts",
+    "min_age",
+    "max_age",
+    "genders",
+    "risk_levels",
+    "offences_accepted",
+    "offences_excluded",
+    "veterans_only",
+    "neurodivergent_only",
+    "eligibility_notes",
+    "oocd_disposals",
+    "oocd_condition_kinds",
+    "oocd_hours",
+    "oocd_completion_weeks",
+    "oocd_notes",
+    "referral_routes",
+    "how_to_refer",
+    "capacity",
+    "cost",
+    "funder",
+    "website",
+    "email",
+    "phone",
+    "languages",
+    "coverage_note",
 )
 
 
@@ -231,8 +298,9 @@ def test_our_feed_imported_into_an_empty_database_gives_the_same_services(
             other.commit()
             assert other.scalar(select(func.count(Service.id))) == 0
             batch = openreferral.read_url(feed.url)
-            _, summary = imports.import_batch(other, batch, openreferral.map_record,
-                                              Geocoder(postcode_directory, other), "test")
+            _, summary = imports.import_batch(
+                other, batch, openreferral.map_record, Geocoder(postcode_directory, other), "test"
+            )
             assert summary.counts == {"add": len(expected)}
             imported = {s.uuid: _fingerprint(s) for s in other.scalars(select(Service))}
             assert imported.keys() == expected.keys()

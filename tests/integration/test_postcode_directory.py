@@ -82,9 +82,7 @@ def test_every_london_authority_has_a_sample() -> None:
 
 
 @pytest.mark.parametrize(("code", "postcode"), sorted(ONE_PER_AUTHORITY.items()))
-def test_london_postcode_resolves_to_its_authority(
-    lookup: PostcodeDirectory, code: str, postcode: str
-) -> None:
+def test_london_postcode_resolves_to_its_authority(lookup: PostcodeDirectory, code: str, postcode: str) -> None:
     record = lookup.lookup(postcode)
     assert record is not None, postcode
     assert record.la_code == code, (postcode, authority_name(record.la_code))
@@ -193,9 +191,7 @@ def test_lookups_from_several_threads(lookup: PostcodeDirectory) -> None:
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [
-        threading.Thread(target=work, args=item) for item in ONE_PER_AUTHORITY.items()
-    ]
+    threads = [threading.Thread(target=work, args=item) for item in ONE_PER_AUTHORITY.items()]
     for t in threads:
         t.start()
     for t in threads:

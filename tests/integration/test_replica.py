@@ -85,18 +85,41 @@ class Standby:
         self.data = self.folder / "data"
         self.port = _free_port()
         self.primary = make_url(primary_url)
-        _as_postgres([
-            str(self.bin / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.primary.port),
-            "-U", "postgres", "-D", str(self.data), "-R", "-X", "stream", "-c", "fast",
-        ])
+        _as_postgres(
+            [
+                str(self.bin / "pg_basebackup"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.primary.port),
+                "-U",
+                "postgres",
+                "-D",
+                str(self.data),
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+            ]
+        )
         self.start()
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c hot_standby=on"
-        _as_postgres([
-            str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log"),
-            "-w", "-o", options, "start",
-        ])
+        _as_postgres(
+            [
+                str(self.bin / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.folder / "log"),
+                "-w",
+                "-o",
+                options,
+                "start",
+            ]
+        )
 
     def stop(self) -> None:
         _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"])
@@ -163,9 +186,7 @@ def _replayed(app, standby) -> None:
         deadline = time.monotonic() + 30
         while True:
             with follower.connect() as connection:
-                if connection.scalar(
-                    text("SELECT pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn)"), {"lsn": lsn}
-                ):
+                if connection.scalar(text("SELECT pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn)"), {"lsn": lsn}):
                     return
             assert time.monotonic() < deadline, "the standby did not catch up within 30 s"
             time.sleep(0.1)

@@ -102,7 +102,7 @@ def test_the_index_follows_every_write(session):
         "",
         "   ",
         "%_%",
-        "\"",
+        '"',
         "'\"'\"",
         '"unterminated',
         "NEAR(a b)",
@@ -142,9 +142,7 @@ def test_matches_equal_a_word_prefix_scan(session, names, probe):
     nested = session.begin_nested()
     try:
         made = [_service(session, "q" + " q".join(words) + f" {i}") for i, words in enumerate(names)]
-        expected = {
-            s.id for s in made if any(w.startswith("q" + probe) for w in s.name.split())
-        }
+        expected = {s.id for s in made if any(w.startswith("q" + probe) for w in s.name.split())}
         found = set(search_service_ids(session, "q" + probe)) & {s.id for s in made}
         assert found == expected
     finally:

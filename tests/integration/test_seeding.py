@@ -38,9 +38,22 @@ def test_seeded_records_have_stable_uuids(session):
 @pytest.mark.parametrize(
     "slug",
     [
-        "drive", "cifa", "ace", "restart", "safe-and-together", "cara", "building-better-relationships",
-        "positive-pathway-plus", "masip", "womens-wrap-around-service", "transitions-to-adulthood-hub",
-        "penrose-drive-iap", "opd-hass", "cfo-activity-hubs", "cas3", "liaison-and-diversion",
+        "drive",
+        "cifa",
+        "ace",
+        "restart",
+        "safe-and-together",
+        "cara",
+        "building-better-relationships",
+        "positive-pathway-plus",
+        "masip",
+        "womens-wrap-around-service",
+        "transitions-to-adulthood-hub",
+        "penrose-drive-iap",
+        "opd-hass",
+        "cfo-activity-hubs",
+        "cas3",
+        "liaison-and-diversion",
         "mhtr-women",
     ],
 )
@@ -54,9 +67,7 @@ def test_unnamed_coverage_is_recorded_as_unnamed(session):
     cifa = session.scalar(select(Service).where(Service.slug == "cifa"))
     # Ten authorities share the funding; the public sources name five of them.
     assert cifa.unnamed_borough_count == 5
-    assert {b.name for b in cifa.boroughs} == {
-        "Brent", "Barnet", "Enfield", "Haringey", "Kensington and Chelsea"
-    }
+    assert {b.name for b in cifa.boroughs} == {"Brent", "Barnet", "Enfield", "Haringey", "Kensington and Chelsea"}
 
 
 def test_citations_of_every_kind_are_loaded_with_their_dates(session):
@@ -82,9 +93,7 @@ def test_a_status_is_as_of_its_latest_dated_source_and_seeding_confirms_nothing(
 
 
 def test_known_absences_are_loaded_with_their_sources(session):
-    absence = session.scalar(
-        select(KnownAbsence).where(KnownAbsence.offence == "domestic_abuse")
-    )
+    absence = session.scalar(select(KnownAbsence).where(KnownAbsence.offence == "domestic_abuse"))
     assert absence.disposal == "conditional_caution"
     assert "No London course for domestic-abuse conditional cautions" in absence.statement
     assert {c.kind for c in absence.citations} == {"web_page"}
@@ -132,9 +141,7 @@ def test_commissioners_are_kept_apart_from_the_provider(session):
         ("- slug: [unclosed\n", "cannot be read"),
     ],
 )
-def test_an_empty_or_malformed_catalogue_is_refused_and_nothing_is_seeded(
-    app, session, tmp_path, services_yaml, why
-):
+def test_an_empty_or_malformed_catalogue_is_refused_and_nothing_is_seeded(app, session, tmp_path, services_yaml, why):
     import shutil
 
     from directory.operations.seeding import SeedError

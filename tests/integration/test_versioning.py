@@ -80,8 +80,7 @@ def test_threads_asking_for_a_missing_value_at_once_compute_it_once():
         return object()
 
     results = []
-    threads = [threading.Thread(target=lambda: results.append(cache.get_or_compute("k", compute)))
-               for _ in range(8)]
+    threads = [threading.Thread(target=lambda: results.append(cache.get_or_compute("k", compute))) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:

@@ -6,13 +6,17 @@ from directory.core.absences import Absence, applying
 from directory.core.types import Profile
 
 DA_CAUTION = Absence(
-    slug="da", statement="No London course for domestic-abuse conditional cautions was found.",
-    categories=frozenset({"domestic_abuse_perpetrators"}), disposal="conditional_caution",
+    slug="da",
+    statement="No London course for domestic-abuse conditional cautions was found.",
+    categories=frozenset({"domestic_abuse_perpetrators"}),
+    disposal="conditional_caution",
     offence="domestic_abuse",
 )
 DRUGS = Absence(
-    slug="drugs", statement="No London drug service named for conditional cautions.",
-    categories=frozenset({"substance_misuse"}), disposal="conditional_caution",
+    slug="drugs",
+    statement="No London drug service named for conditional cautions.",
+    categories=frozenset({"substance_misuse"}),
+    disposal="conditional_caution",
 )
 
 

@@ -62,8 +62,10 @@ def test_a_kept_index_answers_each_profile_as_a_fresh_one_would(profiles, catalo
 
 
 def test_the_index_remembers_a_bounded_number_of_values():
-    index = CatalogueIndex([ServiceInfo(id=1, slug="a", name="A", status="commissioned",
-                                        languages=frozenset({"polish"}))], remembered_values=4)
+    index = CatalogueIndex(
+        [ServiceInfo(id=1, slug="a", name="A", status="commissioned", languages=frozenset({"polish"}))],
+        remembered_values=4,
+    )
     language = next(r for r in ELIGIBILITY_RULES if r.name == "language")
     for n in range(50):
         assert index.failing(language, Profile(language=f"language {n}")) == 1
@@ -109,9 +111,7 @@ def test_each_rule_reads_only_its_declared_service_fields(profile, service, othe
     """The index works out a rule's verdict once per kind of service (its ``reads`` fields)."""
     for rule in ELIGIBILITY_RULES:
         undeclared = {
-            f.name: getattr(other, f.name)
-            for f in dataclasses.fields(ServiceInfo)
-            if f.name not in rule.reads
+            f.name: getattr(other, f.name) for f in dataclasses.fields(ServiceInfo) if f.name not in rule.reads
         }
         lookalike = dataclasses.replace(service, **undeclared)
         assert fails(rule, profile, service) == fails(rule, profile, lookalike), rule.name
@@ -128,9 +128,7 @@ def test_the_disposal_alone_decides_the_disposal_rules_when_it_is_available(prof
     probe = Profile(disposal=profile.disposal)
     assert fails(DISPOSAL_RULE, probe, service) == in_decision
     undeclared = {
-        f.name: getattr(other, f.name)
-        for f in dataclasses.fields(ServiceInfo)
-        if f.name not in DISPOSAL_RULE.reads
+        f.name: getattr(other, f.name) for f in dataclasses.fields(ServiceInfo) if f.name not in DISPOSAL_RULE.reads
     }
     assert fails(DISPOSAL_RULE, probe, dataclasses.replace(service, **undeclared)) == in_decision
 
@@ -138,9 +136,7 @@ def test_the_disposal_alone_decides_the_disposal_rules_when_it_is_available(prof
 @PROPERTY
 @given(profile=profiles, service=services, other_profile=profiles, other=services)
 def test_the_coverage_tier_reads_only_its_declared_fields(profile, service, other_profile, other):
-    probe = dataclasses.replace(
-        other_profile, **{f: getattr(profile, f) for f in TIER_FIELDS}
-    )
+    probe = dataclasses.replace(other_profile, **{f: getattr(profile, f) for f in TIER_FIELDS})
     lookalike = dataclasses.replace(other, **{f: getattr(service, f) for f in COVERAGE_FIELDS})
     assert coverage_tier(profile, service) == coverage_tier(probe, lookalike)
 
@@ -148,8 +144,7 @@ def test_the_coverage_tier_reads_only_its_declared_fields(profile, service, othe
 def test_warming_works_out_each_boroughs_coverage_ahead_and_changes_no_answer():
     from directory.core.ranking import warm
 
-    local = ServiceInfo(id=1, slug="a", name="A", status="commissioned",
-                        borough_codes=frozenset({"E09000022"}))
+    local = ServiceInfo(id=1, slug="a", name="A", status="commissioned", borough_codes=frozenset({"E09000022"}))
     index = CatalogueIndex([local])
     profile = Profile(borough_code="E09000008", today=date(2025, 1, 1), needs=frozenset({"women"}))
     before = rank(profile, CatalogueIndex([local]))
@@ -180,9 +175,11 @@ def test_built_for_reads_only_its_declared_fields(profile, service, other_profil
 
     lookalike = dataclasses.replace(
         service,
-        **{f.name: getattr(other, f.name) for f in dataclasses.fields(ServiceInfo) if f.name not in BUILT_FOR_SERVICE_FIELDS},
+        **{
+            f.name: getattr(other, f.name)
+            for f in dataclasses.fields(ServiceInfo)
+            if f.name not in BUILT_FOR_SERVICE_FIELDS
+        },
     )
-    probe = dataclasses.replace(
-        other_profile, **{name: getattr(profile, name) for name in BUILT_FOR_PROFILE_FIELDS}
-    )
+    probe = dataclasses.replace(other_profile, **{name: getattr(profile, name) for name in BUILT_FOR_PROFILE_FIELDS})
     assert built_for(profile, service) == built_for(probe, lookalike)

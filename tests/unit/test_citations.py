@@ -8,27 +8,46 @@ from directory.core.citations import Source, latest_for
 from directory.core.types import PartialDate
 
 NOTE = Source(
-    kind="board_note", quote="Drive programme", facts=("status",),
-    note="003_af031555801462e6.txt", meeting_date=date(2023, 5, 30),
+    kind="board_note",
+    quote="Drive programme",
+    facts=("status",),
+    note="003_af031555801462e6.txt",
+    meeting_date=date(2023, 5, 30),
 )
 PAGE = Source(
-    kind="web_page", quote="will operate across all police custody suites", facts=("status", "coverage"),
-    url="https://www.westlondon.nhs.uk/news/x", title="New Liaison and Diversion service",
-    publisher="West London NHS Trust", source_date=PartialDate(date(2025, 11, 10)),
+    kind="web_page",
+    quote="will operate across all police custody suites",
+    facts=("status", "coverage"),
+    url="https://www.westlondon.nhs.uk/news/x",
+    title="New Liaison and Diversion service",
+    publisher="West London NHS Trust",
+    source_date=PartialDate(date(2025, 11, 10)),
     read_on=date(2026, 11, 30),
 )
 UNDATED_PAGE = Source(
-    kind="web_page", quote="DIVERT is", facts=("status",), url="https://example.org/divert",
-    title="DIVERT", publisher="Bounce Back", read_on=date(2026, 11, 30),
+    kind="web_page",
+    quote="DIVERT is",
+    facts=("status",),
+    url="https://example.org/divert",
+    title="DIVERT",
+    publisher="Bounce Back",
+    read_on=date(2026, 11, 30),
 )
 RECORD = Source(
-    kind="dataset_record", quote="Capital House", facts=("sites",),
-    publisher="HM Prison and Probation Service", file="datasets/hmpps/probation-offices-v0.csv",
-    version="ministryofjustice/hmpps-community-support-api@24caa63", record_id="83",
-    licence="MIT", source_date=PartialDate(date(2026, 8, 21)),
+    kind="dataset_record",
+    quote="Capital House",
+    facts=("sites",),
+    publisher="HM Prison and Probation Service",
+    file="datasets/hmpps/probation-offices-v0.csv",
+    version="ministryofjustice/hmpps-community-support-api@24caa63",
+    record_id="83",
+    licence="MIT",
+    source_date=PartialDate(date(2026, 8, 21)),
 )
 STATEMENT = Source(
-    kind="app_statement", facts=("status",), stated_by="Advance (provider)",
+    kind="app_statement",
+    facts=("status",),
+    stated_by="Advance (provider)",
     source_date=PartialDate(date(2026, 10, 1)),
 )
 

@@ -36,12 +36,30 @@ AREAS = (
 CATS = ("accommodation", "women", "wellbeing")
 
 
-def svc(id, *, status="commissioned", boroughs=(), cats=("accommodation",), pan=False,
-        cohorts=(), min_age=None, max_age=None, sites=()):
+def svc(
+    id,
+    *,
+    status="commissioned",
+    boroughs=(),
+    cats=("accommodation",),
+    pan=False,
+    cohorts=(),
+    min_age=None,
+    max_age=None,
+    sites=(),
+):
     return ServiceInfo(
-        id=id, slug=f"s{id}", name=f"S{id}", status=status, pan_london=pan, borough_codes=frozenset(boroughs),
-        categories=frozenset(cats), cohorts=frozenset(cohorts), min_age=min_age,
-        max_age=max_age, sites=tuple(sites),
+        id=id,
+        slug=f"s{id}",
+        name=f"S{id}",
+        status=status,
+        pan_london=pan,
+        borough_codes=frozenset(boroughs),
+        categories=frozenset(cats),
+        cohorts=frozenset(cohorts),
+        min_age=min_age,
+        max_age=max_age,
+        sites=tuple(sites),
     )
 
 
@@ -76,13 +94,18 @@ def test_borough_lists_pan_london_and_sites_all_count():
     assert result.cell("A", "wellbeing").services == 0
 
 
-@pytest.mark.parametrize("status,state", [
-    ("commissioned", "met"), ("pilot", "met"), ("unknown", "unknown"), ("ended", "missing"),
-    ("planned", "missing"),
-])
+@pytest.mark.parametrize(
+    "status,state",
+    [
+        ("commissioned", "met"),
+        ("pilot", "met"),
+        ("unknown", "unknown"),
+        ("ended", "missing"),
+        ("planned", "missing"),
+    ],
+)
 def test_three_states_by_the_status_rule(status, state):
-    result = analyse(AREAS, [svc(1, boroughs=["A"], status=status)], [OfferItem("accommodation")],
-                     categories=CATS)
+    result = analyse(AREAS, [svc(1, boroughs=["A"], status=status)], [OfferItem("accommodation")], categories=CATS)
     cell = result.cell("A", "accommodation")
     assert cell.state == state and cell.offer_state == state
     assert (cell.services == 1) is (state == "met")
@@ -90,24 +113,36 @@ def test_three_states_by_the_status_rule(status, state):
     assert cell.missing is (state == "missing")
     gaps = result.borough("A")
     assert (gaps.met_count, gaps.unknown_count, gaps.missing_count) == (
-        int(state == "met"), int(state == "unknown"), int(state == "missing"))
+        int(state == "met"),
+        int(state == "unknown"),
+        int(state == "missing"),
+    )
 
 
 def test_a_status_not_confirmed_since_a_date_is_unknown_not_met():
     old = CoverageService(
-        id=1, name="Old", status="commissioned", borough_codes=frozenset({"A"}),
-        categories=frozenset({"accommodation"}), status_as_of=date(2021, 3, 1),
+        id=1,
+        name="Old",
+        status="commissioned",
+        borough_codes=frozenset({"A"}),
+        categories=frozenset({"accommodation"}),
+        status_as_of=date(2021, 3, 1),
     )
-    result = analyse(AREAS, [old], [OfferItem("accommodation")], categories=CATS,
-                     today=date(2026, 11, 30))
+    result = analyse(AREAS, [old], [OfferItem("accommodation")], categories=CATS, today=date(2026, 11, 30))
     assert result.cell("A", "accommodation").state == "unknown"
     assert result.cell("B", "accommodation").state == "missing"
 
 
 def test_unnamed_coverage_makes_other_boroughs_unknown_never_met():
     services = [
-        CoverageService(id=1, name="Six", status="commissioned", borough_codes=frozenset({"A"}),
-                        unnamed_borough_count=5, categories=frozenset({"accommodation"})),
+        CoverageService(
+            id=1,
+            name="Six",
+            status="commissioned",
+            borough_codes=frozenset({"A"}),
+            unnamed_borough_count=5,
+            categories=frozenset({"accommodation"}),
+        ),
         svc(2, cats=["wellbeing"]),  # no coverage recorded at all
     ]
     result = analyse(AREAS, services, [], categories=CATS)
@@ -118,8 +153,12 @@ def test_unnamed_coverage_makes_other_boroughs_unknown_never_met():
 
 def test_a_service_counts_only_for_the_people_it_serves():
     women_only = CoverageService(
-        id=1, name="Drop-in", status="commissioned", borough_codes=frozenset({"A"}),
-        categories=frozenset({"accommodation"}), genders=frozenset({"female"}),
+        id=1,
+        name="Drop-in",
+        status="commissioned",
+        borough_codes=frozenset({"A"}),
+        categories=frozenset({"accommodation"}),
+        genders=frozenset({"female"}),
     )
     offer = [OfferItem("accommodation")]
     everyone = analyse(AREAS, [women_only], offer, categories=CATS)
@@ -132,24 +171,41 @@ def test_a_service_counts_only_for_the_people_it_serves():
     assert men.cell("A", "accommodation").state == "missing"
     # a men's service beside it, and one for another gender, meet it for everyone
     others = [
-        CoverageService(id=2, name="Men", status="commissioned", borough_codes=frozenset({"A"}),
-                        categories=frozenset({"accommodation"}), genders=frozenset({"male"})),
-        CoverageService(id=3, name="Other", status="commissioned", borough_codes=frozenset({"A"}),
-                        categories=frozenset({"accommodation"}), genders=frozenset({"other"})),
+        CoverageService(
+            id=2,
+            name="Men",
+            status="commissioned",
+            borough_codes=frozenset({"A"}),
+            categories=frozenset({"accommodation"}),
+            genders=frozenset({"male"}),
+        ),
+        CoverageService(
+            id=3,
+            name="Other",
+            status="commissioned",
+            borough_codes=frozenset({"A"}),
+            categories=frozenset({"accommodation"}),
+            genders=frozenset({"other"}),
+        ),
     ]
-    assert analyse(AREAS, [women_only, *others], offer, categories=CATS).cell(
-        "A", "accommodation").state == "met"
+    assert analyse(AREAS, [women_only, *others], offer, categories=CATS).cell("A", "accommodation").state == "met"
     # an 18 to 25 service does not meet it for all ages
     young = svc(4, boroughs=["A"], min_age=18, max_age=25)
     assert analyse(AREAS, [young], offer, categories=CATS).cell("A", "accommodation").state == "missing"
-    assert analyse(AREAS, [young], offer, categories=CATS, band=AGE_BAND_SLUGS["18-25"]).cell(
-        "A", "accommodation").state == "met"
+    assert (
+        analyse(AREAS, [young], offer, categories=CATS, band=AGE_BAND_SLUGS["18-25"]).cell("A", "accommodation").state
+        == "met"
+    )
 
 
 def test_womens_services_are_asked_about_women_only():
     women_only = CoverageService(
-        id=1, name="Women's centre", status="commissioned", borough_codes=frozenset({"A"}),
-        categories=frozenset({"women"}), genders=frozenset({"female"}),
+        id=1,
+        name="Women's centre",
+        status="commissioned",
+        borough_codes=frozenset({"A"}),
+        categories=frozenset({"women"}),
+        genders=frozenset({"female"}),
     )
     offer = [OfferItem("women")]
     assert analyse(AREAS, [women_only], offer, categories=CATS).cell("A", "women").state == "met"
@@ -249,15 +305,18 @@ def test_lottery_index_per_category():
     assert acc.gini_coverage is None  # no sites recorded
 
 
-@pytest.mark.parametrize("min_age,max_age,bands", [
-    (None, None, {"18-25", "26-29", "30-plus"}),
-    (18, 25, {"18-25"}),
-    (17, 25, {"18-25"}),
-    (21, None, {"18-25", "26-29", "30-plus"}),
-    (None, 29, {"18-25", "26-29"}),
-    (25, 26, {"18-25", "26-29"}),
-    (30, 65, {"30-plus"}),
-])
+@pytest.mark.parametrize(
+    "min_age,max_age,bands",
+    [
+        (None, None, {"18-25", "26-29", "30-plus"}),
+        (18, 25, {"18-25"}),
+        (17, 25, {"18-25"}),
+        (21, None, {"18-25", "26-29", "30-plus"}),
+        (None, 29, {"18-25", "26-29"}),
+        (25, 26, {"18-25", "26-29"}),
+        (30, 65, {"30-plus"}),
+    ],
+)
 def test_age_band_overlap(min_age, max_age, bands):
     service = svc(1, min_age=min_age, max_age=max_age)
     assert {b.slug for b in AGE_BANDS if serves_band(service, b)} == bands
@@ -283,8 +342,7 @@ def test_band_filter_in_analysis():
 
 def test_grouping_by_bcu_and_pdu():
     services = [svc(1, boroughs=["A"]), svc(2, boroughs=["A", "B"])]
-    result = analyse(AREAS, services, [OfferItem("accommodation")], POSTCODES, distance_km=1,
-                     categories=CATS)
+    result = analyse(AREAS, services, [OfferItem("accommodation")], POSTCODES, distance_km=1, categories=CATS)
     rows = {(r.group_code, r.category): r for r in grouped(result, "bcu", {"A": 10, "B": 10, "C": 10})}
     north = rows[("north", "accommodation")]
     assert north.boroughs == ("A", "B") and north.services == 2 and north.boroughs_missing == 0
@@ -300,16 +358,19 @@ def test_to_bng_round_trip_is_near_known_point():
     assert abs(x[0] - 530_000) < 300 and abs(y[0] - 180_400) < 300
 
 
-@pytest.mark.parametrize("args,field", [
-    ({"distance_km": ["0.1"]}, "distance_km"),
-    ({"distance_km": ["21"]}, "distance_km"),
-    ({"distance_km": ["far"]}, "distance_km"),
-    ({"distance_km": ["nan"]}, "distance_km"),
-    ({"category": ["nope"]}, "category"),
-    ({"cohort": ["<b>"]}, "cohort"),
-    ({"age": ["40"]}, "age"),
-    ({"group": ["ward"]}, "group"),
-])
+@pytest.mark.parametrize(
+    "args,field",
+    [
+        ({"distance_km": ["0.1"]}, "distance_km"),
+        ({"distance_km": ["21"]}, "distance_km"),
+        ({"distance_km": ["far"]}, "distance_km"),
+        ({"distance_km": ["nan"]}, "distance_km"),
+        ({"category": ["nope"]}, "category"),
+        ({"cohort": ["<b>"]}, "cohort"),
+        ({"age": ["40"]}, "age"),
+        ({"group": ["ward"]}, "group"),
+    ],
+)
 def test_bad_query_values_say_which(args, field):
     with pytest.raises(InvalidInput) as raised:
         parse_map_query(args)

@@ -164,10 +164,7 @@ def test_unnamed_boroughs_are_a_note_not_an_exclusion():
     svc = service(pan_london=False, unnamed_borough_count=10)
     d = decide(Profile(borough_code=CROYDON, borough_name="Croydon"), svc)
     assert d.eligible
-    assert (
-        "Delivered in 10 London boroughs that the sources do not name: check with the provider"
-        in texts(d.notes)
-    )
+    assert "Delivered in 10 London boroughs that the sources do not name: check with the provider" in texts(d.notes)
     svc = service(pan_london=False, borough_codes=frozenset({LAMBETH}), unnamed_borough_count=1)
     d = decide(Profile(borough_code=CROYDON), svc)
     assert d.eligible
@@ -220,9 +217,7 @@ def test_cohort_match_and_fail():
 
 
 def test_cohort_none_matches_general_public_or_unstated():
-    assert failed(Profile(cohort="none"), service(cohorts=frozenset({"probation"}))) == [
-        "Only for people on probation"
-    ]
+    assert failed(Profile(cohort="none"), service(cohorts=frozenset({"probation"}))) == ["Only for people on probation"]
     open_svc = service(cohorts=frozenset({"general_public", "probation"}))
     assert "Open to anyone (no criminal justice status needed)" in matched(Profile(cohort="none"), open_svc)
     assert decide(Profile(cohort="none"), service()).eligible
@@ -311,9 +306,7 @@ def test_neurodivergent_only():
 
 ADULT = dict(age=30, offence="theft")
 # The tables as they would be once Part 6 of the 2022 Act is in force, to check its caps.
-COMMENCED = dataclasses.replace(
-    RULES, regimes=tuple(dataclasses.replace(r, in_force=True) for r in RULES.regimes)
-)
+COMMENCED = dataclasses.replace(RULES, regimes=tuple(dataclasses.replace(r, in_force=True) for r in RULES.regimes))
 
 
 def oocd_service(**overrides):
@@ -428,8 +421,7 @@ def test_uncounted_cap_is_a_note():
 def test_completion_weeks():
     profile = Profile(disposal="conditional_caution", **ADULT)
     assert failed(profile, oocd_service(oocd_completion_weeks=24)) == [
-        "Takes 24 weeks; a conditional caution's conditions are normally completed within 16 weeks "
-        "(exceptionally 20)"
+        "Takes 24 weeks; a conditional caution's conditions are normally completed within 16 weeks (exceptionally 20)"
     ]
     d = decide(profile, oocd_service(oocd_completion_weeks=18))
     assert d.eligible and any("exceptionally 20" in t for t in texts(d.notes))

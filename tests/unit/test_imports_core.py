@@ -10,9 +10,15 @@ from directory.core.imports import (
 )
 
 BOROUGHS = {
-    "E09000001": "City of London", "E09000002": "Barking and Dagenham", "E09000010": "Enfield",
-    "E09000012": "Hackney", "E09000013": "Hammersmith and Fulham", "E09000020": "Kensington and Chelsea",
-    "E09000031": "Waltham Forest", "E09000032": "Wandsworth", "E09000033": "Westminster",
+    "E09000001": "City of London",
+    "E09000002": "Barking and Dagenham",
+    "E09000010": "Enfield",
+    "E09000012": "Hackney",
+    "E09000013": "Hammersmith and Fulham",
+    "E09000020": "Kensington and Chelsea",
+    "E09000031": "Waltham Forest",
+    "E09000032": "Wandsworth",
+    "E09000033": "Westminster",
 }
 
 
@@ -60,4 +66,6 @@ def test_offices_postcodes_hashes_and_duplicates():
     assert postcode_in("Probation Office, 208 Lewisham High Street, London, SE13 6JP") == "SE13 6JP"
     assert content_hash({"a": 1, "b": [2]}) == content_hash({"b": [2], "a": 1})
     assert content_hash({"a": 1}) != content_hash({"a": 2})
-    assert duplicate_ids([(2, "x"), (3, "y"), (4, "x")]) == {4: "Id 'x' is used again (first on row 2); each row needs its own id."}
+    assert duplicate_ids([(2, "x"), (3, "y"), (4, "x")]) == {
+        4: "Id 'x' is used again (first on row 2); each row needs its own id."
+    }

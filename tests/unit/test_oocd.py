@@ -305,9 +305,7 @@ def test_conditional_caution_domestic_abuse_needs_the_dash_level():
 
 @pytest.mark.parametrize("level", ["medium", "high"])
 def test_conditional_caution_domestic_abuse_above_standard_risk_is_not_suitable(level):
-    result = assess_disposal(
-        Profile(disposal="conditional_caution", age=40, offence="domestic_abuse", dash_risk=level)
-    )
+    result = assess_disposal(Profile(disposal="conditional_caution", age=40, offence="domestic_abuse", dash_risk=level))
     assert result.verdict is Verdict.NOT_SUITABLE and not result.available
     assert result.heading == "Conditional caution: not suitable for this person"
     (reason,) = result.reasons
@@ -377,7 +375,5 @@ def test_changing_an_exclusion_is_a_data_change():
 def test_available_iff_no_reasons(disposal, age, offence):
     result = assess_disposal(Profile(disposal=disposal, age=age, offence=offence))
     assert result.available == (not result.reasons)
-    assert result.available == (
-        result.verdict in (Verdict.CAN_BE_CONSIDERED, Verdict.NEEDS_INFORMATION)
-    )
+    assert result.available == (result.verdict in (Verdict.CAN_BE_CONSIDERED, Verdict.NEEDS_INFORMATION))
     assert all(r.text for r in (*result.reasons, *result.notes))

@@ -112,7 +112,9 @@ def test_disposals_in_force_come_first_and_the_others_are_labelled():
     choices = disposal_choices()
     in_force = [RULES.in_force(RULES.disposal(slug)) for slug, _ in choices]
     assert in_force == sorted(in_force, reverse=True)
-    assert list(DISPOSALS)[: in_force.count(True)] == [slug for slug, _ in choices if RULES.in_force(RULES.disposal(slug))]
+    assert list(DISPOSALS)[: in_force.count(True)] == [
+        slug for slug, _ in choices if RULES.in_force(RULES.disposal(slug))
+    ]
     for slug, label in choices:
         assert label.endswith("(not yet in force)") == (not RULES.in_force(RULES.disposal(slug)))
         assert disposal_label(slug) == label
@@ -126,9 +128,7 @@ def test_disposals_in_force_come_first_and_the_others_are_labelled():
 @st.composite
 def rule_sets(draw):
     regimes = tuple(dataclasses.replace(r, in_force=draw(st.booleans())) for r in RULES.regimes)
-    ages = tuple(
-        dataclasses.replace(m, age=draw(st.integers(min_value=10, max_value=30))) for m in RULES.minimum_ages
-    )
+    ages = tuple(dataclasses.replace(m, age=draw(st.integers(min_value=10, max_value=30))) for m in RULES.minimum_ages)
     offence_rules = tuple(
         OffenceRule(
             disposal=draw(st.sampled_from(list(DISPOSALS))),

@@ -22,9 +22,7 @@ def test_service_filters_defaults():
 
 
 def test_service_filters_normalise_borough_case_and_dedupe_categories():
-    filters = parse_service_filters(
-        args(borough="e09000008", category=["women", "women", "accommodation"]), BOROUGHS
-    )
+    filters = parse_service_filters(args(borough="e09000008", category=["women", "women", "accommodation"]), BOROUGHS)
     assert filters.borough == "E09000008"
     assert filters.categories == ("women", "accommodation")
 

@@ -57,9 +57,7 @@ def test_distance_zero_and_known_values():
     assert distance_km(0, 0, 0, 180) == pytest.approx(math.pi * 6371.0088, rel=1e-9)
 
 
-coords = st.tuples(
-    st.floats(min_value=-90, max_value=90), st.floats(min_value=-180, max_value=180)
-)
+coords = st.tuples(st.floats(min_value=-90, max_value=90), st.floats(min_value=-180, max_value=180))
 
 
 @given(a=coords, b=coords)
@@ -250,9 +248,7 @@ def test_results_and_excluded_are_a_permutation_of_the_input(profile, services):
 
 @PROPERTY
 @given(profile=profiles_st, services=st.lists(services_st, max_size=8))
-def test_results_are_sorted_by_built_for_the_person_then_confirmed_then_tier_then_distance(
-    profile, services
-):
+def test_results_are_sorted_by_built_for_the_person_then_confirmed_then_tier_then_distance(profile, services):
     results = rank(profile, services).results
     for m in results:
         assert m.built_for_person == bool(built_for(profile, m.service))
@@ -299,10 +295,12 @@ def test_distance_is_that_of_the_nearest_site(profile, services):
 
 
 def test_services_for_other_needs_are_set_aside_with_one_reason():
-    croydon_women = ServiceInfo(id=1, slug="w", name="Women only", status="commissioned",
-                                categories=frozenset({"women"}), pan_london=True)
-    housing = ServiceInfo(id=2, slug="h", name="Housing", status="commissioned",
-                          categories=frozenset({"accommodation"}), pan_london=True)
+    croydon_women = ServiceInfo(
+        id=1, slug="w", name="Women only", status="commissioned", categories=frozenset({"women"}), pan_london=True
+    )
+    housing = ServiceInfo(
+        id=2, slug="h", name="Housing", status="commissioned", categories=frozenset({"accommodation"}), pan_london=True
+    )
     outcome = rank(Profile(needs=frozenset({"accommodation"})), [croydon_women, housing])
     assert [m.service.slug for m in outcome.results] == ["h"]
     assert outcome.excluded == ()
@@ -327,7 +325,10 @@ def _svc(id, name, **kw):
 
 
 def test_a_cohort_service_ranks_above_a_general_one_and_the_order_is_said():
-    da = [_svc(i, f"DA programme {i}", categories=frozenset({"domestic_abuse_perpetrators"}), pan_london=True) for i in range(1, 4)]
+    da = [
+        _svc(i, f"DA programme {i}", categories=frozenset({"domestic_abuse_perpetrators"}), pan_london=True)
+        for i in range(1, 4)
+    ]
     veterans = _svc(9, "Op Veterans", categories=frozenset({"veterans"}), borough_codes=frozenset({"E09000022"}))
     outcome = rank(Profile(borough_code="E09000022", borough_name="Lambeth", veteran=True), [*da, veterans])
     assert outcome.results[0].service.name == "Op Veterans"

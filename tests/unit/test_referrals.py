@@ -113,16 +113,36 @@ def test_codes_are_short_unambiguous_and_varied():
     assert normalise_code("ACD") is None
 
 
-@pytest.mark.parametrize(("age", "band"), [(None, None), (16, "under_18"), (18, "18_25"), (25, "18_25"),
-                                           (26, "26_29"), (34, "30_39"), (64, "50_64"), (65, "65_plus")])
+@pytest.mark.parametrize(
+    ("age", "band"),
+    [
+        (None, None),
+        (16, "under_18"),
+        (18, "18_25"),
+        (25, "18_25"),
+        (26, "26_29"),
+        (34, "30_39"),
+        (64, "50_64"),
+        (65, "65_plus"),
+    ],
+)
 def test_age_bands(age, band):
     assert age_band(age) == band
 
 
 def _facts(**overrides):
-    values = {"service": "ace", "borough": "E09000022", "referrer_agency": "police", "age_band": "30_39",
-              "needs": ["accommodation"], "cohort": "oocd", "disposal": "conditional_caution",
-              "condition_kind": "rehabilitative", "condition_due": "2025-04-30", "consent": True}
+    values = {
+        "service": "ace",
+        "borough": "E09000022",
+        "referrer_agency": "police",
+        "age_band": "30_39",
+        "needs": ["accommodation"],
+        "cohort": "oocd",
+        "disposal": "conditional_caution",
+        "condition_kind": "rehabilitative",
+        "condition_due": "2025-04-30",
+        "consent": True,
+    }
     values.update(overrides)
     return values
 
@@ -139,11 +159,23 @@ def test_personal_data_fields_are_refused_by_name():
     assert refused.value.unknown == ["date_of_birth", "name", "notes"]
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("borough", "SW1A 1AA"), ("age_band", "34"), ("needs", ["cooking"]), ("needs", [{"x": 1}]),
-    ("cohort", "vip"), ("disposal", "prison"), ("condition_due", "31/04/2025"), ("condition_due", "2025-01-01"),
-    ("consent", False), ("consent", None), ("referrer_agency", "neighbour"), ("service", ""),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("borough", "SW1A 1AA"),
+        ("age_band", "34"),
+        ("needs", ["cooking"]),
+        ("needs", [{"x": 1}]),
+        ("cohort", "vip"),
+        ("disposal", "prison"),
+        ("condition_due", "31/04/2025"),
+        ("condition_due", "2025-01-01"),
+        ("consent", False),
+        ("consent", None),
+        ("referrer_agency", "neighbour"),
+        ("service", ""),
+    ],
+)
 def test_bad_values_are_named(field, value):
     with pytest.raises(InvalidReferral) as refused:
         check_facts(_facts(**{field: value}), BOROUGHS, TODAY)

@@ -38,15 +38,42 @@ PARTIAL_DATE = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01
 BOROUGH_CODES = {f"E090000{n:02d}" for n in range(1, 34)}
 
 SERVICE_KEYS = {
-    "slug", "name", "organisation", "commissioners", "summary", "description", "status",
-    "starts_on", "ends_on", "coverage", "categories", "cohorts", "eligibility", "oocd",
-    "referral", "capacity", "cost", "funder", "contact", "sites", "citations", "funded_until",
+    "slug",
+    "name",
+    "organisation",
+    "commissioners",
+    "summary",
+    "description",
+    "status",
+    "starts_on",
+    "ends_on",
+    "coverage",
+    "categories",
+    "cohorts",
+    "eligibility",
+    "oocd",
+    "referral",
+    "capacity",
+    "cost",
+    "funder",
+    "contact",
+    "sites",
+    "citations",
+    "funded_until",
 }
 REQUIRED_SERVICE_KEYS = {"slug", "name", "organisation", "status", "citations"}
 COVERAGE_KEYS = {"pan_london", "boroughs", "unnamed_borough_count", "note"}
 ELIGIBILITY_KEYS = {
-    "min_age", "max_age", "genders", "risk_levels", "offences_accepted", "offences_excluded",
-    "veterans_only", "neurodivergent_only", "languages", "notes",
+    "min_age",
+    "max_age",
+    "genders",
+    "risk_levels",
+    "offences_accepted",
+    "offences_excluded",
+    "veterans_only",
+    "neurodivergent_only",
+    "languages",
+    "notes",
 }
 OOCD_KEYS = {"disposals", "condition_kinds", "hours", "completion_weeks", "notes"}
 REFERRAL_KEYS = {"routes", "how_to_refer", "where"}
@@ -401,7 +428,9 @@ def test_every_citation_meeting_matches_the_readme_table():
     table = meeting_table()
     for label, citation in board_notes():
         assert text_of(citation["meeting"]) == table.get(citation["note"]), (
-            label, citation["note"], citation["meeting"],
+            label,
+            citation["note"],
+            citation["meeting"],
         )
 
 
@@ -417,9 +446,7 @@ def test_every_quote_is_verbatim_in_its_source():
             where = citation["note"]
         elif kind == "web_page":
             page = pages().get(citation["page"])
-            found = bool(quote) and page is not None and any(
-                quote in collapse(text) for text in page["text"]
-            )
+            found = bool(quote) and page is not None and any(quote in collapse(text) for text in page["text"])
             where = citation["page"]
         elif kind == "dataset_record":
             record = dataset_record_text(citation["dataset"], str(citation["record_id"]))
@@ -500,10 +527,7 @@ def test_absences_are_well_formed():
 
 
 def test_a_domestic_abuse_conditional_caution_absence_is_recorded():
-    assert any(
-        a.get("disposal") == "conditional_caution" and a.get("offence") == "domestic_abuse"
-        for a in absences()
-    )
+    assert any(a.get("disposal") == "conditional_caution" and a.get("offence") == "domestic_abuse" for a in absences())
 
 
 def test_every_fact_names_a_field_the_record_has():

@@ -36,8 +36,14 @@ def test_a_consistent_service_has_no_problems():
         ({"categories": []}, "categories"),
         ({"offences_accepted": ["theft"], "offences_excluded": ["theft"]}, "offences_excluded"),
         ({"oocd_hours": 5}, "oocd_disposals"),
-        ({"oocd_disposals": ["community_caution"], "oocd_condition_kinds": ["unpaid_work"], "oocd_hours": 10.5}, "oocd_hours"),
-        ({"oocd_disposals": ["conditional_caution"], "oocd_condition_kinds": ["attendance"], "oocd_hours": 21}, "oocd_hours"),
+        (
+            {"oocd_disposals": ["community_caution"], "oocd_condition_kinds": ["unpaid_work"], "oocd_hours": 10.5},
+            "oocd_hours",
+        ),
+        (
+            {"oocd_disposals": ["conditional_caution"], "oocd_condition_kinds": ["attendance"], "oocd_hours": 21},
+            "oocd_hours",
+        ),
         ({"oocd_disposals": ["conditional_caution"], "oocd_completion_weeks": 21}, "oocd_completion_weeks"),
         ({"oocd_disposals": ["community_resolution"], "oocd_condition_kinds": ["unpaid_work"]}, "oocd_condition_kinds"),
         ({"oocd_disposals": ["community_caution"], "oocd_hours": 0}, "oocd_hours"),
@@ -55,7 +61,11 @@ def test_inconsistent_services_are_caught_on_the_right_field(changes, field):
         {"boroughs": [], "has_sites": True},
         {"boroughs": [], "pan_london": True},
         # attendance that is rehabilitative is not capped
-        {"oocd_disposals": ["conditional_caution"], "oocd_condition_kinds": ["attendance", "rehabilitative"], "oocd_hours": 40},
+        {
+            "oocd_disposals": ["conditional_caution"],
+            "oocd_condition_kinds": ["attendance", "rehabilitative"],
+            "oocd_hours": 40,
+        },
         {"oocd_disposals": ["community_caution"], "oocd_condition_kinds": ["unpaid_work"], "oocd_hours": 10},
         {"oocd_disposals": ["conditional_caution"], "oocd_completion_weeks": 20},
         {"status": "ended", "ends_on": date(2023, 3, 1)},
@@ -67,7 +77,13 @@ def test_edge_cases_that_are_allowed(changes):
 
 def test_diff_lists_changed_fields_only_with_labels():
     old = {"name": "A", "categories": ["stalking"], "min_age": 18, "pan_london": False, "boroughs": ["E09000022"]}
-    new = {"name": "A", "categories": ["stalking", "women"], "min_age": 21, "pan_london": False, "boroughs": ["E09000022"]}
+    new = {
+        "name": "A",
+        "categories": ["stalking", "women"],
+        "min_age": 21,
+        "pan_london": False,
+        "boroughs": ["E09000022"],
+    }
     changes = diff(old, new, names={"E09000022": "Lambeth"})
     assert [(c.field, c.old, c.new) for c in changes] == [
         ("categories", "Stalking", "Stalking, Women"),
@@ -83,7 +99,10 @@ def test_diff_treats_empty_values_alike_and_ignores_site_coordinates():
 
 def test_diff_of_a_new_record_shows_every_given_field():
     changes = diff({}, {"name": "<b>New</b>", "status": "pilot"})
-    assert [(c.label, c.old, c.new) for c in changes] == [("Name", "(none)", "<b>New</b>"), ("Status", "(none)", "Pilot")]
+    assert [(c.label, c.old, c.new) for c in changes] == [
+        ("Name", "(none)", "<b>New</b>"),
+        ("Status", "(none)", "Pilot"),
+    ]
 
 
 def test_roles_and_permissions():

@@ -74,9 +74,7 @@ def test_ended_planned_and_unknown():
     assert read_status(evidence(status="ended"), TODAY).excludes
     planned = read_status(evidence(status="planned", starts_on=PartialDate(date(2027, 1, 1), "month")), TODAY)
     assert planned.standing is Standing.PLANNED and planned.excludes and not planned.counts_as_present
-    assert planned.sentence == (
-        "Not yet running (planned to start in January 2027; Provider's website, 1 June 2026)"
-    )
+    assert planned.sentence == ("Not yet running (planned to start in January 2027; Provider's website, 1 June 2026)")
     unknown = read_status(evidence(status="unknown"), TODAY)
     assert unknown.standing is Standing.NOT_KNOWN and unknown.counts_as_present
     assert unknown.sentence == "Status not known (Provider's website, 1 June 2026)"

@@ -48,8 +48,9 @@ def test_health(client):
     assert body["status"] == "ok" and body["schema"] and isinstance(body["data_version"], int)
 
 
-@pytest.mark.parametrize("table, url", [("borough", "/api/boroughs"), ("borough", "/boroughs"),
-                                        ("alembic_version", "/health")])
+@pytest.mark.parametrize(
+    "table, url", [("borough", "/api/boroughs"), ("borough", "/boroughs"), ("alembic_version", "/health")]
+)
 def test_a_missing_table_is_a_503_not_a_500(client, session, table, url):
     """On any database: pages, API and health say the service is unavailable, and come back."""
     session.execute(text(f"ALTER TABLE {table} RENAME TO {table}_aside"))

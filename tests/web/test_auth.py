@@ -39,7 +39,9 @@ def test_login_success_and_failure_are_audited(client, session, make_user):
     assert 'value="' + user.email + '"' in html  # what was typed is kept
     good = sign_in(client, user.email.upper())
     assert good.status_code == 302 and good.headers["Location"].endswith("/review")
-    assert [e.detail["why"] for e in _events(session, "login.failure") if e.subject_id == str(user.id)] == ["wrong password"]
+    assert [e.detail["why"] for e in _events(session, "login.failure") if e.subject_id == str(user.id)] == [
+        "wrong password"
+    ]
     assert any(e.actor_id == user.id for e in _events(session, "login.success"))
 
 
@@ -62,8 +64,11 @@ def test_failures_throttle_that_email_from_that_address_only(client, session, ma
     assert here.status_code == 429
     assert "Too many failed sign-in attempts for this email address" in here.get_data(as_text=True)
     # Someone typing the address elsewhere cannot shut its owner out.
-    elsewhere = client.post("/login", environ_base={"REMOTE_ADDR": "192.0.2.7"},
-                            data={"csrf_token": token, "email": user.email, "password": TEST_PASSWORD})
+    elsewhere = client.post(
+        "/login",
+        environ_base={"REMOTE_ADDR": "192.0.2.7"},
+        data={"csrf_token": token, "email": user.email, "password": TEST_PASSWORD},
+    )
     assert elsewhere.status_code == 302
     assert session.get(User, user.id).locked_until is None
     limiter.reset()
@@ -109,7 +114,9 @@ def test_login_is_rate_limited_per_address(client, app):
     limiter.reset()
     token = csrf_from(client.get("/login").get_data(as_text=True))
     statuses = [
-        client.post("/login", data={"csrf_token": token, "email": f"x{i}@example.org", "password": "nope nope nope"}).status_code
+        client.post(
+            "/login", data={"csrf_token": token, "email": f"x{i}@example.org", "password": "nope nope nope"}
+        ).status_code
         for i in range(21)
     ]
     assert statuses[:20] == [400] * 20
@@ -123,7 +130,9 @@ def test_login_is_rate_limited_per_submitted_email_and_address(client):
     limiter.reset()
     token = csrf_from(client.get("/login").get_data(as_text=True))
     statuses = [
-        client.post("/login", data={"csrf_token": token, "email": "same@example.org", "password": "nope nope nope"}).status_code
+        client.post(
+            "/login", data={"csrf_token": token, "email": "same@example.org", "password": "nope nope nope"}
+        ).status_code
         for _ in range(6)
     ]
     assert statuses == [400] * 5 + [429]
@@ -135,7 +144,9 @@ def test_open_redirect_after_login_is_ignored(client, make_user):
     from directory.extensions import limiter
 
     limiter.reset()
-    response = post_form(client, "/login?next=https://evil.example/", {"email": user.email, "password": TEST_PASSWORD}, form_url="/login")
+    response = post_form(
+        client, "/login?next=https://evil.example/", {"email": user.email, "password": TEST_PASSWORD}, form_url="/login"
+    )
     assert response.status_code == 302 and "evil" not in response.headers["Location"]
 
 
@@ -163,11 +174,18 @@ def test_a_session_cookie_copied_before_sign_out_no_longer_works(client, login_a
 
 
 def test_provider_signs_up_with_a_pending_organisation(client, session):
-    response = post_form(client, "/signup", {
-        "name": "Pat Provider", "email": "pat@newcharity.org", "password": "a long enough passphrase",
-        "confirm": "a long enough passphrase", "organisation_name": "New Charity",
-        "organisation_website": "https://newcharity.org",
-    })
+    response = post_form(
+        client,
+        "/signup",
+        {
+            "name": "Pat Provider",
+            "email": "pat@newcharity.org",
+            "password": "a long enough passphrase",
+            "confirm": "a long enough passphrase",
+            "organisation_name": "New Charity",
+            "organisation_website": "https://newcharity.org",
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/provider/")
     user = session.scalar(select(User).where(User.email == "pat@newcharity.org"))
     assert user.role == "provider" and user.password_hash.startswith("$argon2")
@@ -178,10 +196,18 @@ def test_provider_signs_up_with_a_pending_organisation(client, session):
 
 
 def test_signup_errors_keep_what_was_typed(client, session):
-    response = post_form(client, "/signup", {
-        "name": "Pat", "email": "not-an-email", "password": "short", "confirm": "different",
-        "organisation_name": "", "organisation_website": "nonsense",
-    })
+    response = post_form(
+        client,
+        "/signup",
+        {
+            "name": "Pat",
+            "email": "not-an-email",
+            "password": "short",
+            "confirm": "different",
+            "organisation_name": "",
+            "organisation_website": "nonsense",
+        },
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     summary = error_summary(html)
@@ -200,10 +226,17 @@ def test_signup_errors_keep_what_was_typed(client, session):
 
 def test_signup_refuses_a_taken_email(client, make_user):
     user = make_user("officer")
-    response = post_form(client, "/signup", {
-        "name": "Someone", "email": user.email, "password": "a long enough passphrase",
-        "confirm": "a long enough passphrase", "organisation_name": "Another Org",
-    })
+    response = post_form(
+        client,
+        "/signup",
+        {
+            "name": "Someone",
+            "email": user.email,
+            "password": "a long enough passphrase",
+            "confirm": "a long enough passphrase",
+            "organisation_name": "Another Org",
+        },
+    )
     assert response.status_code == 400
     assert "already exists" in response.get_data(as_text=True)
 
@@ -212,9 +245,21 @@ def test_password_change_signs_out_other_sessions(app, client, login_as, session
     user = login_as("officer")
     other = app.test_client()
     assert sign_in(other, user.email).status_code == 302
-    bad = post_form(client, "/account/password", {"current_password": "wrong", "new_password": "a brand new passphrase", "confirm": "a brand new passphrase"})
+    bad = post_form(
+        client,
+        "/account/password",
+        {"current_password": "wrong", "new_password": "a brand new passphrase", "confirm": "a brand new passphrase"},
+    )
     assert bad.status_code == 400 and "current password is not correct" in bad.get_data(as_text=True)
-    ok = post_form(client, "/account/password", {"current_password": TEST_PASSWORD, "new_password": "a brand new passphrase", "confirm": "a brand new passphrase"})
+    ok = post_form(
+        client,
+        "/account/password",
+        {
+            "current_password": TEST_PASSWORD,
+            "new_password": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+        },
+    )
     assert ok.status_code == 302
     assert client.get("/account/password").status_code == 200  # this session carries on
     assert other.get("/account/password").status_code == 302  # the other one is signed out
@@ -223,11 +268,35 @@ def test_password_change_signs_out_other_sessions(app, client, login_as, session
 
 def test_cli_creates_an_admin(app, session):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create-admin", "--email", "Admin@Example.org", "--name", "Ada Admin", "--password", "a long admin passphrase"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create-admin",
+            "--email",
+            "Admin@Example.org",
+            "--name",
+            "Ada Admin",
+            "--password",
+            "a long admin passphrase",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "Created admin account admin@example.org" in result.output
     assert session.scalar(select(User).where(User.email == "admin@example.org")).role == "admin"
-    again = runner.invoke(args=["users", "create-admin", "--email", "admin@example.org", "--name", "X", "--password", "a long admin passphrase"])
+    again = runner.invoke(
+        args=[
+            "users",
+            "create-admin",
+            "--email",
+            "admin@example.org",
+            "--name",
+            "X",
+            "--password",
+            "a long admin passphrase",
+        ]
+    )
     assert again.exit_code != 0 and "already exists" in again.output
-    weak = runner.invoke(args=["users", "create-admin", "--email", "b@example.org", "--name", "X", "--password", "short"])
+    weak = runner.invoke(
+        args=["users", "create-admin", "--email", "b@example.org", "--name", "X", "--password", "short"]
+    )
     assert weak.exit_code != 0 and "at least 12" in weak.output

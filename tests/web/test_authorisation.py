@@ -21,12 +21,22 @@ def records(session, make_user):
     other_org = Organisation(slug="other-org", name="Other Org", moderation="published")
     session.add(other_org)
     session.flush()
-    service = Service(slug="other-service", name="Other Service", organisation_id=other_org.id,
-                      moderation="published", how_to_refer="Phone.")
+    service = Service(
+        slug="other-service",
+        name="Other Service",
+        organisation_id=other_org.id,
+        moderation="published",
+        how_to_refer="Phone.",
+    )
     session.add(service)
     session.flush()
-    revision = Revision(subject_type="service", service_id=service.id, kind="edit",
-                        proposed={"name": "Hijacked"}, base_version=service.version)
+    revision = Revision(
+        subject_type="service",
+        service_id=service.id,
+        kind="edit",
+        proposed={"name": "Hijacked"},
+        base_version=service.version,
+    )
     session.add(revision)
     session.flush()
     victim = make_user("officer")
@@ -118,7 +128,9 @@ def test_provider_cannot_open_another_organisations_service(client, login_as, re
 
 def test_ids_in_hidden_fields_are_ignored(client, login_as, records, session):
     provider = login_as("provider")
-    data = service_form_data(name="Smuggled Service", organisation_id=str(records["org"]), service_id=str(records["service"]))
+    data = service_form_data(
+        name="Smuggled Service", organisation_id=str(records["org"]), service_id=str(records["service"])
+    )
     response = client.post("/provider/services/new", data={"csrf_token": _token(client), **data})
     assert response.status_code == 302
     smuggled = session.scalar(select(Service).where(Service.name == "Smuggled Service"))

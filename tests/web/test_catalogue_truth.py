@@ -16,8 +16,8 @@ def hmpps_imported(session, postcode_directory):
     from directory.operations.geocoding import Geocoder
     from directory.operations.imports import import_hmpps
 
-    import_hmpps(session, Path(__file__).resolve().parents[2] / "seed" / "hmpps",
-                 Geocoder(postcode_directory, session))
+    import_hmpps(session, Path(__file__).resolve().parents[2] / "seed" / "hmpps", Geocoder(postcode_directory, session))
+
 
 BOARD_NOTE_ONLY = ["womens-wrap-around-service", "penrose-drive-iap", "prison-resettlement-panels", "care-after-combat"]
 
@@ -69,7 +69,9 @@ def test_the_finder_ranks_confirmed_services_first_and_shows_status_and_contact(
     assert labels[0] == "confirmed"
     assert labels == sorted(labels, key=lambda standing: standing != "confirmed")
     assert "not_confirmed" in labels
-    diversion = next(c for c in cards if "Adult Women&#39;s Diversion Scheme" in c or "Adult Women's Diversion Scheme" in c)
+    diversion = next(
+        c for c in cards if "Adult Women&#39;s Diversion Scheme" in c or "Adult Women's Diversion Scheme" in c
+    )
     assert "Not confirmed since November 2021" in diversion
     assert "advancecharity.org.uk" in diversion
     assert "How to refer:" in diversion
@@ -81,10 +83,14 @@ def test_the_finder_ranks_confirmed_services_first_and_shows_status_and_contact(
         ("borough=E09000030&need=women&gender=female&age=25", "Adult Women's Diversion Scheme"),
         ("borough=E09000008&need=young_adults&age=19", "DIVERT"),
         ("borough=E09000025&need=young_adults&age=20&cohort=probation", "Transitions to adulthood hub"),
-        ("borough=E09000022&need=substance_misuse&age=35&gender=male&cohort=probation",
-         "Dependency and Recovery Services in London"),
-        ("borough=E09000005&need=accommodation&age=40&gender=male&cohort=probation",
-         "Accommodation Services for London"),
+        (
+            "borough=E09000022&need=substance_misuse&age=35&gender=male&cohort=probation",
+            "Dependency and Recovery Services in London",
+        ),
+        (
+            "borough=E09000005&need=accommodation&age=40&gender=male&cohort=probation",
+            "Accommodation Services for London",
+        ),
     ],
 )
 def test_officer_searches_end_with_a_service_and_a_way_to_reach_it(client, hmpps_imported, query, expected):
@@ -96,10 +102,12 @@ def test_officer_searches_end_with_a_service_and_a_way_to_reach_it(client, hmpps
 
 
 def test_a_known_absence_answers_an_empty_search(client):
-    page = text(client.get(
-        "/find?borough=E09000022&need=domestic_abuse_perpetrators&disposal=conditional_caution"
-        "&offence=domestic_abuse&age=30&gender=male"
-    ))
+    page = text(
+        client.get(
+            "/find?borough=E09000022&need=domestic_abuse_perpetrators&disposal=conditional_caution"
+            "&offence=domestic_abuse&age=30&gender=male"
+        )
+    )
     assert "None known in London" in page
     assert "No London course for domestic-abuse conditional cautions was found" in page
     assert "Next step:" in page and "Hampton Trust" in page

@@ -21,11 +21,21 @@ def _macro(app, name):
 
 def test_timeline_shows_each_event_with_its_date_escaped(app):
     with app.test_request_context():
-        html = str(_macro(app, "mojTimeline")({"headingLevel": 3, "items": [
-            {"label": {"text": "Referral sent"}, "byline": {"text": "Olu <Officer>"},
-             "datetime": {"timestamp": "2026-11-30T10:00", "text": "30 November 2026 at 10am"},
-             "text": "Sent to <b>Riverside</b>"},
-        ]}))
+        html = str(
+            _macro(app, "mojTimeline")(
+                {
+                    "headingLevel": 3,
+                    "items": [
+                        {
+                            "label": {"text": "Referral sent"},
+                            "byline": {"text": "Olu <Officer>"},
+                            "datetime": {"timestamp": "2026-11-30T10:00", "text": "30 November 2026 at 10am"},
+                            "text": "Sent to <b>Riverside</b>",
+                        },
+                    ],
+                }
+            )
+        )
     assert '<h3 class="moj-timeline__title">Referral sent</h3>' in html
     assert "by Olu &lt;Officer&gt;" in html
     assert '<time datetime="2026-11-30T10:00">30 November 2026 at 10am</time>' in html
@@ -34,18 +44,26 @@ def test_timeline_shows_each_event_with_its_date_escaped(app):
 
 def test_filter_lists_what_is_selected_with_links_to_remove_each(app):
     with app.test_request_context():
-        html = str(_macro(app, "mojFilter")({
-            "heading": {"text": "Filter"},
-            "selectedFilters": {
-                "heading": {"text": "Selected filters"},
-                "clearLink": {"text": "Clear filters", "href": "/services"},
-                "categories": [{"heading": {"text": "Borough"},
-                                "items": [{"href": "/services", "text": "Lambeth"}]}],
-            },
-            "optionsHtml": '<div class="govuk-form-group">options</div>',
-        }))
-    assert re.search(r'<a class="moj-filter__tag" href="/services"><span class="govuk-visually-hidden">'
-                     r"Remove this filter</span> Lambeth</a>", html)
+        html = str(
+            _macro(app, "mojFilter")(
+                {
+                    "heading": {"text": "Filter"},
+                    "selectedFilters": {
+                        "heading": {"text": "Selected filters"},
+                        "clearLink": {"text": "Clear filters", "href": "/services"},
+                        "categories": [
+                            {"heading": {"text": "Borough"}, "items": [{"href": "/services", "text": "Lambeth"}]}
+                        ],
+                    },
+                    "optionsHtml": '<div class="govuk-form-group">options</div>',
+                }
+            )
+        )
+    assert re.search(
+        r'<a class="moj-filter__tag" href="/services"><span class="govuk-visually-hidden">'
+        r"Remove this filter</span> Lambeth</a>",
+        html,
+    )
     assert '<a class="govuk-link govuk-link--no-visited-state" href="/services">Clear filters</a>' in html
     assert re.search(r'<button type="submit" class="govuk-button"[^>]*>\s*Apply filters\s*</button>', html)
     assert '<div class="govuk-form-group">options</div>' in html

@@ -24,9 +24,21 @@ def test_borough_csv_has_a_row_per_borough_and_category(client):
     rows = read_csv(client.get("/gaps.csv"))
     assert len(rows) == 33 * len(CATEGORIES)
     assert list(rows[0]) == [
-        "borough_code", "borough_name", "bcu", "pdu", "category", "category_name", "services",
-        "in_minimum_offer", "missing", "distance_km", "distance_coverage",
-        "state", "unconfirmed_services", "offer_state", "population",
+        "borough_code",
+        "borough_name",
+        "bcu",
+        "pdu",
+        "category",
+        "category_name",
+        "services",
+        "in_minimum_offer",
+        "missing",
+        "distance_km",
+        "distance_coverage",
+        "state",
+        "unconfirmed_services",
+        "offer_state",
+        "population",
     ]
     westminster = [r for r in rows if r["borough_code"] == "E09000033"]
     assert {r["bcu"] for r in westminster} == {"Central West"}
@@ -57,11 +69,9 @@ def test_grouped_csv(client, group, groups):
 
 def test_distance_changes_coverage_and_is_in_the_filename(client, session):
     borough = session.scalar(select(Borough).where(Borough.code == "E09000033"))
-    service = Service(slug="export-site-test", name="Export site test", status="pilot",
-                      moderation="published")
+    service = Service(slug="export-site-test", name="Export site test", status="pilot", moderation="published")
     service.categories = [session.scalar(select(Category).where(Category.slug == "hate_crime"))]
-    service.sites = [Site(name="Site", postcode="SW1A 2AA", lat=51.5034, lon=-0.1276,
-                          borough=borough)]
+    service.sites = [Site(name="Site", postcode="SW1A 2AA", lat=51.5034, lon=-0.1276, borough=borough)]
     session.add(service)
     session.flush()
     near = client.get("/gaps.csv?distance_km=0.5")
@@ -86,8 +96,17 @@ def test_geojson_has_polygons_with_gap_properties(client):
     feature = data["features"][0]
     assert feature["geometry"]["type"] in ("Polygon", "MultiPolygon")
     props = feature["properties"]
-    for key in ("code", "name", "bcu", "pdu", "missing_count", "missing_offer",
-                "services_accommodation", "coverage_accommodation", "missing_accommodation"):
+    for key in (
+        "code",
+        "name",
+        "bcu",
+        "pdu",
+        "missing_count",
+        "missing_offer",
+        "services_accommodation",
+        "coverage_accommodation",
+        "missing_accommodation",
+    ):
         assert key in props
     assert props["distance_km"] == 2
 

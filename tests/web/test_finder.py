@@ -25,9 +25,7 @@ def test_a_postcode_resolves_to_its_borough(client):
 
 def test_every_service_is_either_a_result_or_excluded_with_reasons(client, session):
     published = session.scalars(select(Service.slug).where(Service.moderation == "published")).all()
-    body = find(
-        client, postcode=LAMBETH_POSTCODE, need="accommodation", all_excluded="yes", limit="1000"
-    ).get_json()
+    body = find(client, postcode=LAMBETH_POSTCODE, need="accommodation", all_excluded="yes", limit="1000").get_json()
     assert body["results_total"] + body["excluded_total"] == len(published)
     results = [m["service"]["slug"] for m in body["results"]]
     excluded = [m["service"]["slug"] for m in body["excluded"]]
@@ -37,14 +35,14 @@ def test_every_service_is_either_a_result_or_excluded_with_reasons(client, sessi
 
 
 def test_services_for_other_needs_are_counted_not_listed_by_default(client):
-    full = find(
-        client, postcode=LAMBETH_POSTCODE, need="accommodation", all_excluded="yes", limit="1000"
-    ).get_json()
+    full = find(client, postcode=LAMBETH_POSTCODE, need="accommodation", all_excluded="yes", limit="1000").get_json()
     short = find(client, postcode=LAMBETH_POSTCODE, need="accommodation", limit="1000").get_json()
     other = [m for m in full["excluded"] if [r["rule"] for r in m["reasons"]] == ["needs"]]
     assert other, "some seeded services help with other needs"
     assert short["excluded_for_other_needs"] == {
-        "count": len(other), "reason": "Does not help with: Accommodation", "listed": False
+        "count": len(other),
+        "reason": "Does not help with: Accommodation",
+        "listed": False,
     }
     assert len(short["excluded"]) == len(full["excluded"]) - len(other)
     assert all(m["reasons"][0]["rule"] != "needs" or len(m["reasons"]) > 1 for m in short["excluded"])
@@ -63,8 +61,12 @@ def _service_with_site(session, slug, name, postcode, lat, lon, borough_code, pa
     borough = session.scalar(select(Borough).where(Borough.code == borough_code))
     category = session.scalar(select(Category).where(Category.slug == "accommodation"))
     service = Service(
-        slug=slug, name=name, status="commissioned", pan_london=pan_london,
-        boroughs=[] if pan_london else [borough], categories=[category],
+        slug=slug,
+        name=name,
+        status="commissioned",
+        pan_london=pan_london,
+        boroughs=[] if pan_london else [borough],
+        categories=[category],
     )
     service.sites = [Site(name=f"{name} site", postcode=postcode, lat=lat, lon=lon, borough=borough)]
     session.add(service)
@@ -126,7 +128,10 @@ def test_bad_input_is_a_clear_json_error(client, params, status, error):
 def test_unknown_values_list_the_allowed_ones(client):
     body = find(client, borough="E09000022", disposal="nope").get_json()
     assert set(body["allowed"]) == {
-        "diversionary_caution", "community_caution", "community_resolution", "conditional_caution"
+        "diversionary_caution",
+        "community_caution",
+        "community_resolution",
+        "conditional_caution",
     }
 
 
@@ -178,8 +183,15 @@ def test_a_damaged_list_link_is_explained(client, item):
 def _many_housing_services(session, n):
     category = session.scalar(select(Category).where(Category.slug == "accommodation"))
     for i in range(n):
-        session.add(Service(slug=f"test-housing-{i}", name=f"Test housing {i:02d}",
-                            status="commissioned", pan_london=True, categories=[category]))
+        session.add(
+            Service(
+                slug=f"test-housing-{i}",
+                name=f"Test housing {i:02d}",
+                status="commissioned",
+                pan_london=True,
+                categories=[category],
+            )
+        )
     session.flush()
 
 

@@ -72,7 +72,10 @@ def test_a_bad_dash_level_is_a_clear_error(client):
     assert response.get_json()["allowed"] == ["high", "medium", "standard"]
 
 
-@pytest.mark.parametrize(("disposal", "counterpart"), [("diversionary_caution", "conditional_caution"), ("community_caution", "community_resolution")])
+@pytest.mark.parametrize(
+    ("disposal", "counterpart"),
+    [("diversionary_caution", "conditional_caution"), ("community_caution", "community_resolution")],
+)
 def test_disposals_not_in_force_are_never_offered(client, disposal, counterpart):
     params = dict(borough="E09000022", age="30", offence="theft", disposal=disposal)
     body = find(client, **params).get_json()
@@ -88,7 +91,10 @@ def test_the_disposal_list_puts_those_in_force_first_and_labels_the_others(clien
     html = page(client)
     options = re.findall(r'<option value="(\w+_(?:caution|resolution))"[^>]*>([^<]+)</option>', html)
     assert [slug for slug, _ in options] == [
-        "community_resolution", "conditional_caution", "diversionary_caution", "community_caution"
+        "community_resolution",
+        "conditional_caution",
+        "diversionary_caution",
+        "community_caution",
     ]
     assert [label.endswith("(not yet in force)") for _, label in options] == [False, False, True, True]
 
@@ -118,7 +124,9 @@ def test_a_17_year_old_where_the_directory_has_no_contact_is_told_who_can_tell(c
     assert youth["who_can_tell"] == "Hillingdon Council's youth justice service (youth offending team)"
     html = text_of(page(client, borough="E09000017", age="17"))
     assert "The directory holds no contact for it" in html
-    assert not re.search(r"\b0\d{2,4} ?\d{3,4} ?\d{3,4}\b", html.split("Under 18: the youth route")[1].split("Why it matches")[0])
+    assert not re.search(
+        r"\b0\d{2,4} ?\d{3,4} ?\d{3,4}\b", html.split("Under 18: the youth route")[1].split("Why it matches")[0]
+    )
 
 
 def test_an_adult_gets_no_youth_route(client):
@@ -144,7 +152,9 @@ def test_no_service_here_names_pan_london_the_nearest_elsewhere_and_who_commissi
 def test_a_borough_with_a_local_service_is_not_told_there_is_none(client):
     body = find(client, borough="E09000008", need="employment_education_training").get_json()
     assert body["next_steps"]["no_local_service"] is False
-    assert "No service for this person is recorded" not in text_of(page(client, borough="E09000008", need="employment_education_training"))
+    assert "No service for this person is recorded" not in text_of(
+        page(client, borough="E09000008", need="employment_education_training")
+    )
 
 
 def test_try_fewer_needs_only_when_several_needs_were_given(client, session):
@@ -156,7 +166,9 @@ def test_try_fewer_needs_only_when_several_needs_were_given(client, session):
     # take the seed's one such service out of the published catalogue for this test.
     session.execute(update(Service).where(Service.slug == "vawg-100-pilot").values(moderation="pending"))
     session.flush()
-    none = text_of(page(client, borough="E09000022", age="30", gender="male", veteran="no", language="Klingon", cohort="remand"))
+    none = text_of(
+        page(client, borough="E09000022", age="30", gender="male", veteran="no", language="Klingon", cohort="remand")
+    )
     assert "fewer needs" not in none
     one = text_of(page(client, borough="E09000017", need="hate_crime", age="12"))
     assert "No service in the directory matches: see the reasons below" in one
@@ -313,6 +325,9 @@ def test_the_provider_form_lists_disposals_in_force_first_and_labels_the_others(
         html,
     )
     assert [slug for slug, _ in labels] == [
-        "community_resolution", "conditional_caution", "diversionary_caution", "community_caution"
+        "community_resolution",
+        "conditional_caution",
+        "diversionary_caution",
+        "community_caution",
     ]
     assert [label.strip().endswith("(not yet in force)") for _, label in labels] == [False, False, True, True]

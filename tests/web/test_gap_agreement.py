@@ -31,7 +31,7 @@ def paper_rows(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     start = next(i for i, row in enumerate(lines) if row and row[0] == "Borough")
     about = {row[0]: row[1] for row in lines[1:start] if len(row) == 2}
     header = lines[start]
-    return about, [dict(zip(header, row)) for row in lines[start + 1:]]
+    return about, [dict(zip(header, row)) for row in lines[start + 1 :]]
 
 
 def finder_states(client, code: str, params: dict) -> dict[str, str]:
@@ -39,8 +39,7 @@ def finder_states(client, code: str, params: dict) -> dict[str, str]:
     for every gender and age band in it, a confirmed running service placed in the borough
     is offered; unknown when something is offered; missing when nothing is."""
     genders = [params["gender"]] if "gender" in params else list(GENDER_GROUPS)
-    bands = [b.slug for b in AGE_BANDS if b.slug == params["age"]] if "age" in params else [
-        b.slug for b in AGE_BANDS]
+    bands = [b.slug for b in AGE_BANDS if b.slug == params["age"]] if "age" in params else [b.slug for b in AGE_BANDS]
     answers = {}
     for gender in genders:
         for band in bands:
@@ -63,7 +62,8 @@ def finder_states(client, code: str, params: dict) -> dict[str, str]:
                 continue
             offered = [r for r in results if category in r["service"]["categories"]]
             confirmed = [
-                r for r in offered
+                r
+                for r in offered
                 if r["service"]["status_reading"]["standing"] == "confirmed"
                 and any(reason["rule"] == "borough" for reason in r["reasons"])
             ]
@@ -89,7 +89,7 @@ def test_maps_tables_exports_profile_and_finder_agree(client, params):
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     start = next(i for i, row in enumerate(values) if row[0] == "Borough")
     assert values[1][:2] == ("For", label) or values[1][:2] == ["For", label]
-    xlsx = {row[1]: dict(zip(values[start], row)) for row in values[start + 1:]}
+    xlsx = {row[1]: dict(zip(values[start], row)) for row in values[start + 1 :]}
     long = list(csv.DictReader(io.StringIO(client.get("/gaps.csv", query_string=params).get_data(as_text=True))))
     long_by = {(r["borough_code"], r["category"]): r for r in long}
     geo = {f["id"]: f["properties"] for f in client.get("/gaps.geojson", query_string=params).get_json()["features"]}
@@ -103,14 +103,14 @@ def test_maps_tables_exports_profile_and_finder_agree(client, params):
         x = xlsx[code]
         assert (str(x["Met"]), str(x["Unknown"]), str(x["Missing"])) == counts
         # the GeoJSON and the gaps page's table
-        assert (str(geo[code]["met_count"]), str(geo[code]["unknown_count"]),
-                str(geo[code]["missing_count"])) == counts
+        assert (str(geo[code]["met_count"]), str(geo[code]["unknown_count"]), str(geo[code]["missing_count"])) == counts
         assert geo[code]["population"] == label
         offer = row["Offer items"]
         assert re.search(
             rf">{re.escape(row['Borough'])}</a>.*?<td class=\"numeric\">{counts[0]} of {offer}</td>\s*"
             rf"<td class=\"numeric\">{counts[1]} of {offer}</td>\s*<td class=\"numeric\">{counts[2]} of {offer}</td>",
-            page, re.S,
+            page,
+            re.S,
         ), row["Borough"]
         # each category: the table, the Excel file, the long CSV and the finder (every
         # borough for everyone; every fourth for the narrower populations, to keep it quick)
@@ -120,7 +120,9 @@ def test_maps_tables_exports_profile_and_finder_agree(client, params):
         for category, name in CATEGORIES.items():
             state = long_by[(code, category)]["state"]
             assert expected[category] == (None if state == "not for this population" else state), (
-                row["Borough"], category)
+                row["Borough"],
+                category,
+            )
             assert row[name] == x[name]
             if expected[category]:
                 assert row[name].startswith(STATE_WORDS[expected[category]])
@@ -128,8 +130,10 @@ def test_maps_tables_exports_profile_and_finder_agree(client, params):
 
     # the printable profile says the same for two boroughs
     for row in table[:2]:
-        profile = unescape(client.get(f"/boroughs/{row['ONS code']}/profile", query_string=params)
-                           .get_data(as_text=True))
+        profile = unescape(
+            client.get(f"/boroughs/{row['ONS code']}/profile", query_string=params).get_data(as_text=True)
+        )
         assert f"For:</strong> {label}." in profile
-        assert (f"{row['Met']} met, {row['Unknown']} unknown, {row['Missing']} missing, "
-                f"of {row['Offer items']}") in profile
+        assert (
+            f"{row['Met']} met, {row['Unknown']} unknown, {row['Missing']} missing, of {row['Offer items']}"
+        ) in profile

@@ -16,8 +16,8 @@ def test_lottery_index_is_population_weighted_and_never_zero_for_nothing(client)
     page = unescape(client.get("/maps/gaps").get_data(as_text=True))
     assert "Residents in boroughs with none" in page and "Census 2021" in page
     assert "No provision anywhere" in page  # e.g. hate crime: no service in the seed data
-    hate = page[page.index(">Hate crime<"):]
-    hate = hate[:hate.index("</tr>")]
+    hate = page[page.index(">Hate crime<") :]
+    hate = hate[: hate.index("</tr>")]
     assert "No provision anywhere" in hate and "0.00" not in hate
     assert "8,781,900 (100%)" in hate  # every Londoner lives in a borough with none
     coverage = unescape(client.get("/maps/coverage?category=hate_crime").get_data(as_text=True))
@@ -48,18 +48,28 @@ def test_board_table_csv_has_one_row_per_borough_with_its_context(client):
     assert lines[0] == ["London reducing-reoffending services: the minimum offer by borough"]
     about = {row[0]: row[1] for row in lines[1:] if len(row) == 2}
     assert about["For"] == "Women aged 18 to 25 with any criminal justice status"
-    assert about["Filters"] == ("Gender: Women; Age band: 18 to 25; Cohort: everyone; "
-                                "Distance to a delivery site: 2 km")
+    assert about["Filters"] == (
+        "Gender: Women; Age band: 18 to 25; Cohort: everyone; Distance to a delivery site: 2 km"
+    )
     assert about["Statuses read on"][0].isdigit() and about["Catalogue last updated"][0].isdigit()
     assert "not necessarily gaps in provision" in about["Unknown"]
     sources = [row[1] for row in lines if row and row[0] == "Source"]
     assert any("Census 2021" in s and "Open Government Licence" in s for s in sources)
     assert any("ONS Postcode Directory" in s for s in sources)
     start = next(i for i, row in enumerate(lines) if row and row[0] == "Borough")
-    header, body = lines[start], lines[start + 1:]
-    assert header[:10] == ["Borough", "ONS code", "Police BCU", "Probation delivery unit",
-                           "Residents (Census 2021)", "Offer items", "Met", "Unknown",
-                           "Missing", "Share of offer met"]
+    header, body = lines[start], lines[start + 1 :]
+    assert header[:10] == [
+        "Borough",
+        "ONS code",
+        "Police BCU",
+        "Probation delivery unit",
+        "Residents (Census 2021)",
+        "Offer items",
+        "Met",
+        "Unknown",
+        "Missing",
+        "Share of offer met",
+    ]
     assert all(name in header for name in CATEGORIES.values())
     assert len(body) == 33 and len({row[1] for row in body}) == 33
     croydon = next(row for row in body if row[0] == "Croydon")
@@ -79,7 +89,7 @@ def test_board_table_xlsx_holds_numbers_percentages_and_sources(client):
     assert rows[1][:2] == ["For", "Everyone: all genders and all ages, any criminal justice status"]
     assert any(r[0] == "Source" and "Census 2021" in (r[1] or "") for r in rows)
     start = next(i for i, r in enumerate(rows) if r[0] == "Borough")
-    body = rows[start + 1:]
+    body = rows[start + 1 :]
     assert len(body) == 33
     share_column = rows[start].index("Share of offer met")
     first = sheet.cell(start + 2, share_column + 1)

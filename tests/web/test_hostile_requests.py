@@ -13,17 +13,20 @@ from tests.conftest import csrf_from, post_form, service_form_data
 HUGE = 2**63  # one past what a database row id can hold
 
 
-@pytest.mark.parametrize("role, method, url", [
-    ("commissioner", "get", f"/review/{HUGE}"),
-    ("commissioner", "post", f"/review/{HUGE}"),
-    ("commissioner", "get", f"/review/services/{HUGE}/history"),
-    ("commissioner", "post", f"/offer/{HUGE}/remove"),
-    ("admin", "post", f"/users/{HUGE}"),
-    ("provider", "get", f"/provider/services/{HUGE}/edit"),
-    ("provider", "post", f"/provider/services/{HUGE}/confirm"),
-    ("provider", "get", f"/provider/services/{HUGE}/history"),
-    ("provider", "get", f"/provider/services/{10**40}/edit"),
-])
+@pytest.mark.parametrize(
+    "role, method, url",
+    [
+        ("commissioner", "get", f"/review/{HUGE}"),
+        ("commissioner", "post", f"/review/{HUGE}"),
+        ("commissioner", "get", f"/review/services/{HUGE}/history"),
+        ("commissioner", "post", f"/offer/{HUGE}/remove"),
+        ("admin", "post", f"/users/{HUGE}"),
+        ("provider", "get", f"/provider/services/{HUGE}/edit"),
+        ("provider", "post", f"/provider/services/{HUGE}/confirm"),
+        ("provider", "get", f"/provider/services/{HUGE}/history"),
+        ("provider", "get", f"/provider/services/{10**40}/edit"),
+    ],
+)
 def test_ids_too_large_for_a_row_are_not_found(client, login_as, role, method, url):
     login_as(role)
     token = csrf_from(client.get("/account/password").get_data(as_text=True))
@@ -34,8 +37,9 @@ def test_ids_too_large_for_a_row_are_not_found(client, login_as, role, method, u
 def test_an_organisation_id_too_large_is_a_clear_error(client, login_as, make_user):
     target = make_user("officer")
     login_as("admin")
-    response = post_form(client, f"/users/{target.id}",
-                         {"role": "provider", "organisation_id": str(HUGE)}, form_url="/users")
+    response = post_form(
+        client, f"/users/{target.id}", {"role": "provider", "organisation_id": str(HUGE)}, form_url="/users"
+    )
     assert response.status_code == 303
     assert "Not a valid choice" in client.get("/users").get_data(as_text=True)
 
@@ -44,15 +48,17 @@ def _upload():
     return (io.BytesIO(b"not text"), "notes.txt")
 
 
-@pytest.mark.parametrize("url, field", [
-    ("/login", "email"),
-    ("/login", "password"),
-    ("/signup", "organisation_name"),
-])
+@pytest.mark.parametrize(
+    "url, field",
+    [
+        ("/login", "email"),
+        ("/login", "password"),
+        ("/signup", "organisation_name"),
+    ],
+)
 def test_a_file_in_a_text_field_is_refused_clearly(client, url, field):
     token = csrf_from(client.get(url).get_data(as_text=True))
-    response = client.post(url, data={"csrf_token": token, field: _upload()},
-                           content_type="multipart/form-data")
+    response = client.post(url, data={"csrf_token": token, field: _upload()}, content_type="multipart/form-data")
     assert response.status_code == 400
     assert "This form does not take files" in response.get_data(as_text=True)
 
@@ -62,8 +68,9 @@ def test_a_file_in_a_provider_form_is_refused_and_nothing_is_saved(client, login
     before = session.scalar(select(func.count(Service.id)))
     form = service_form_data(description=_upload())
     token = csrf_from(client.get("/provider/services/new").get_data(as_text=True))
-    response = client.post("/provider/services/new", data={"csrf_token": token, **form},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/provider/services/new", data={"csrf_token": token, **form}, content_type="multipart/form-data"
+    )
     assert response.status_code == 400
     assert session.scalar(select(func.count(Service.id))) == before
 
@@ -71,8 +78,7 @@ def test_a_file_in_a_provider_form_is_refused_and_nothing_is_saved(client, login
 @pytest.mark.parametrize("body", ['{"email": "a@b.org"', "[1, 2]", '"text"', '{"email": {"x": 1}}', "null"])
 def test_json_posted_to_a_form_page_is_refused_clearly(client, body):
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data=body, content_type="application/json",
-                           headers={"X-CSRFToken": token})
+    response = client.post("/login", data=body, content_type="application/json", headers={"X-CSRFToken": token})
     assert response.status_code == 415
     assert "This page takes a form, not JSON" in response.get_data(as_text=True)
 
@@ -81,9 +87,12 @@ def test_json_posted_to_a_form_page_is_refused_clearly(client, body):
 def test_hours_and_weeks_must_be_real_numbers(client, login_as, session, value):
     login_as("provider")
     before = session.scalar(select(func.count(Service.id)))
-    form = service_form_data(oocd_disposals=["conditional_caution"],
-                             oocd_condition_kinds=["rehabilitative"],
-                             oocd_hours=value, oocd_completion_weeks=value)
+    form = service_form_data(
+        oocd_disposals=["conditional_caution"],
+        oocd_condition_kinds=["rehabilitative"],
+        oocd_hours=value,
+        oocd_completion_weeks=value,
+    )
     response = post_form(client, "/provider/services/new", form)
     assert response.status_code == 400
     assert "Enter a number, like 12 or 7.5." in response.get_data(as_text=True)
@@ -94,8 +103,10 @@ def test_the_domain_rule_refuses_numbers_that_are_not_numbers():
     from directory.core.service_rules import check_service
 
     errors = check_service({"oocd_hours": float("inf"), "oocd_completion_weeks": float("nan")})
-    assert errors == {"oocd_hours": "Enter a number, like 12 or 7.5.",
-                      "oocd_completion_weeks": "Enter a number, like 12 or 7.5."}
+    assert errors == {
+        "oocd_hours": "Enter a number, like 12 or 7.5.",
+        "oocd_completion_weeks": "Enter a number, like 12 or 7.5.",
+    }
 
 
 def test_the_session_cookie_is_secure_and_forms_expire(app, client, login_as):
@@ -113,8 +124,7 @@ def test_an_expired_form_says_so(app, client, monkeypatch):
 
     token = csrf_from(client.get("/login").get_data(as_text=True))
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) + 9 * 3600)
-    response = client.post("/login", data={"csrf_token": token, "email": "a@example.org",
-                                           "password": "whatever it is"})
+    response = client.post("/login", data={"csrf_token": token, "email": "a@example.org", "password": "whatever it is"})
     assert response.status_code == 400
     assert "expired" in response.get_data(as_text=True)
 

@@ -28,8 +28,18 @@ PAYLOADS = (
 )
 HOSTILE = " ".join(PAYLOADS)
 # Columns whose values are codes or formats, not free text.
-CODED = {"slug", "status", "moderation", "starts_on_precision", "ends_on_precision", "postcode",
-         "uuid", "website", "email", "phone"}
+CODED = {
+    "slug",
+    "status",
+    "moderation",
+    "starts_on_precision",
+    "ends_on_precision",
+    "postcode",
+    "uuid",
+    "website",
+    "email",
+    "phone",
+}
 
 
 def _free_text_columns(model) -> list[str]:
@@ -51,8 +61,9 @@ def hostile_service(session):
     westminster = session.scalar(select(Borough).where(Borough.code == "E09000033"))
     organisation = Organisation(slug="hostile-org", name="x", moderation="published")
     _fill(organisation, Organisation)
-    service = Service(slug="hostile-service", name="x", status="commissioned",
-                      moderation="published", organisation=organisation)
+    service = Service(
+        slug="hostile-service", name="x", status="commissioned", moderation="published", organisation=organisation
+    )
     _fill(service, Service)
     service.categories = [session.scalar(select(Category).where(Category.slug == "accommodation"))]
     service.boroughs = [westminster]
@@ -116,22 +127,22 @@ def test_map_documents_carry_the_text_unchanged_for_the_layer_script(client, hos
     assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(2)" in document
 
 
-def test_through_the_provider_form_and_review_a_template_address_stays_text(
-    client, make_user, session
-):
+def test_through_the_provider_form_and_review_a_template_address_stays_text(client, make_user, session):
     """The finding as it was met: a provider's site address, approved by a commissioner."""
     organisation = Organisation(slug="form-org", name="Form Org", moderation="published")
     session.add(organisation)
     session.flush()
     provider = make_user("provider", organisation=organisation)
     sign_in(client, provider.email)
-    data = service_form_data(**{
-        "name": "Hostile {{ 'qz' ~ 'jx' }}",
-        "summary": PAYLOADS[1],
-        "sites-0-name": "{% raw %}",
-        "sites-0-address": PAYLOADS[1],
-        "sites-0-opening_details": "{# {{ 'qz' ~ 'jx' }}",
-    })
+    data = service_form_data(
+        **{
+            "name": "Hostile {{ 'qz' ~ 'jx' }}",
+            "summary": PAYLOADS[1],
+            "sites-0-name": "{% raw %}",
+            "sites-0-address": PAYLOADS[1],
+            "sites-0-opening_details": "{# {{ 'qz' ~ 'jx' }}",
+        }
+    )
     assert post_form(client, "/provider/services/new", data).status_code == 302
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/provider/").get_data(as_text=True))})
     service = session.scalar(select(Service).where(Service.name == "Hostile {{ 'qz' ~ 'jx' }}"))
@@ -142,8 +153,7 @@ def test_through_the_provider_form_and_review_a_template_address_stays_text(
     review = client.get(f"/review/{revision.id}").get_data(as_text=True)
     _assert_inert(review, "/review")
     assert post_form(client, f"/review/{revision.id}", {"decision": "approve", "reason": ""}).status_code == 303
-    for url in ("/maps/sites", "/maps/sites/frame", f"/services/{service.slug}",
-                "/maps/sites/frame?borough=E09000022"):
+    for url in ("/maps/sites", "/maps/sites/frame", f"/services/{service.slug}", "/maps/sites/frame?borough=E09000022"):
         response = client.get(url)
         assert response.status_code == 200, url
         _assert_inert(response.get_data(as_text=True), url)

@@ -10,9 +10,7 @@ HMPPS = Path(__file__).resolve().parents[2] / "seed" / "hmpps"
 
 def test_finder_offers_the_london_accommodation_service_to_a_man_on_probation(client, session, postcode_directory):
     import_hmpps(session, HMPPS, Geocoder(postcode_directory, session))
-    answer = client.get(
-        "/api/find?postcode=SE13 6LH&need=accommodation&age=30&gender=male&cohort=probation"
-    ).get_json()
+    answer = client.get("/api/find?postcode=SE13 6LH&need=accommodation&age=30&gender=male&cohort=probation").get_json()
     [service] = [r for r in answer["results"] if r["service"]["name"] == "Accommodation Services for London"]
     assert service["nearest_site"] == "Lewisham Probation Office"
     assert 0 < service["distance_km"] < 2
@@ -26,7 +24,9 @@ def test_finder_offers_the_london_accommodation_service_to_a_man_on_probation(cl
     assert "Women's Specific Services for London (S/SE)" in excluded
 
 
-def test_an_upstream_change_to_a_confirmed_service_waits_on_the_review_page(client, session, postcode_directory, login_as):
+def test_an_upstream_change_to_a_confirmed_service_waits_on_the_review_page(
+    client, session, postcode_directory, login_as
+):
     from sqlalchemy import select
 
     from directory.imports import hmpps

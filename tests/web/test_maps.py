@@ -34,22 +34,39 @@ def map_data(document: str) -> dict:
     return json.loads(match.group(1))
 
 
-def add_service(session, name, *, borough="E09000033", category="accommodation",
-                status="commissioned", site=True, slug="test-map-service"):
+def add_service(
+    session,
+    name,
+    *,
+    borough="E09000033",
+    category="accommodation",
+    status="commissioned",
+    site=True,
+    slug="test-map-service",
+):
     borough_row = session.scalar(select(Borough).where(Borough.code == borough))
     service = Service(slug=slug, name=name, status=status, moderation="published")
     service.categories = [session.scalar(select(Category).where(Category.slug == category))]
     service.boroughs = [borough_row]
     if site:
-        service.sites = [Site(name=f"{name} site", address=f"1 {name} Street", postcode="SW1A 2AA",
-                              lat=51.5034, lon=-0.1276, borough=borough_row)]
+        service.sites = [
+            Site(
+                name=f"{name} site",
+                address=f"1 {name} Street",
+                postcode="SW1A 2AA",
+                lat=51.5034,
+                lon=-0.1276,
+                borough=borough_row,
+            )
+        ]
     session.add(service)
     session.flush()
     return service
 
 
-@pytest.mark.parametrize("url", ["/maps", "/maps/coverage", "/maps/coverage?category=accommodation",
-                                 "/maps/gaps", "/maps/sites"])
+@pytest.mark.parametrize(
+    "url", ["/maps", "/maps/coverage", "/maps/coverage?category=accommodation", "/maps/gaps", "/maps/sites"]
+)
 def test_map_pages_render_inside_the_app(client, url):
     response = client.get(url)
     assert response.status_code == 200
@@ -121,12 +138,10 @@ def test_sites_map_shows_a_site_added_in_the_test(client, session):
     doc = map_document(client, page)
     assert "leaflet.markercluster.js" in doc
     rows = map_data(doc)["layers"][0]["rows"]
-    assert any(row[3] == "Map Test Service" and row[5] == f"/services/{service.slug}"
-               for row in rows)
+    assert any(row[3] == "Map Test Service" and row[5] == f"/services/{service.slug}" for row in rows)
 
 
-@pytest.mark.parametrize("url", ["/maps/sites", "/maps/coverage?category=accommodation",
-                                 "/boroughs/E09000033/profile"])
+@pytest.mark.parametrize("url", ["/maps/sites", "/maps/coverage?category=accommodation", "/boroughs/E09000033/profile"])
 def test_provider_text_is_escaped_everywhere(client, session, url):
     add_service(session, XSS + TEMPLATE_XSS)
     response = client.get(url)
@@ -153,24 +168,25 @@ def test_a_new_service_changes_the_coverage_map(client, session):
 
 
 def test_ended_and_planned_services_do_not_count(client, session):
-    add_service(session, "Ended Test", category="hate_crime", status="ended", site=False,
-                slug="ended-test")
-    add_service(session, "Planned Test", category="hate_crime", status="planned", site=False,
-                slug="planned-test")
+    add_service(session, "Ended Test", category="hate_crime", status="ended", site=False, slug="ended-test")
+    add_service(session, "Planned Test", category="hate_crime", status="planned", site=False, slug="planned-test")
     page = client.get("/maps/coverage?category=hate_crime").get_data(as_text=True)
     assert page.count('class="row--none"') == 33
 
 
-@pytest.mark.parametrize("url,message", [
-    ("/maps/coverage?category=nope", "is not a known category"),
-    ("/maps/coverage?cohort=%3Cb%3E", "is not a known cohort"),
-    ("/maps/gaps?distance_km=0.1", "between 0.5 and 20"),
-    ("/maps/gaps?distance_km=abc", "must be a number"),
-    ("/maps/gaps?age=40", "is not a known age band"),
-    ("/maps/sites?borough=E0900", "is not a London borough code"),
-    ("/gaps.csv?group=ward", "is not a known grouping"),
-    ("/gaps.geojson?distance_km=100", "between 0.5 and 20"),
-])
+@pytest.mark.parametrize(
+    "url,message",
+    [
+        ("/maps/coverage?category=nope", "is not a known category"),
+        ("/maps/coverage?cohort=%3Cb%3E", "is not a known cohort"),
+        ("/maps/gaps?distance_km=0.1", "between 0.5 and 20"),
+        ("/maps/gaps?distance_km=abc", "must be a number"),
+        ("/maps/gaps?age=40", "is not a known age band"),
+        ("/maps/sites?borough=E0900", "is not a London borough code"),
+        ("/gaps.csv?group=ward", "is not a known grouping"),
+        ("/gaps.geojson?distance_km=100", "between 0.5 and 20"),
+    ],
+)
 def test_invalid_values_get_a_400_page(client, url, message):
     response = client.get(url)
     assert response.status_code == 400

@@ -44,7 +44,9 @@ def test_approving_a_new_service_publishes_it_and_keeps_a_version(client, make_u
     assert session.get(Service, service.id).last_confirmed_at is not None
     version = session.scalar(select(ServiceVersion).where(ServiceVersion.service_id == service.id))
     assert version.number == 1 and version.approved_by_id == commissioner.id and version.proposed_by_id == provider.id
-    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "service.approved", AuditEvent.subject_id == str(service.id)))
+    assert session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "service.approved", AuditEvent.subject_id == str(service.id))
+    )
     assert client.get(f"/services/{service.slug}").status_code == 200
     assert "Test Mentoring Service" in client.get("/find?borough=E09000022").get_data(as_text=True)
 
@@ -55,7 +57,9 @@ def test_a_service_waits_for_its_organisation(client, make_user, session):
     session.flush()
     sign_in(client, make_user("commissioner").email)
     response = _decide(client, _revision(session, service).id, "approve")
-    assert response.status_code == 409 and "Approve the service&#39;s organisation first." in response.get_data(as_text=True)
+    assert response.status_code == 409 and "Approve the service&#39;s organisation first." in response.get_data(
+        as_text=True
+    )
     org_revision = session.scalar(select(Revision).where(Revision.organisation_id == org.id))
     assert _decide(client, org_revision.id, "approve").status_code == 303
     assert _decide(client, _revision(session, service).id, "approve").status_code == 303
@@ -72,7 +76,11 @@ def test_rejection_needs_a_reason_the_provider_sees(client, make_user, session):
     assert _decide(client, revision.id, "reject", "Name the <b>boroughs</b> you cover.").status_code == 303
     session.expire_all()
     assert session.get(Service, service.id).moderation == "rejected"
-    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "service.rejected")).detail["reason"].startswith("Name the")
+    assert (
+        session.scalar(select(AuditEvent).where(AuditEvent.action == "service.rejected"))
+        .detail["reason"]
+        .startswith("Name the")
+    )
     sign_in(client, provider.email)
     board = client.get("/provider/").get_data(as_text=True)
     assert "Name the &lt;b&gt;boroughs&lt;/b&gt; you cover." in board
@@ -102,12 +110,16 @@ def test_edit_to_live_service_diff_escaped_and_approval_applies_it(client, make_
     detail = client.get(f"/review/{revision.id}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in detail and "&lt;script&gt;alert(1)&lt;/script&gt;" in detail
     assert "Maximum age" in detail and ">25<" in detail and ">30<" in detail
-    assert "Service name" not in detail.split("What would change")[1].split("</table>")[0]  # unchanged fields not listed
+    assert (
+        "Service name" not in detail.split("What would change")[1].split("</table>")[0]
+    )  # unchanged fields not listed
     assert _decide(client, revision.id, "approve").status_code == 303
     session.expire_all()
     live = session.get(Service, service.id)
     assert live.summary == "<script>alert(1)</script>" and live.max_age == 30
-    versions = session.scalars(select(ServiceVersion).where(ServiceVersion.service_id == service.id).order_by(ServiceVersion.number)).all()
+    versions = session.scalars(
+        select(ServiceVersion).where(ServiceVersion.service_id == service.id).order_by(ServiceVersion.number)
+    ).all()
     assert [v.number for v in versions] == [1, 2]
     assert {c["field"] for c in versions[1].changes} == {"summary", "max_age"}
     history = client.get(f"/review/services/{service.id}/history").get_data(as_text=True)
@@ -124,10 +136,26 @@ def test_stale_services_are_flagged_on_the_review_page(client, make_user, sessio
     session.add(org)
     session.flush()
     old = datetime.now(timezone.utc) - timedelta(days=200)
-    session.add(Service(slug="old-unconfirmed", name="Old Unconfirmed Service", organisation_id=org.id,
-                        moderation="published", created_at=old, last_confirmed_at=old))
-    session.add(Service(slug="fresh-confirmed", name="Fresh Confirmed Service", organisation_id=org.id,
-                        moderation="published", created_at=old, last_confirmed_at=datetime.now(timezone.utc)))
+    session.add(
+        Service(
+            slug="old-unconfirmed",
+            name="Old Unconfirmed Service",
+            organisation_id=org.id,
+            moderation="published",
+            created_at=old,
+            last_confirmed_at=old,
+        )
+    )
+    session.add(
+        Service(
+            slug="fresh-confirmed",
+            name="Fresh Confirmed Service",
+            organisation_id=org.id,
+            moderation="published",
+            created_at=old,
+            last_confirmed_at=datetime.now(timezone.utc),
+        )
+    )
     session.flush()
     sign_in(client, make_user("commissioner").email)
     page = client.get("/review").get_data(as_text=True)
@@ -139,9 +167,17 @@ def test_offer_add_and_remove_are_audited(client, login_as, session):
     commissioner = login_as("commissioner")
     page = client.get("/offer")
     assert page.status_code == 200
-    response = post_form(client, "/offer", {"category": "hate_crime", "cohort": "probation", "note": "001_x.txt", "quote": "Hate crime <i>matters</i>"})
+    response = post_form(
+        client,
+        "/offer",
+        {"category": "hate_crime", "cohort": "probation", "note": "001_x.txt", "quote": "Hate crime <i>matters</i>"},
+    )
     assert response.status_code == 303
-    item = session.scalar(select(MinimumOfferItem).join(MinimumOfferItem.category).where(MinimumOfferItem.changed_by == commissioner.email))
+    item = session.scalar(
+        select(MinimumOfferItem)
+        .join(MinimumOfferItem.category)
+        .where(MinimumOfferItem.changed_by == commissioner.email)
+    )
     assert item.category.slug == "hate_crime" and item.cohort.slug == "probation"
     html = client.get("/offer").get_data(as_text=True)
     assert "Hate crime &lt;i&gt;matters&lt;/i&gt;" in html
@@ -160,7 +196,12 @@ def test_admin_changes_roles_and_it_is_audited(client, login_as, make_user, sess
     admin = login_as("admin")
     officer = make_user("officer")
     org = session.scalar(select(Organisation).where(Organisation.moderation == "published"))
-    response = post_form(client, f"/users/{officer.id}", {"role": "provider", "organisation_id": str(org.id), "active": "y"}, form_url="/users")
+    response = post_form(
+        client,
+        f"/users/{officer.id}",
+        {"role": "provider", "organisation_id": str(org.id), "active": "y"},
+        form_url="/users",
+    )
     assert response.status_code == 303
     session.expire_all()
     from directory.models import User
@@ -170,8 +211,12 @@ def test_admin_changes_roles_and_it_is_audited(client, login_as, make_user, sess
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "user.role_changed"))
     assert event.actor_id == admin.id and event.detail["before"]["role"] == "officer"
     # a provider needs an organisation; an admin cannot demote themselves
-    post_form(client, f"/users/{officer.id}", {"role": "provider", "organisation_id": "", "active": "y"}, form_url="/users")
-    post_form(client, f"/users/{admin.id}", {"role": "officer", "organisation_id": "", "active": "y"}, form_url="/users")
+    post_form(
+        client, f"/users/{officer.id}", {"role": "provider", "organisation_id": "", "active": "y"}, form_url="/users"
+    )
+    post_form(
+        client, f"/users/{admin.id}", {"role": "officer", "organisation_id": "", "active": "y"}, form_url="/users"
+    )
     session.expire_all()
     assert session.get(User, admin.id).role == "admin"
     assert "audit" in client.get("/audit").get_data(as_text=True).lower()

@@ -146,7 +146,9 @@ def test_nearest_locations_to_a_postcode(feed):
 
 def test_a_refuges_address_is_never_published(feed, session):
     service = session.query(Service).filter_by(moderation="published").first()
-    service.sites.append(Site(name="Safe women's refuge", address="1 Hidden Road", postcode="SE13 6JP", lat=51.46, lon=-0.01))
+    service.sites.append(
+        Site(name="Safe women's refuge", address="1 Hidden Road", postcode="SE13 6JP", lat=51.46, lon=-0.01)
+    )
     session.commit()
     body = feed.get(f"/openreferral/services/{service.uuid}").get_data(as_text=True)
     assert "Hidden Road" not in body and "refuge" not in body.lower()
@@ -163,10 +165,15 @@ def test_unpublished_services_are_not_in_the_feed(feed, session):
     assert service.uuid not in {s["id"] for s in listed["contents"]}
 
 
-@pytest.mark.parametrize("query, parameter", [
-    ("page=0", "page"), ("per_page=100000", "per_page"), ("modified_after=yesterday", "modified_after"),
-    ("taxonomy_term_id=00000000-0000-0000-0000-000000000000", "taxonomy_term_id"),
-])
+@pytest.mark.parametrize(
+    "query, parameter",
+    [
+        ("page=0", "page"),
+        ("per_page=100000", "per_page"),
+        ("modified_after=yesterday", "modified_after"),
+        ("taxonomy_term_id=00000000-0000-0000-0000-000000000000", "taxonomy_term_id"),
+    ],
+)
 def test_bad_parameters_are_a_clear_400(feed, query, parameter):
     answer = feed.get(f"/openreferral/services?{query}")
     assert answer.status_code == 400 and answer.get_json()["parameter"] == parameter

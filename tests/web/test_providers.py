@@ -43,16 +43,46 @@ def test_new_service_is_pending_with_its_site_placed(client, provider, session):
     "overrides, field, message",
     [
         ({"name": ""}, "name", "Enter the service&#39;s name."),
-        ({"min_age": "30", "max_age": "20"}, "max_age", "Maximum age must be the same as or more than the minimum age."),
+        (
+            {"min_age": "30", "max_age": "20"},
+            "max_age",
+            "Maximum age must be the same as or more than the minimum age.",
+        ),
         ({"min_age": "eighteen"}, "min_age", "Enter a whole number, like 18."),
-        ({"starts_on": "2024-05-01", "ends_on": "2024-01-01"}, "ends_on", "End date must be the same as or after the start date."),
+        (
+            {"starts_on": "2024-05-01", "ends_on": "2024-01-01"},
+            "ends_on",
+            "End date must be the same as or after the start date.",
+        ),
         ({"starts_on": "2024-02-31"}, "starts_on", "Enter a real date"),
         ({"categories": []}, "categories", "Select at least one category of need."),
-        ({"boroughs": [], "sites-0-name": "", "sites-0-address": "", "sites-0-postcode": "", "sites-0-opening_details": ""}, "boroughs", "Select the boroughs"),
-        ({"oocd_disposals": ["community_caution"], "oocd_condition_kinds": ["unpaid_work"], "oocd_hours": "12"}, "oocd_hours", "caps unpaid work at 10 hours"),
-        ({"oocd_disposals": ["conditional_caution"], "oocd_completion_weeks": "30"}, "oocd_completion_weeks", "within 20 weeks"),
+        (
+            {
+                "boroughs": [],
+                "sites-0-name": "",
+                "sites-0-address": "",
+                "sites-0-postcode": "",
+                "sites-0-opening_details": "",
+            },
+            "boroughs",
+            "Select the boroughs",
+        ),
+        (
+            {"oocd_disposals": ["community_caution"], "oocd_condition_kinds": ["unpaid_work"], "oocd_hours": "12"},
+            "oocd_hours",
+            "caps unpaid work at 10 hours",
+        ),
+        (
+            {"oocd_disposals": ["conditional_caution"], "oocd_completion_weeks": "30"},
+            "oocd_completion_weeks",
+            "within 20 weeks",
+        ),
         ({"oocd_hours": "5"}, "oocd_disposals", "Select the out-of-court disposals"),
-        ({"offences_accepted": ["theft"], "offences_excluded": ["theft"]}, "offences_excluded", "both accepted and excluded"),
+        (
+            {"offences_accepted": ["theft"], "offences_excluded": ["theft"]},
+            "offences_excluded",
+            "both accepted and excluded",
+        ),
         ({"website": "not a url"}, "website", "Enter a web address"),
         ({"email": "nope"}, "email", "Enter an email address in the correct format"),
         ({"status": "bogus"}, "status", "Not a valid choice"),
@@ -62,7 +92,9 @@ def test_new_service_is_pending_with_its_site_placed(client, provider, session):
         ({"sites-0-name": ""}, "sites-0-name", "Enter the site&#39;s name."),
     ],
 )
-def test_invalid_service_shows_errors_keeps_input_and_saves_nothing(client, provider, session, overrides, field, message):
+def test_invalid_service_shows_errors_keeps_input_and_saves_nothing(
+    client, provider, session, overrides, field, message
+):
     before = session.scalar(select(Service.id).order_by(Service.id.desc()))
     response = _new(client, description="Kept <b>text</b>", **overrides)
     assert response.status_code == 400
@@ -89,8 +121,14 @@ def test_editing_a_pending_service_changes_it_directly(client, provider, session
 
 
 def _live_service(session, provider):
-    service = Service(slug="live-test-service", name="Live Test Service", organisation_id=provider.organisation_id,
-                      moderation="published", categories=[], how_to_refer="Phone us.")
+    service = Service(
+        slug="live-test-service",
+        name="Live Test Service",
+        organisation_id=provider.organisation_id,
+        moderation="published",
+        categories=[],
+        how_to_refer="Phone us.",
+    )
     session.add(service)
     session.flush()
     return service
@@ -161,8 +199,15 @@ def test_organisation_edit_when_pending_is_direct(client, provider, session):
     org.moderation = "pending"
     session.flush()
     page = client.get("/provider/organisation").get_data(as_text=True)
-    response = post_form(client, "/provider/organisation", {"name": "Better Name", "website": "https://better.example.org",
-                                                            "version": page.split('name="version" type="hidden" value="')[1].split('"')[0]})
+    response = post_form(
+        client,
+        "/provider/organisation",
+        {
+            "name": "Better Name",
+            "website": "https://better.example.org",
+            "version": page.split('name="version" type="hidden" value="')[1].split('"')[0],
+        },
+    )
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Organisation, org.id).name == "Better Name"

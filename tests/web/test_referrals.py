@@ -15,8 +15,15 @@ from directory.models import OutgoingEmail, Organisation, Referral, Service
 from tests.conftest import csrf_from, post_form, sign_in
 
 ORG_EMAIL = "intake@refer-org.example.org"
-PERSONAL = {"name": "Jo Bloggs", "date_of_birth": "1990-01-01", "address": "1 High Street",
-            "postcode": "SE1 7TP", "phone": "07700 900123", "case_number": "CRN-123", "notes": "lives with mum"}
+PERSONAL = {
+    "name": "Jo Bloggs",
+    "date_of_birth": "1990-01-01",
+    "address": "1 High Street",
+    "postcode": "SE1 7TP",
+    "phone": "07700 900123",
+    "case_number": "CRN-123",
+    "notes": "lives with mum",
+}
 
 
 @pytest.fixture
@@ -28,9 +35,15 @@ def org(session):
 
 
 def _service(session, org, slug="refer-mentoring", name="Refer Mentoring", **overrides):
-    values = dict(slug=slug, name=name, organisation_id=org.id if org else None, status="commissioned",
-                  moderation="published", last_confirmed_at=datetime.now(timezone.utc),
-                  how_to_refer="Through the directory.")
+    values = dict(
+        slug=slug,
+        name=name,
+        organisation_id=org.id if org else None,
+        status="commissioned",
+        moderation="published",
+        last_confirmed_at=datetime.now(timezone.utc),
+        how_to_refer="Through the directory.",
+    )
     values.update(overrides)
     service = Service(**values)
     session.add(service)
@@ -44,10 +57,18 @@ def service(session, org):
 
 
 def facts(**overrides) -> dict:
-    values = {"service": "refer-mentoring", "borough": "E09000022", "referrer_agency": "police",
-              "age_band": "30_39", "needs": ["accommodation", "wellbeing"], "cohort": "oocd",
-              "disposal": "conditional_caution", "condition_kind": "rehabilitative",
-              "condition_due": (date.today() + timedelta(days=60)).isoformat(), "consent": True}
+    values = {
+        "service": "refer-mentoring",
+        "borough": "E09000022",
+        "referrer_agency": "police",
+        "age_band": "30_39",
+        "needs": ["accommodation", "wellbeing"],
+        "cohort": "oocd",
+        "disposal": "conditional_caution",
+        "condition_kind": "rehabilitative",
+        "condition_due": (date.today() + timedelta(days=60)).isoformat(),
+        "consent": True,
+    }
     values.update(overrides)
     return values
 
@@ -99,15 +120,26 @@ def stored(session, code) -> Referral:
 # -- making a referral --------------------------------------------------------------------
 
 
-def test_officer_refers_through_the_form_and_the_provider_is_emailed(client, login_as, service, org, make_user, mailbox, session):
+def test_officer_refers_through_the_form_and_the_provider_is_emailed(
+    client, login_as, service, org, make_user, mailbox, session
+):
     colleague = make_user("provider", organisation=org, email="keeper@refer-org.example.org")
     login_as("officer")
-    page = client.get("/referrals/new?service=refer-mentoring&borough=E09000022&need=accommodation&age=34&disposal=conditional_caution")
+    page = client.get(
+        "/referrals/new?service=refer-mentoring&borough=E09000022&need=accommodation&age=34&disposal=conditional_caution"
+    )
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Refer to Refer Mentoring" in html
     assert re.search(r'<option selected value="30_39">|<option value="30_39" selected>', html)
-    for absent in ('name="name"', 'name="date_of_birth"', 'name="address"', 'name="postcode"', 'name="phone"', "textarea"):
+    for absent in (
+        'name="name"',
+        'name="date_of_birth"',
+        'name="address"',
+        'name="postcode"',
+        'name="phone"',
+        "textarea",
+    ):
         assert absent not in html
 
     response = post_form(client, "/referrals/new", form_data(), form_url="/referrals/new?service=refer-mentoring")
@@ -134,8 +166,12 @@ def _assert_nothing_about_the_person(text: str):
 
 def test_the_form_reports_every_missing_fact_and_keeps_the_rest(client, login_as, service):
     login_as("officer")
-    response = post_form(client, "/referrals/new", form_data(consent=False, age_band=""),
-                         form_url="/referrals/new?service=refer-mentoring")
+    response = post_form(
+        client,
+        "/referrals/new",
+        form_data(consent=False, age_band=""),
+        form_url="/referrals/new?service=refer-mentoring",
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "The person must agree to the referral" in html
@@ -195,13 +231,40 @@ def test_nothing_stored_can_identify_the_person(client, login_as, service, sessi
     code = refer(client)
     columns = {c["name"] for c in inspect(session.connection()).get_columns("referral")}
     assert columns == {
-        "id", "code", "service_id", "organisation_id", "referrer_id", "referrer_role", "referrer_agency",
-        "referrer_organisation_id", "borough_code", "age_band", "needs", "cohort", "disposal",
-        "condition_kind", "condition_due", "consent", "state", "sent_at", "answered_at", "updated_at", "version",
+        "id",
+        "code",
+        "service_id",
+        "organisation_id",
+        "referrer_id",
+        "referrer_role",
+        "referrer_agency",
+        "referrer_organisation_id",
+        "borough_code",
+        "age_band",
+        "needs",
+        "cohort",
+        "disposal",
+        "condition_kind",
+        "condition_due",
+        "consent",
+        "state",
+        "sent_at",
+        "answered_at",
+        "updated_at",
+        "version",
     }
     event_columns = {c["name"] for c in inspect(session.connection()).get_columns("referral_event")}
-    assert event_columns == {"id", "referral_id", "at", "actor_id", "actor_party", "actor_label",
-                             "from_state", "to_state", "reason"}
+    assert event_columns == {
+        "id",
+        "referral_id",
+        "at",
+        "actor_id",
+        "actor_party",
+        "actor_label",
+        "from_state",
+        "to_state",
+        "reason",
+    }
     email = session.scalar(select(OutgoingEmail).where(OutgoingEmail.referral_id == stored(session, code).id))
     _assert_nothing_about_the_person(email.subject + email.body)
 
@@ -212,8 +275,22 @@ def test_referral_codes_are_unique_in_the_database(client, login_as, service, se
     login_as("officer")
     code = refer(client)
     copy = stored(session, code)
-    twin = Referral(**{c: getattr(copy, c) for c in ("code", "service_id", "referrer_role", "referrer_agency",
-                                                     "borough_code", "age_band", "needs", "consent", "state")})
+    twin = Referral(
+        **{
+            c: getattr(copy, c)
+            for c in (
+                "code",
+                "service_id",
+                "referrer_role",
+                "referrer_agency",
+                "borough_code",
+                "age_band",
+                "needs",
+                "consent",
+                "state",
+            )
+        }
+    )
     with pytest.raises(IntegrityError):
         with session.begin_nested():
             session.add(twin)
@@ -223,28 +300,44 @@ def test_referral_codes_are_unique_in_the_database(client, login_as, service, se
 # -- warnings before sending --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("overrides", "warning"), [
-    ({"status": "ended"}, "records this service as ended"),
-    ({"status": "unknown"}, "does not know that this service is running"),
-    ({"last_confirmed_at": datetime(2023, 1, 1, tzinfo=timezone.utc), "created_at": datetime(2023, 1, 1, tzinfo=timezone.utc)},
-     "not confirmed the details in the last six months"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "warning"),
+    [
+        ({"status": "ended"}, "records this service as ended"),
+        ({"status": "unknown"}, "does not know that this service is running"),
+        (
+            {
+                "last_confirmed_at": datetime(2023, 1, 1, tzinfo=timezone.utc),
+                "created_at": datetime(2023, 1, 1, tzinfo=timezone.utc),
+            },
+            "not confirmed the details in the last six months",
+        ),
+    ],
+)
 def test_a_service_that_may_not_be_running_warns_before_sending(client, login_as, session, org, overrides, warning):
     _service(session, org, slug="doubtful", name="Doubtful Service", **overrides)
     login_as("officer")
     page = client.get("/referrals/new?service=doubtful").get_data(as_text=True)
     assert warning in page
     before = referral_count(session)
-    refused = post_form(client, "/referrals/new", form_data(service="doubtful"), form_url="/referrals/new?service=doubtful")
+    refused = post_form(
+        client, "/referrals/new", form_data(service="doubtful"), form_url="/referrals/new?service=doubtful"
+    )
     assert refused.status_code == 400
     assert "Tick to confirm you have read the warnings" in refused.get_data(as_text=True)
     api = api_post(client, "/api/referrals", facts(service="doubtful"))
     assert api.status_code == 409 and any(warning in w for w in api.get_json()["warnings"])
     assert referral_count(session) == before
-    sent = post_form(client, "/referrals/new", form_data(service="doubtful", confirm_warnings="y"),
-                     form_url="/referrals/new?service=doubtful")
+    sent = post_form(
+        client,
+        "/referrals/new",
+        form_data(service="doubtful", confirm_warnings="y"),
+        form_url="/referrals/new?service=doubtful",
+    )
     assert sent.status_code == 303
-    assert api_post(client, "/api/referrals", {**facts(service="doubtful"), "confirm_warnings": True}).status_code == 201
+    assert (
+        api_post(client, "/api/referrals", {**facts(service="doubtful"), "confirm_warnings": True}).status_code == 201
+    )
 
 
 def test_a_service_with_no_named_provider_cannot_be_referred_here(client, login_as, session):
@@ -272,8 +365,9 @@ def test_finder_results_and_service_pages_offer_refer_to_referrers_only(client, 
     # A service whose provider the sources name takes the form, prefilled with the coded
     # facts; one whose provider is not named says how it takes referrals instead.
     forms = {k: client.get(k).get_data(as_text=True) for k in links}
-    prefilled = [k for k, form in forms.items()
-                 if re.search(r'<option (selected value="30_39"|value="30_39" selected)', form)]
+    prefilled = [
+        k for k, form in forms.items() if re.search(r'<option (selected value="30_39"|value="30_39" selected)', form)
+    ]
     assert prefilled, "at least one result takes the referral form, prefilled"
     assert all("Provider not named in the sources" in form for k, form in forms.items() if k not in prefilled)
     link = prefilled[0]
@@ -284,10 +378,21 @@ def test_finder_results_and_service_pages_offer_refer_to_referrers_only(client, 
 
 # -- every transition, for every side -----------------------------------------------------
 
-ACTORS = ["referrer", "provider", "colleague_of_provider", "other_provider", "other_officer", "commissioner", "admin", "anonymous"]
+ACTORS = [
+    "referrer",
+    "provider",
+    "colleague_of_provider",
+    "other_provider",
+    "other_officer",
+    "commissioner",
+    "admin",
+    "anonymous",
+]
 PARTY_OF = {"referrer": "referrer", "provider": "provider", "colleague_of_provider": "provider"}
 PATHS = {  # how the provider brings a new referral to each state
-    State.SENT: [], State.ACKNOWLEDGED: ["acknowledged"], State.ACCEPTED: ["accepted"],
+    State.SENT: [],
+    State.ACKNOWLEDGED: ["acknowledged"],
+    State.ACCEPTED: ["accepted"],
     State.STARTED: ["accepted", "started"],
 }
 
@@ -364,13 +469,16 @@ def test_every_transition_for_every_actor(app, client, session, cast, rule, acto
         assert len(referral.events) == events_before
 
 
-@pytest.mark.parametrize(("state", "who", "target", "reason"), [
-    (State.SENT, "provider", "started", None),
-    (State.SENT, "provider", "completed", None),
-    (State.ACCEPTED, "provider", "acknowledged", None),
-    (State.STARTED, "referrer", "withdrawn", "sent_in_error"),
-    (State.STARTED, "provider", "declined", "no_capacity"),
-])
+@pytest.mark.parametrize(
+    ("state", "who", "target", "reason"),
+    [
+        (State.SENT, "provider", "started", None),
+        (State.SENT, "provider", "completed", None),
+        (State.ACCEPTED, "provider", "acknowledged", None),
+        (State.STARTED, "referrer", "withdrawn", "sent_in_error"),
+        (State.STARTED, "provider", "declined", "no_capacity"),
+    ],
+)
 def test_moves_not_allowed_from_the_current_state_are_409(app, client, session, cast, state, who, target, reason):
     code = referral_in(app, cast, state)
     act_as(client, cast, who)
@@ -397,8 +505,11 @@ def test_a_reason_is_required_and_checked_and_nothing_else_is_accepted(app, clie
 def test_role_comes_from_the_account_not_the_request(app, client, session, cast):
     code = referral_in(app, cast, State.SENT)
     act_as(client, cast, "other_officer")
-    response = client.post(f"/api/referrals/{code}/transitions",
-                           json={"to": "accepted"}, headers={"X-CSRFToken": api_token(client), "X-Role": "provider"})
+    response = client.post(
+        f"/api/referrals/{code}/transitions",
+        json={"to": "accepted"},
+        headers={"X-CSRFToken": api_token(client), "X-Role": "provider"},
+    )
     assert response.status_code == 403
     assert stored(session, code).state == "sent"
 
@@ -475,22 +586,31 @@ def test_provider_accepts_on_the_page_and_the_referrer_sees_it_by_code(app, clie
 def test_decline_on_the_page_needs_a_reason(app, client, session, cast):
     code = referral_in(app, cast, State.SENT)
     act_as(client, cast, "provider")
-    response = post_form(client, f"/referrals/{code}/transitions", {"to": "declined", "reason": ""}, form_url=f"/referrals/{code}")
+    response = post_form(
+        client, f"/referrals/{code}/transitions", {"to": "declined", "reason": ""}, form_url=f"/referrals/{code}"
+    )
     assert response.status_code == 400
     assert "Choose a reason for declined" in response.get_data(as_text=True)
     assert stored(session, code).state == "sent"
-    done = post_form(client, f"/referrals/{code}/transitions", {"to": "declined", "reason": "no_capacity"},
-                     form_url=f"/referrals/{code}")
+    done = post_form(
+        client,
+        f"/referrals/{code}/transitions",
+        {"to": "declined", "reason": "no_capacity"},
+        form_url=f"/referrals/{code}",
+    )
     assert done.status_code == 303
     page = client.get(f"/referrals/{code}").get_data(as_text=True)
     assert "No capacity at present" in page and "Nothing more to do" in page
 
 
-@pytest.mark.parametrize(("who", "status", "message"), [
-    ("other_provider", 403, "not yours to see"),
-    ("other_officer", 403, "not yours to see"),
-    ("commissioner", 403, "Only the referrer or the service"),
-])
+@pytest.mark.parametrize(
+    ("who", "status", "message"),
+    [
+        ("other_provider", 403, "not yours to see"),
+        ("other_officer", 403, "not yours to see"),
+        ("commissioner", 403, "Only the referrer or the service"),
+    ],
+)
 def test_pages_refuse_whoever_is_not_a_side(app, client, session, cast, who, status, message):
     code = referral_in(app, cast, State.SENT)
     act_as(client, cast, who)
@@ -498,8 +618,10 @@ def test_pages_refuse_whoever_is_not_a_side(app, client, session, cast, who, sta
     assert page.status_code == (200 if who == "commissioner" else 403)
     if who == "commissioner":
         assert "What you can do" not in page.get_data(as_text=True)
-    response = client.post(f"/referrals/{code}/transitions",
-                           data={"to": "accepted", "csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+    response = client.post(
+        f"/referrals/{code}/transitions",
+        data={"to": "accepted", "csrf_token": csrf_from(client.get("/").get_data(as_text=True))},
+    )
     assert response.status_code == status
     assert message in response.get_data(as_text=True).replace("&#39;", "'")
     assert stored(session, code).state == "sent"
@@ -508,8 +630,13 @@ def test_pages_refuse_whoever_is_not_a_side(app, client, session, cast, who, sta
 def test_inboxes_hold_only_ones_own(app, client, session, cast):
     code = referral_in(app, cast, State.SENT)
     shown = format_code(code)
-    for who, sees in [("provider", True), ("colleague_of_provider", True), ("other_provider", False),
-                      ("other_officer", False), ("referrer", True)]:
+    for who, sees in [
+        ("provider", True),
+        ("colleague_of_provider", True),
+        ("other_provider", False),
+        ("other_officer", False),
+        ("referrer", True),
+    ]:
         act_as(client, cast, who)
         assert (shown in client.get("/referrals/").get_data(as_text=True)) is sees, who
         assert (shown in [i["code"] for i in client.get("/api/referrals").get_json()["items"]]) is sees, who
@@ -655,13 +782,13 @@ def test_counts_are_for_commissioners(client, login_as, role):
 
 
 def test_counts_csv_writes_a_formula_like_name_as_text(app, client, session, cast, org):
-    _service(session, org, slug="formula", name="=HYPERLINK(\"http://example.com\")")
+    _service(session, org, slug="formula", name='=HYPERLINK("http://example.com")')
     act_as(client, cast, "referrer")
     refer(client, service="formula")
     act_as(client, cast, "commissioner")
     lines = client.get("/referrals/counts.csv").get_data(as_text=True).splitlines()
     row = next(line for line in lines if "HYPERLINK" in line)
-    assert ",\"'=HYPERLINK(\"\"http://example.com\"\")\",sent," in row
+    assert ',"\'=HYPERLINK(""http://example.com"")",sent,' in row
 
 
 def test_the_outbox_gives_up_after_its_last_retry_and_says_so(app, session, smtp_server, mailbox):

@@ -15,10 +15,19 @@ from directory.models import Service, StagedRecord, UnresolvedValue
 from tests.conftest import csrf_from
 
 GOOD = {
-    "id": "m-1", "name": "Lambeth mentoring for young adults", "organisation": "Mentoring Trust",
-    "status": "commissioned", "boroughs": "Lambeth; Chelsea", "categories": "Young adults (18 to 25); wellbeing",
-    "cohorts": "On probation", "min_age": "18", "max_age": "25", "site_name": "Brixton hub",
-    "site_postcode": "SW9 8EQ", "source": "Mapping exercise", "source_date": "2025-06-30",
+    "id": "m-1",
+    "name": "Lambeth mentoring for young adults",
+    "organisation": "Mentoring Trust",
+    "status": "commissioned",
+    "boroughs": "Lambeth; Chelsea",
+    "categories": "Young adults (18 to 25); wellbeing",
+    "cohorts": "On probation",
+    "min_age": "18",
+    "max_age": "25",
+    "site_name": "Brixton hub",
+    "site_postcode": "SW9 8EQ",
+    "source": "Mapping exercise",
+    "source_date": "2025-06-30",
 }
 
 
@@ -44,9 +53,15 @@ def _xlsx(rows: list[dict]) -> bytes:
 
 def _upload(client, data: bytes, filename: str, source: str = "mapping"):
     page = client.get("/imports").get_data(as_text=True)
-    return client.post("/imports/preview", data={
-        "csrf_token": csrf_from(page), "source": source, "file": (io.BytesIO(data), filename),
-    }, content_type="multipart/form-data")
+    return client.post(
+        "/imports/preview",
+        data={
+            "csrf_token": csrf_from(page),
+            "source": source,
+            "file": (io.BytesIO(data), filename),
+        },
+        content_type="multipart/form-data",
+    )
 
 
 def _apply(client, preview_html: str):
@@ -54,9 +69,14 @@ def _apply(client, preview_html: str):
 
     token = re.search(r'name="token" type="hidden" value="([0-9a-f]{32})"', preview_html)
     source = re.search(r'name="source" type="hidden" value="([^"]*)"', preview_html)
-    return client.post("/imports/apply", data={
-        "csrf_token": csrf_from(preview_html), "token": token.group(1), "source": source.group(1),
-    })
+    return client.post(
+        "/imports/apply",
+        data={
+            "csrf_token": csrf_from(preview_html),
+            "token": token.group(1),
+            "source": source.group(1),
+        },
+    )
 
 
 @pytest.fixture
@@ -71,7 +91,14 @@ def _rows():
         {**GOOD, "id": "m-1", "name": "Same id again"},
         {**GOOD, "id": "m-4", "name": "Unknown place", "boroughs": "Kings Cross"},
         {**GOOD, "id": "m-5", "name": "Ages the wrong way", "min_age": "30", "max_age": "20"},
-        {**GOOD, "id": "m-6", "name": "Second good row", "boroughs": "pan-London", "site_name": "", "site_postcode": ""},
+        {
+            **GOOD,
+            "id": "m-6",
+            "name": "Second good row",
+            "boroughs": "pan-London",
+            "site_name": "",
+            "site_postcode": "",
+        },
     ]
 
 
@@ -119,7 +146,9 @@ def test_a_resolved_place_lets_the_row_in_next_time(client, session, commissione
     entry = session.scalar(select(UnresolvedValue).where(UnresolvedValue.value == "kings cross"))
     queue = client.get("/imports/unresolved").get_data(as_text=True)
     assert "kings cross" in queue
-    client.post(f"/imports/unresolved/{entry.id}", data={"csrf_token": csrf_from(queue), "boroughs": ["E09000007", "E09000019"]})
+    client.post(
+        f"/imports/unresolved/{entry.id}", data={"csrf_token": csrf_from(queue), "boroughs": ["E09000007", "E09000019"]}
+    )
     page = _upload(client, _csv(rows), "k.csv").get_data(as_text=True)
     assert "1 row would be added" in page
     _apply(client, page)
@@ -134,13 +163,16 @@ def test_csv_in_the_wrong_encoding_is_a_clear_error(client, session, commissione
     assert "not UTF-8 text" in page.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("data, filename, message", [
-    (b"PK\x03\x04 this is not a workbook", "broken.xlsx", "not an Excel workbook"),
-    (b"name,organisation\nx,y\n", "short.csv", "missing: id, source, source_date"),
-    (b"   ", "empty.csv", "The file is empty"),
-    (b"{}", "data.json", "neither &#39;contents&#39; (HSDS 3.0) nor &#39;content&#39;"),
-    (b"<xml/>", "data.xml", "Upload a .csv or .xlsx file"),
-])
+@pytest.mark.parametrize(
+    "data, filename, message",
+    [
+        (b"PK\x03\x04 this is not a workbook", "broken.xlsx", "not an Excel workbook"),
+        (b"name,organisation\nx,y\n", "short.csv", "missing: id, source, source_date"),
+        (b"   ", "empty.csv", "The file is empty"),
+        (b"{}", "data.json", "neither &#39;contents&#39; (HSDS 3.0) nor &#39;content&#39;"),
+        (b"<xml/>", "data.xml", "Upload a .csv or .xlsx file"),
+    ],
+)
 def test_malformed_files_are_clear_errors(client, session, commissioner, data, filename, message):
     page = _upload(client, data, filename)
     assert page.status_code == 400 and message in page.get_data(as_text=True)
@@ -177,7 +209,9 @@ def test_the_template_example_imports(client, session, commissioner):
 
 def test_an_expired_upload_token_is_a_message(client, session, commissioner):
     page = client.get("/imports").get_data(as_text=True)
-    answer = client.post("/imports/apply", data={"csrf_token": csrf_from(page), "token": "0" * 32}, follow_redirects=True)
+    answer = client.post(
+        "/imports/apply", data={"csrf_token": csrf_from(page), "token": "0" * 32}, follow_redirects=True
+    )
     assert "could not be found" in answer.get_data(as_text=True)
     assert session.scalar(select(func.count(StagedRecord.id))) == 0
 
@@ -185,9 +219,13 @@ def test_an_expired_upload_token_is_a_message(client, session, commissioner):
 def test_an_open_referral_feed_saved_as_json_imports_through_the_same_page(client, session, commissioner):
     import json
 
-    service = {"id": "00000000-0000-4000-8000-000000000001", "name": "Feed counselling", "status": "active",
-               "service_areas": [{"id": "a", "name": "Hackney", "extent": "E09000012"}],
-               "organization": {"id": "00000000-0000-4000-8000-0000000000aa", "name": "Feed Org", "description": ""}}
+    service = {
+        "id": "00000000-0000-4000-8000-000000000001",
+        "name": "Feed counselling",
+        "status": "active",
+        "service_areas": [{"id": "a", "name": "Hackney", "extent": "E09000012"}],
+        "organization": {"id": "00000000-0000-4000-8000-0000000000aa", "name": "Feed Org", "description": ""},
+    }
     data = json.dumps({"contents": [service, {**service, "name": "Same id"}], "last_page": True}).encode()
     page = _upload(client, data, "feed.json").get_data(as_text=True)
     assert "1 row would be added" in page and "is used again" in page
