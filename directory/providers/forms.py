@@ -42,6 +42,15 @@ from ..core.vocabulary import (
     RISK_LEVELS,
     STATUSES,
 )
+from ..web.widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovSelect,
+    GovTelInput,
+    GovTextArea,
+    GovTextInput,
+    GovUrlInput,
+)
 
 PHONE = Regexp(r"^[0-9 +()\-]{6,60}$", message="Enter a phone number, like 020 7946 0000.")
 WEB = URL(require_tld=True, message="Enter a web address starting with https:// or http://")
@@ -97,7 +106,13 @@ class DayField(DateField):
 
 
 def _multi(label: str, vocabulary, description: str = "") -> SelectMultipleField:
-    return SelectMultipleField(label, choices=_choices(vocabulary), description=description, validators=[Optional()])
+    return SelectMultipleField(
+        label,
+        choices=_choices(vocabulary),
+        description=description,
+        validators=[Optional()],
+        widget=GovCheckboxesInput(),
+    )
 
 
 class OrganisationForm(FlaskForm):
@@ -105,18 +120,22 @@ class OrganisationForm(FlaskForm):
         "Organisation name",
         filters=[_strip],
         validators=[DataRequired(message="Enter the organisation's name."), Length(max=200)],
+        widget=GovTextInput(),
     )
     description = TextAreaField(
-        "What your organisation does", filters=[_strip], validators=[Optional(), Length(max=4000)]
+        "What your organisation does", filters=[_strip], validators=[Optional(), Length(max=4000)], widget=GovTextArea()
     )
     website = StringField(
         "Website",
         filters=[_strip],
         description="For example, https://www.example.org",
         validators=[Optional(), Length(max=300), WEB],
+        widget=GovUrlInput(),
     )
     email = email_field("Contact email", required=False)
-    phone = StringField("Phone number", filters=[_strip], validators=[Optional(), Length(max=60), PHONE])
+    phone = StringField(
+        "Phone number", filters=[_strip], validators=[Optional(), Length(max=60), PHONE], widget=GovTelInput()
+    )
     version = HiddenField()
 
     def values(self) -> dict:
@@ -126,15 +145,18 @@ class OrganisationForm(FlaskForm):
 class SiteForm(Form):
     """One delivery site; a row left wholly empty is ignored."""
 
-    name = StringField("Site name", filters=[_strip], validators=[Optional(), Length(max=200)])
-    address = StringField("Address", filters=[_strip], validators=[Optional(), Length(max=500)])
+    name = StringField("Site name", filters=[_strip], validators=[Optional(), Length(max=200)], widget=GovTextInput())
+    address = StringField("Address", filters=[_strip], validators=[Optional(), Length(max=500)], widget=GovTextInput())
     postcode = StringField(
         "Postcode",
         filters=[_strip],
         description="A London postcode, like SE1 7TP",
         validators=[Optional(), Length(max=10)],
+        widget=GovTextInput(),
     )
-    opening_details = StringField("Opening days and times", filters=[_strip], validators=[Optional(), Length(max=500)])
+    opening_details = StringField(
+        "Opening days and times", filters=[_strip], validators=[Optional(), Length(max=500)], widget=GovTextInput()
+    )
 
     def is_blank(self) -> bool:
         return not any(self[f].data for f in ("name", "address", "postcode", "opening_details"))
@@ -163,42 +185,59 @@ class ServiceForm(FlaskForm):
         "Service name",
         filters=[_strip],
         validators=[DataRequired(message="Enter the service's name."), Length(max=200)],
+        widget=GovTextInput(),
     )
     summary = StringField(
         "Summary",
         filters=[_strip],
         description="One sentence: what it does and for whom.",
         validators=[DataRequired(message="Enter a one-sentence summary."), Length(max=300)],
+        widget=GovTextInput(),
     )
-    description = TextAreaField("Description", filters=[_strip], validators=[Optional(), Length(max=8000)])
+    description = TextAreaField(
+        "Description", filters=[_strip], validators=[Optional(), Length(max=8000)], widget=GovTextArea()
+    )
     status = SelectField(
         "Status",
         choices=_choices(STATUSES),
         default="commissioned",
         validators=[DataRequired(message="Choose the service's status.")],
+        widget=GovSelect(),
     )
-    starts_on = DayField("Start date", description="For example, 2024-04-01", validators=[Optional()])
-    ends_on = DayField("End date", description="Leave empty if it has no end date.", validators=[Optional()])
+    starts_on = DayField(
+        "Start date", description="For example, 2024-04-01", validators=[Optional()], widget=GovTextInput()
+    )
+    ends_on = DayField(
+        "End date", description="Leave empty if it has no end date.", validators=[Optional()], widget=GovTextInput()
+    )
 
-    pan_london = BooleanField("Delivered across all of London (pan-London)")
+    pan_london = BooleanField("Delivered across all of London (pan-London)", widget=GovCheckboxInput())
     boroughs = SelectMultipleField(
         "Boroughs delivered in",
         choices=[],
         validators=[Optional()],
         description="Select every borough, or pan-London above.",
+        widget=GovCheckboxesInput(),
     )
     coverage_note = TextAreaField(
-        "Anything else about where it is delivered", filters=[_strip], validators=[Optional(), Length(max=2000)]
+        "Anything else about where it is delivered",
+        filters=[_strip],
+        validators=[Optional(), Length(max=2000)],
+        widget=GovTextArea(),
     )
 
     categories = _multi("Categories of need", CATEGORIES)
     cohorts = _multi("Cohorts it is open to", COHORTS)
 
     min_age = WholeNumberField(
-        "Minimum age", validators=[Optional(), NumberRange(min=0, max=120, message="Enter an age from 0 to 120.")]
+        "Minimum age",
+        validators=[Optional(), NumberRange(min=0, max=120, message="Enter an age from 0 to 120.")],
+        widget=GovTextInput(),
     )
     max_age = WholeNumberField(
-        "Maximum age", validators=[Optional(), NumberRange(min=0, max=120, message="Enter an age from 0 to 120.")]
+        "Maximum age",
+        validators=[Optional(), NumberRange(min=0, max=120, message="Enter an age from 0 to 120.")],
+        widget=GovTextInput(),
     )
     genders = _multi("Only for these genders", GENDERS, "Leave all unticked if open to everyone.")
     risk_levels = _multi("Risk levels accepted", RISK_LEVELS, "Leave all unticked if not restricted.")
@@ -209,41 +248,51 @@ class ServiceForm(FlaskForm):
         filters=[_strip],
         description="Separate languages with commas, like English, Polish.",
         validators=[Optional(), Length(max=500)],
+        widget=GovTextInput(),
     )
-    veterans_only = BooleanField("Only for veterans")
-    neurodivergent_only = BooleanField("Only for neurodivergent people")
+    veterans_only = BooleanField("Only for veterans", widget=GovCheckboxInput())
+    neurodivergent_only = BooleanField("Only for neurodivergent people", widget=GovCheckboxInput())
     eligibility_notes = TextAreaField(
-        "Other eligibility rules", filters=[_strip], validators=[Optional(), Length(max=2000)]
+        "Other eligibility rules", filters=[_strip], validators=[Optional(), Length(max=2000)], widget=GovTextArea()
     )
 
     oocd_disposals = _multi("Out-of-court disposals it can be a condition of", disposal_choices())
     oocd_condition_kinds = _multi("Kinds of condition it provides", CONDITION_KINDS)
-    oocd_hours = NumberField("Hours of the condition", validators=[Optional()])
-    oocd_completion_weeks = NumberField("Weeks to complete", validators=[Optional()])
-    oocd_notes = TextAreaField("Notes for officers", filters=[_strip], validators=[Optional(), Length(max=2000)])
+    oocd_hours = NumberField("Hours of the condition", validators=[Optional()], widget=GovTextInput())
+    oocd_completion_weeks = NumberField("Weeks to complete", validators=[Optional()], widget=GovTextInput())
+    oocd_notes = TextAreaField(
+        "Notes for officers", filters=[_strip], validators=[Optional(), Length(max=2000)], widget=GovTextArea()
+    )
 
     capacity = StringField(
         "Capacity",
         filters=[_strip],
         description="For example, 40 places a year.",
         validators=[Optional(), Length(max=500)],
+        widget=GovTextInput(),
     )
     cost = StringField(
         "Cost",
         filters=[_strip],
         description="For example, free to the person.",
         validators=[Optional(), Length(max=500)],
+        widget=GovTextInput(),
     )
-    funder = StringField("Funder", filters=[_strip], validators=[Optional(), Length(max=500)])
+    funder = StringField("Funder", filters=[_strip], validators=[Optional(), Length(max=500)], widget=GovTextInput())
     referral_routes = _multi("Who can refer", REFERRAL_ROUTES)
     how_to_refer = TextAreaField(
         "How to refer",
         filters=[_strip],
         validators=[DataRequired(message="Say how to refer someone."), Length(max=2000)],
+        widget=GovTextArea(),
     )
-    website = StringField("Website", filters=[_strip], validators=[Optional(), Length(max=300), WEB])
+    website = StringField(
+        "Website", filters=[_strip], validators=[Optional(), Length(max=300), WEB], widget=GovUrlInput()
+    )
     email = email_field("Referral email", required=False)
-    phone = StringField("Referral phone", filters=[_strip], validators=[Optional(), Length(max=60), PHONE])
+    phone = StringField(
+        "Referral phone", filters=[_strip], validators=[Optional(), Length(max=60), PHONE], widget=GovTelInput()
+    )
 
     sites = FieldList(FormField(SiteForm), label="Delivery sites", min_entries=1)
     version = HiddenField()
@@ -347,4 +396,5 @@ class ReasonForm(FlaskForm):
         filters=[_strip],
         description="The provider sees this. Say what to change.",
         validators=[DataRequired(message="Give a reason the provider can act on."), Length(max=2000)],
+        widget=GovTextArea(),
     )

@@ -144,8 +144,9 @@ def test_refer_from_the_finder_provider_accepts_officer_sees_it(phone, journey, 
     _check(page)
     page.get_by_label("Look up a referral by its code").fill(shown.lower())
     page.get_by_role("button", name="Look up").click()
-    expect(page.locator(".lead")).to_have_text("Accepted")
-    expect(page.locator(".timeline")).to_contain_text("Pat Provider")
+    expect(page.get_by_role("heading", level=1).locator("xpath=following-sibling::p[1]")).to_have_text("Accepted")
+    expect(page.get_by_role("heading", name="Accepted", level=3)).to_be_visible()  # the history
+    expect(page.get_by_text("by Pat Provider").first).to_be_visible()
     _check(page)
     _sign_out(page)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -108,10 +109,18 @@ def test_preview_names_each_bad_row_and_apply_adds_only_the_good_ones(client, se
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200
     assert "2 rows would be added" in page
-    assert "Row 3</a>: categories: &#39;Knitting&#39; is not one of ours" in page
-    assert "Row 4</a>: Id &#39;m-1&#39; is used again (first on row 2)" in page
-    assert "Row 5</a>: boroughs: &#39;Kings Cross&#39; is not one London borough" in page
-    assert "Row 6</a>: max_age: Maximum age must be the same as or more than the minimum age." in page
+    summary = page.split('role="alert"', 1)[1].split("</ul>", 1)[0]
+    assert "4 rows with problems (left out)" in summary
+    links = dict(re.findall(r'<a href="(#row-\d+)">\s*(.*?)\s*</a>', summary, re.S))
+    expected = [
+        "Row 3: categories: &#39;Knitting&#39; is not one of ours",
+        "Row 4: Id &#39;m-1&#39; is used again (first on row 2)",
+        "Row 5: boroughs: &#39;Kings Cross&#39; is not one London borough",
+        "Row 6: max_age: Maximum age must be the same as or more than the minimum age.",
+    ]
+    for n, text in enumerate(expected, start=1):
+        assert links[f"#row-{n}"].startswith(text)
+        assert f'id="row-{n}"' in page  # each link leads to its row
     assert session.scalar(select(func.count(Service.id))) == before  # a preview writes nothing
 
     done = _apply(client, page)
