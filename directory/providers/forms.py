@@ -42,6 +42,7 @@ from ..core.vocabulary import (
     RISK_LEVELS,
     STATUSES,
 )
+from ..operations.records import SCALARS
 from ..web.widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -326,29 +327,7 @@ class ServiceForm(FlaskForm):
     def values(self) -> dict:
         """The submitted service as the JSON-able dict the operations store."""
         out = {}
-        for name in (
-            "name",
-            "summary",
-            "description",
-            "status",
-            "pan_london",
-            "coverage_note",
-            "min_age",
-            "max_age",
-            "veterans_only",
-            "neurodivergent_only",
-            "eligibility_notes",
-            "oocd_hours",
-            "oocd_completion_weeks",
-            "oocd_notes",
-            "capacity",
-            "cost",
-            "funder",
-            "how_to_refer",
-            "website",
-            "email",
-            "phone",
-        ):
+        for name in SCALARS:
             value = self[name].data
             out[name] = None if value == "" else value
         for name in ("starts_on", "ends_on"):
