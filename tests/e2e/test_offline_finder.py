@@ -249,6 +249,7 @@ def test_nothing_personal_is_ever_kept(phone, server):
     phone.get_by_label("Email address").fill(COMMISSIONER[0])
     phone.get_by_label("Password", exact=True).fill(COMMISSIONER[1])
     phone.get_by_role("button", name="Sign in").click()
+    expect(phone.get_by_role("alert")).to_contain_text("Signed in as")
     expect(in_navigation(phone, "button", "Sign out")).to_be_visible()
     for path in ("/review", "/imports", "/referrals/", "/find", f"/boroughs/{LAMBETH}"):
         phone.goto(path)
