@@ -220,12 +220,18 @@ def in_navigation(page, role: str, name: str):
     nav = page.get_by_role("navigation", name="Main")
     menu = nav.get_by_role("button", name="Menu")
     item = nav.get_by_role(role, name=name)
+    page.wait_for_load_state("load")
     deadline = time.monotonic() + DEFAULT_TIMEOUT_MS / 1000
     while time.monotonic() < deadline:
         if item.count() and item.first.is_visible():
             break
         if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
             menu.click()
+            # On a busy machine the menu's script may take a while to answer the click; a
+            # second click before it has would shut the menu again.
+            settle = time.monotonic() + 3
+            while time.monotonic() < settle and menu.get_attribute("aria-expanded") != "true":
+                page.wait_for_timeout(100)
         page.wait_for_timeout(100)
     return item
 

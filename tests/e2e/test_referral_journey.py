@@ -140,7 +140,7 @@ def test_refer_from_the_finder_provider_accepts_officer_sees_it(phone, journey, 
 
     # The officer looks it up by its code.
     _sign_in(page, OFFICER)
-    page.get_by_role("link", name="Referrals").click()
+    in_navigation(page, "link", "Referrals").click()
     _check(page)
     page.get_by_label("Look up a referral by its code").fill(shown.lower())
     page.get_by_role("button", name="Look up").click()

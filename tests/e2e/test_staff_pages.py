@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible, assert_no_sideways_scroll, live_database
+from .conftest import DEFAULT_TIMEOUT_MS, assert_accessible, assert_no_sideways_scroll, live_database
 
 PROVIDER = ("provider@staff-pages.example.org", "provider staff pages passphrase")
 COMMISSIONER = ("commissioner@staff-pages.example.org", "commissioner staff pages passphrase")
@@ -92,3 +92,66 @@ def test_administrator_pages(page, phone, staff):
     _sign_in(page, ADMIN)
     _sign_in(phone, ADMIN)
     _check_both(page, phone, ["/users", "/audit"])
+
+
+@pytest.fixture
+def no_script(browser, live_server):
+    """A phone-sized page with JavaScript turned off."""
+    context = browser.new_context(
+        base_url=live_server, java_script_enabled=False, viewport={"width": 375, "height": 812}
+    )
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
+
+
+def test_staff_forms_work_without_javascript_and_their_pages_pass_axe(no_script, page, phone, staff):
+    """A provider proposes a change and a commissioner asks for changes, both with JavaScript off;
+    then the commissioner sends a referral the same way. The review item and the referral pages
+    pass axe at both sizes. Nothing here is published, so other tests' data stays as it was."""
+    wording = "A summary proposed without JavaScript."
+    _sign_in(no_script, PROVIDER)
+    no_script.goto(f"/provider/services/{staff['id']}/edit")
+    no_script.get_by_label("Summary").fill(wording)
+    no_script.get_by_label("How to refer").fill("")
+    no_script.get_by_role("button", name="Send changes for review").click()
+    expect(no_script.get_by_role("alert")).to_contain_text("Say how to refer someone.")
+    expect(no_script.get_by_label("Summary")).to_have_value(wording)
+    no_script.get_by_label("How to refer").fill("Email the intake team.")
+    no_script.get_by_role("button", name="Send changes for review").click()
+    expect(no_script.get_by_role("alert")).to_be_visible()
+    expect(no_script.get_by_role("alert")).not_to_contain_text("There is a problem")
+    no_script.context.clear_cookies()
+
+    _sign_in(no_script, COMMISSIONER)
+    no_script.goto("/review")
+    no_script.get_by_role("link", name=staff["name"]).first.click()
+    expect(no_script.get_by_role("region", name="What would change")).to_contain_text(wording)
+    item = no_script.url
+    for tab in (page, phone):
+        _sign_in(tab, COMMISSIONER)
+        tab.goto(item)
+        expect(tab.get_by_role("heading", level=1)).to_be_visible()
+        assert_accessible(tab)
+        assert_no_sideways_scroll(tab)
+    no_script.get_by_label("Reason for asking for changes").fill("Say who the summary is for.")
+    no_script.get_by_role("button", name="Ask for changes").click()
+    expect(no_script.get_by_role("alert")).to_contain_text(f"Sent back to the provider: {staff['name']}")
+
+    no_script.goto(f"/referrals/new?service={staff['slug']}")
+    no_script.get_by_label("Borough the person lives in").select_option("E09000022")
+    no_script.get_by_label("You are referring from").select_option("probation")
+    no_script.get_by_label("Age band").select_option("26_29")
+    no_script.get_by_label("Accommodation").check()
+    no_script.get_by_label("The person has agreed to this referral").check()
+    confirm = no_script.get_by_label("I have read the warnings above")
+    if confirm.count():
+        confirm.check()
+    no_script.get_by_role("button", name="Send referral").click()
+    expect(no_script.get_by_role("alert")).to_contain_text("Referral sent. Its code is")
+    referral = no_script.url
+    for tab in (page, phone):
+        tab.goto(referral)
+        expect(tab.get_by_role("heading", level=1)).to_contain_text("Referral")
+        assert_accessible(tab)
+        assert_no_sideways_scroll(tab)
