@@ -33,6 +33,9 @@ def main() -> int:
     parser.add_argument("--sites", type=int, default=20000)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--show-all", action="store_true", help="every frame, the library's too")
+    parser.add_argument(
+        "--mixed", action="store_true", help="bench_production's mixed reads (finder, service and map pages) instead"
+    )
     args = parser.parse_args()
     from pyinstrument import Profiler
 
@@ -57,13 +60,21 @@ def main() -> int:
                 }
             )
             client = app.test_client()
-            paths = finder_queries(args.requests, seed=17)
-            for path in finder_queries(300, seed=29) + paths:  # the same paths: steady state
+            from bench.bench_production import kind, mixed_paths, service_slugs
+
+            if args.mixed:
+                slugs = service_slugs(url, 500)
+                paths, warm_paths = mixed_paths(args.requests, slugs), mixed_paths(400, slugs, seed=8)
+            else:
+                paths, warm_paths = finder_queries(args.requests, seed=17), finder_queries(300, seed=29)
+            for path in warm_paths + paths:  # the same paths: steady state
                 assert client.get(path).status_code in (200, 400, 404)
-            t0 = time.perf_counter()
+            spent: dict[str, list[float]] = {}
             for path in paths:
+                t0 = time.perf_counter()
                 client.get(path)
-            plain = (time.perf_counter() - t0) / len(paths) * 1000
+                spent.setdefault(kind(path), []).append(time.perf_counter() - t0)
+            plain = sum(sum(v) for v in spent.values()) / len(paths) * 1000
             profiler = Profiler(interval=0.0005)
             with profiler:
                 for path in paths:
@@ -73,6 +84,8 @@ def main() -> int:
                 f"{len(paths)} requests on {'PostgreSQL' if args.postgres else 'SQLite'}: "
                 f"{plain:.2f} ms each without the profiler"
             )
+            for name, seconds in sorted(spent.items()):
+                print(f"  {name:<13} {len(seconds):>5} requests, {sum(seconds) / len(seconds) * 1000:7.2f} ms each")
         finally:
             drop()
     return 0

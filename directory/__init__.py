@@ -60,6 +60,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .auth.guards import init_login
 
     init_login(app)
+    from .web import freshness
+
+    freshness.init_app(app)
 
     from .admin.routes import bp as admin_bp
     from .api.routes import bp as api_bp

@@ -46,6 +46,11 @@ class Config:
     # A streaming replica for reads that tolerate a little lag (directory/replica.py).
     DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL") or None
     DATABASE_REPLICA_RETRY_SECONDS = float(os.environ.get("DATABASE_REPLICA_RETRY_SECONDS", "30"))
+    # Anonymous reads of the published catalogue (the finder, service and map pages, the feed)
+    # may use the data version this worker read up to this many seconds ago, instead of a
+    # query per request: another worker's change reaches them that much later. Signed-in
+    # users, and every write, always read it (they see their own changes at once). 0: never.
+    CATALOGUE_LAG_SECONDS = float(os.environ.get("CATALOGUE_LAG_SECONDS", "1"))
     POSTCODE_DIRECTORY = os.environ.get("POSTCODE_DIRECTORY") or str(INSTANCE_DIR / "postcodes.sqlite")
     SEED_DIR = str(PROJECT_ROOT / "seed")
     PAGE_SIZE = 20
@@ -89,6 +94,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     DATABASE_REPLICA_URL = None
+    CATALOGUE_LAG_SECONDS = 0.0  # tests that want it set it (tests/integration/test_versioning.py)
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = True
     MAIL_SERVER = None

@@ -28,7 +28,7 @@ from .models import (
 )
 from .models._base import utcnow
 from .models.catalogue import service_commissioner
-from .models.data_version import ROW_ID, DataVersion
+from .models.data_version import MOVED_ON_CONNECTION, ROW_ID, DataVersion
 
 # Bookkeeping no reader of the published data sees: writing it leaves the data version alone.
 # (Revisions are proposals under review; an import's staging rows are what it read, not
@@ -228,6 +228,7 @@ def bump_data_version(session: Session) -> None:
 
 
 def move_data_version(connection) -> None:
+    connection.info[MOVED_ON_CONNECTION] = True
     values = {"number": DataVersion.number + 1, "changed_at": utcnow()}
     moved = connection.execute(update(DataVersion).where(DataVersion.id == ROW_ID).values(values))
     if moved.rowcount == 0:

@@ -11,6 +11,9 @@ from ..extensions import Model
 from ._base import utcnow
 
 ROW_ID = 1
+# Set in a connection's ``info`` when it moves the version, so its process can forget the
+# version it last read once the move commits (see directory.operations.versioning).
+MOVED_ON_CONNECTION = "moved_data_version"
 
 
 class DataVersion(Model):

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from ..core.caching import BoundedCache, LatestValue
-from ..models.data_version import ROW_ID, DataVersion
+from ..models.data_version import MOVED_ON_CONNECTION, ROW_ID, DataVersion
 
 
 class _CollectorPause:
@@ -77,6 +79,48 @@ class LatestSnapshot(LatestValue):
 
 _CURRENT = select(DataVersion.number, DataVersion.changed_at).where(DataVersion.id == ROW_ID)
 
+# A session whose reads tolerate this many seconds of lag in the data version (a float in
+# ``session.info``; absent or 0: read it every time). The web layer sets it for anonymous reads.
+TOLERATED_LAG = "tolerated_version_lag"
+
+
+class _RecentVersions:
+    """The data version each database (by URL) was last read at in this process, and when.
+
+    A reader that tolerates lag is given the version read less than its tolerance ago, with
+    no query. A commit in this process that moves the version forgets it at once, so only
+    other processes' changes are seen late, and never later than the tolerance.
+    """
+
+    def __init__(self) -> None:
+        self._read: dict[str, tuple[float, tuple]] = {}
+
+    def get(self, url: str, max_age: float) -> tuple | None:
+        found = self._read.get(url)
+        if found is None or time.monotonic() - found[0] >= max_age:
+            return None
+        return found[1]
+
+    def remember(self, url: str, version: tuple, read_at: float) -> None:
+        self._read[url] = (read_at, version)
+
+    def forget(self, url: str) -> None:
+        self._read.pop(url, None)
+
+
+recent_versions = _RecentVersions()
+
+
+@event.listens_for(Engine, "commit")
+def _forget_moved_version(connection: Connection) -> None:
+    if connection.info.pop(MOVED_ON_CONNECTION, False):
+        recent_versions.forget(connection.engine.url.render_as_string(hide_password=True))
+
+
+@event.listens_for(Engine, "rollback")
+def _moved_version_undone(connection: Connection) -> None:
+    connection.info.pop(MOVED_ON_CONNECTION, None)
+
 
 def data_version(session: Session) -> tuple:
     """Changes whenever anything the catalogue's readers use changes (one primary-key lookup).
@@ -87,10 +131,24 @@ def data_version(session: Session) -> tuple:
     rolled-back write never matches a cache entry made inside that write. Writes that
     bypass the session (raw SQL in a console, ``text()`` statements) do not move it: follow
     them with ``flask data touch``.
+
+    A session with :data:`TOLERATED_LAG` in its ``info`` (and nothing of its own waiting to
+    be flushed) may be given the version this process read within that many seconds, without
+    a query: another process's change then reaches it that much later. Each version read from
+    the database is remembered for them, unless the session may hold uncommitted writes.
     """
-    row = session.execute(_CURRENT).one_or_none()  # autoflushes: pending changes move it first
     url = session.get_bind().engine.url.render_as_string(hide_password=True)
+    lag = session.info.get(TOLERATED_LAG) or 0.0
+    if lag and not (session.new or session.dirty or session.deleted):
+        recent = recent_versions.get(url, lag)
+        if recent is not None:
+            return recent
+    read_at = time.monotonic()
+    row = session.execute(_CURRENT).one_or_none()  # autoflushes: pending changes move it first
     if row is None:
         return (url, None, None)
     number, changed_at = row
-    return (url, number, changed_at.isoformat() if isinstance(changed_at, datetime) else changed_at)
+    version = (url, number, changed_at.isoformat() if isinstance(changed_at, datetime) else changed_at)
+    if not session.connection().info.get(MOVED_ON_CONNECTION):
+        recent_versions.remember(url, version, read_at)
+    return version
