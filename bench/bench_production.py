@@ -7,10 +7,15 @@ A script, not a test: figures are printed, never asserted.
    list) for up to ``--seconds``: requests a second, p50/p95, errors.
    Target on PostgreSQL: at least 250 requests a second.
 2. Mixed load: ``--clients`` clients for ``--seconds`` mixing the finder (page and API),
-   service pages and map pages (pages and their map documents), while ``--writers``
-   providers edit their own services without pause. Reads: errors and p50/p95 (target:
-   0 errors, p95 under 200 ms). Writes: every status, any "database is locked", and lost
-   updates (a save answered as saved whose text is not what the service holds at the end).
+   service pages (any of the published services) and map pages (pages and their map
+   documents), while ``--writers`` providers edit their own services. Run twice: first as
+   people, each client and each provider pausing ``--pause`` (0.5 to 1.5 s) between an
+   answer and its next request; then back to back, every client and provider asking again
+   the moment it is answered (the server saturated: latency is then the queue, clients /
+   throughput).
+   Reads: errors and p50/p95 (target: 0 errors, p95 under 200 ms). Writes: every status,
+   any "database is locked", and lost updates (a save answered as saved whose text is not
+   what the service holds at the end).
 
 gunicorn runs with the repository's ``gunicorn.conf.py`` (workers and threads as it sets
 them, or ``--workers``/``--threads``); only the address, logging and the timeout differ.
@@ -62,7 +67,8 @@ def fresh_postgres_database(server_url: str) -> tuple[str, Callable[[], None]]:
     return url, drop
 
 
-def service_slugs(url: str, n: int) -> list[str]:
+def service_slugs(url: str, n: int | None) -> list[str]:
+    """``n`` published services' slugs (a fixed sample), or all of them."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
@@ -71,7 +77,7 @@ def service_slugs(url: str, n: int) -> list[str]:
             connection.execute(text("SELECT slug FROM service WHERE moderation = 'published' ORDER BY id")).scalars()
         )
     engine.dispose()
-    return random.Random(5).sample(slugs, min(n, len(slugs)))
+    return slugs if n is None else random.Random(5).sample(slugs, min(n, len(slugs)))
 
 
 def kind(path: str) -> str:
@@ -135,8 +141,14 @@ class Writes:
         self.acknowledged: dict[int, str] = {}
 
 
-def writers(base: str, emails: list[str], done: threading.Event, writes: Writes) -> list[threading.Thread]:
+def writers(
+    base: str, emails: list[str], done: threading.Event, writes: Writes, pause: tuple[float, float] = (0.0, 0.0)
+) -> list[threading.Thread]:
+    """One thread per provider: sign in, add a service, then edit it again and again (with a
+    random ``pause`` between a save's answer and opening the form again, when given)."""
+
     def run(n: int, email: str) -> None:
+        rng = random.Random(n)
         client = requests.Session()
         token = csrf_token(client.get(f"{base}/login").text)
         client.post(
@@ -151,6 +163,8 @@ def writers(base: str, emails: list[str], done: threading.Event, writes: Writes)
         service_id = int(re.findall(r"/provider/services/(\d+)/edit", client.get(f"{base}/provider/").text)[0])
         k = 0
         while not done.is_set():
+            if pause[1] > 0 and done.wait(rng.uniform(*pause)):
+                break
             k += 1
             page = client.get(f"{base}/provider/services/{service_id}/edit").text
             text = f"Edit {k} by writer {n}."
@@ -203,6 +217,63 @@ def pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, int(p / 100 * len(s)))] if s else float("nan")
 
 
+def _pause_words(pause: tuple[float, float]) -> str:
+    if pause[1] <= 0:
+        return "back to back (no pause)"
+    return f"each pausing {pause[0]:g}-{pause[1]:g} s between answers"
+
+
+def mixed(base: str, url: str, args, emails: list[str], slugs: list[str], pause: tuple[float, float]):
+    """Mixed reads from ``args.clients`` clients while ``args.writers`` providers edit: printed,
+    and returned as (reads, writes, lost updates)."""
+    version_before = data_version_number(url)
+    mixed_load = load_average()
+    writes, done = Writes(), threading.Event()
+    threads = writers(base, emails, done, writes, pause)
+    for thread in threads:
+        thread.start()
+    try:
+        reads = load(
+            base,
+            mixed_paths(500_000, slugs),
+            args.clients,
+            "mixed",
+            max_seconds=args.seconds,
+            warm_paths=mixed_paths(400, slugs, seed=8),
+            pause=pause,
+        )
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join()
+    moves = (data_version_number(url) or 0) - (version_before or 0)
+    print(
+        f"2. mixed reads, {args.clients} clients {_pause_words(pause)}, {reads.wall_s:.0f} s: "
+        f"{reads.rps:.0f} req/s, p50 {reads.pct(50):.1f} ms, p95 {reads.pct(95):.1f} ms, "
+        f"p99 {reads.pct(99):.1f} ms, errors {reads.errors} of {reads.n} ({mixed_load} before)",
+        flush=True,
+    )
+    for name, part in reads.by(kind).items():
+        print(
+            f"   {name:<13} {part.n:>6} requests, p50 {part.pct(50):7.1f} ms, "
+            f"p95 {part.pct(95):7.1f} ms, errors {part.errors}"
+        )
+    for failure in reads.failed[:5]:
+        print(f"   error: {failure}")
+    lost = lost_updates(url, writes.acknowledged)
+    saves = sum(writes.statuses.values())
+    print(
+        f"   writes meanwhile ({args.writers} providers editing, {_pause_words(pause)}): {saves} "
+        f"saves, statuses {dict(sorted(writes.statuses.items()))}, p50 "
+        f"{pct(writes.seconds, 50) * 1000:.0f} ms, p95 {pct(writes.seconds, 95) * 1000:.0f} ms; "
+        f"'database is locked' {writes.locked}; lost updates "
+        f"{lost} of {len(writes.acknowledged)} services; the published data version "
+        f"moved {moves} times",
+        flush=True,
+    )
+    return reads, writes, lost
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
@@ -214,7 +285,14 @@ def main() -> int:
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--workers", type=int, default=None, help="gunicorn processes (default: gunicorn.conf.py's)")
     parser.add_argument("--threads", type=int, default=None, help="threads a process (default: gunicorn.conf.py's)")
-    parser.add_argument("--skip-find", action="store_true", help="only the mixed run")
+    parser.add_argument("--skip-find", action="store_true", help="only the mixed runs")
+    parser.add_argument(
+        "--pause",
+        type=lambda text: tuple(float(v) for v in text.split(",")),
+        default=(0.5, 1.5),
+        help="the people's run: each client's pause between answers, 'least,most' seconds (default 0.5,1.5)",
+    )
+    parser.add_argument("--skip-back-to-back", action="store_true", help="only the people's mixed run")
     args = parser.parse_args()
     os.environ["SESSION_COOKIE_SECURE"] = "0"  # plain HTTP on loopback; requests honours Secure
 
@@ -229,7 +307,7 @@ def main() -> int:
         try:
             t = build_database(url, (args.services, args.sites))
             emails = add_providers(url, args.writers)
-            slugs = service_slugs(url, 500)
+            slugs = service_slugs(url, None)
             with Server(
                 "directory", url, workers=args.workers, threads=args.threads, config="gunicorn.conf.py"
             ) as server:
@@ -258,50 +336,8 @@ def main() -> int:
                         flush=True,
                     )
 
-                version_before = data_version_number(url)
-                mixed_load = load_average()
-                writes, done = Writes(), threading.Event()
-                threads = writers(base, emails, done, writes)
-                for thread in threads:
-                    thread.start()
-                try:
-                    reads = load(
-                        base,
-                        mixed_paths(500_000, slugs),
-                        args.clients,
-                        "mixed",
-                        max_seconds=args.seconds,
-                        warm_paths=mixed_paths(400, slugs, seed=8),
-                    )
-                finally:
-                    done.set()
-                    for thread in threads:
-                        thread.join()
-                moves = (data_version_number(url) or 0) - (version_before or 0)
-                print(
-                    f"2. mixed reads, {args.clients} clients, {reads.wall_s:.0f} s: {reads.rps:.0f} req/s, "
-                    f"p50 {reads.pct(50):.1f} ms, p95 {reads.pct(95):.1f} ms, p99 {reads.pct(99):.1f} ms, "
-                    f"errors {reads.errors} of {reads.n} ({mixed_load} before)",
-                    flush=True,
-                )
-                for name, part in reads.by(kind).items():
-                    print(
-                        f"   {name:<13} {part.n:>6} requests, p50 {part.pct(50):7.1f} ms, "
-                        f"p95 {part.pct(95):7.1f} ms, errors {part.errors}"
-                    )
-                for failure in reads.failed[:5]:
-                    print(f"   error: {failure}")
-                lost = lost_updates(url, writes.acknowledged)
-                saves = sum(writes.statuses.values())
-                print(
-                    f"   writes meanwhile ({args.writers} providers editing): {saves} "
-                    f"saves, statuses {dict(sorted(writes.statuses.items()))}, p50 "
-                    f"{pct(writes.seconds, 50) * 1000:.0f} ms, p95 {pct(writes.seconds, 95) * 1000:.0f} ms; "
-                    f"'database is locked' {writes.locked}; lost updates "
-                    f"{lost} of {len(writes.acknowledged)} services; the published data version "
-                    f"moved {moves} times",
-                    flush=True,
-                )
+                pauses = [args.pause] if args.skip_back_to_back else [args.pause, (0.0, 0.0)]
+                mixed_runs = [(pause, mixed(base, url, args, emails, slugs, pause)) for pause in pauses]
         finally:
             drop()
     print(f"\nSummary ({kind_of_db}, {args.services:,} services, {load_average()} after):")
@@ -310,14 +346,17 @@ def main() -> int:
             f"  /api/find, {args.find_clients} clients: {find.rps:.0f} req/s, p50 {find.pct(50):.0f} ms, "
             f"p95 {find.pct(95):.0f} ms, errors {find.errors}   [target >= 250 req/s]"
         )
-    print(
-        f"  mixed, {args.clients} clients: {reads.rps:.0f} req/s, p50 {reads.pct(50):.0f} ms, "
-        f"p95 {reads.pct(95):.0f} ms, errors {reads.errors}   [target: 0 errors, p95 < 200 ms]"
-    )
-    print(
-        f"  writes: {saves} saves, non-redirects {saves - writes.statuses.get(302, 0)}, "
-        f"'database is locked' {writes.locked}, lost updates {lost}   [target: 0 and 0]"
-    )
+    for pause, (reads, writes, lost) in mixed_runs:
+        saves = sum(writes.statuses.values())
+        print(
+            f"  mixed, {args.clients} clients, {_pause_words(pause)}: {reads.rps:.0f} req/s, "
+            f"p50 {reads.pct(50):.0f} ms, p95 {reads.pct(95):.0f} ms, errors {reads.errors}"
+            f"   [target: 0 errors, p95 < 200 ms]"
+        )
+        print(
+            f"    writes meanwhile: {saves} saves, non-redirects {saves - writes.statuses.get(302, 0)}, "
+            f"'database is locked' {writes.locked}, lost updates {lost}   [target: 0 and 0]"
+        )
     return 0
 
 

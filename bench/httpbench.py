@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import random
 import signal
 import socket
 import sqlite3
@@ -253,12 +254,15 @@ def load(
     max_seconds: float = 120.0,
     warmup: int = 5,
     warm_paths: list[str] | None = None,
+    pause: tuple[float, float] = (0.0, 0.0),
 ) -> Run:
     """GET each of ``paths`` once, from ``clients`` threads with keep-alive connections.
 
     First, untimed, ``warm_paths`` (or the first ``warmup`` of ``paths``) on several
     connections at once. Stops early (and says so) once ``max_seconds`` have passed, so
-    that a slow scenario is still a bounded run.
+    that a slow scenario is still a bounded run. ``pause``: each client waits a random time
+    between these bounds (seconds) after each answer before it asks again, as a person
+    reading the page would; (0, 0) sends requests back to back.
     """
     host, port = base.removeprefix("http://").split(":")
     warm(base, warm_paths if warm_paths is not None else paths[:warmup], connections=max(clients, WARM_CONNECTIONS))
@@ -271,9 +275,15 @@ def load(
     deadline = time.monotonic() + max_seconds
     stopped = threading.Event()
 
-    def worker() -> None:
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
         conn = http.client.HTTPConnection(host, int(port), timeout=120)
+        first = True
         while True:
+            if pause[1] > 0:
+                # staggered start, then a person's pause between answers
+                time.sleep(rng.uniform(0, pause[1]) if first else rng.uniform(*pause))
+                first = False
             with lock:
                 path = next(queue, None)
             if path is None:
@@ -302,7 +312,7 @@ def load(
                     failed.append(f"{status} {path}")
         conn.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
     t0 = time.perf_counter()
     for t in threads:
         t.start()

@@ -5,7 +5,9 @@ themselves once it returns (no restart).
 gunicorn (the repository's gunicorn.conf.py, two workers) reaches the suite's PostgreSQL
 through a TCP proxy in the test (tests/tcp_proxy.py), which the test cuts: every open
 connection is reset and new ones are refused, as when the server stops or its host
-restarts. The SQLite equivalent (the database file deleted, replaced or locked) is
+restarts. Anonymous reads may answer from the data version a worker read under
+CATALOGUE_LAG_SECONDS ago (directory/web/freshness.py), so the test waits that long after
+each cut before it expects 503s. The SQLite equivalent (the database file deleted, replaced or locked) is
 tests/web/test_database_unavailable.py.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import time
 
 import pytest
 from sqlalchemy import select
@@ -30,6 +33,7 @@ postgresql_only = pytest.mark.skipif(
 )
 
 WORKERS = 2
+LAG_SECONDS = 1.0
 UNAVAILABLE = "The directory's database is unavailable for a moment"
 
 
@@ -73,6 +77,7 @@ def served(app, proxy, postcode_directory, tmp_path):
         "DATABASE_URL": through_proxy.render_as_string(hide_password=False),
         "SECRET_KEY": "outage-test",
         "DATABASE_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
+        "CATALOGUE_LAG_SECONDS": str(LAG_SECONDS),
         "POSTCODE_DIRECTORY": str(postcode_directory.path),
     }
     log = tmp_path / "gunicorn.log"
@@ -120,6 +125,7 @@ def test_database_outage_gives_503s_and_the_app_recovers_without_a_restart(serve
     assert len(workers) == WORKERS
 
     proxy.cut()
+    time.sleep(LAG_SECONDS)
     assert_all_unavailable(base, page_paths, api_paths)
     assert proxy.refused > 0  # the app did try the database again, and was refused
 
@@ -129,6 +135,7 @@ def test_database_outage_gives_503s_and_the_app_recovers_without_a_restart(serve
 
     # and a second outage is survived as well as the first
     proxy.cut()
+    time.sleep(LAG_SECONDS)
     assert_all_unavailable(base, page_paths, api_paths)
     proxy.restore()
     assert_all_served(base, page_paths, api_paths)
