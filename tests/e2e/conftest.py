@@ -236,6 +236,25 @@ def in_navigation(page, role: str, name: str):
     return item
 
 
+def sign_in(page, email: str, password: str) -> None:
+    """Sign in through the form and wait for the banner that says so."""
+    from playwright.sync_api import expect
+
+    page.goto("/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("Signed in as")
+
+
+def sign_out(page) -> None:
+    from playwright.sync_api import expect
+
+    in_navigation(page, "button", "Sign out").click()
+    expect(page.get_by_role("alert")).to_contain_text("You have signed out")
+    expect(in_navigation(page, "link", "Sign in")).to_be_visible()
+
+
 _axe = None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible, assert_no_sideways_scroll, live_database
+from .conftest import assert_accessible, assert_no_sideways_scroll, live_database, sign_in
 
 IMPORTER = ("importer@e2e.example.org", "importer e2e passphrase")
 HEADER = "id,name,organisation,status,boroughs,categories,cohorts,source,source_date"
@@ -28,10 +28,7 @@ def importer(live_server, tmp_path_factory):
 
 
 def test_commissioner_previews_and_imports_a_spreadsheet(page, importer):
-    page.goto("/login")
-    page.get_by_label("Email address").fill(importer[0])
-    page.get_by_label("Password", exact=True).fill(importer[1])
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, *importer)
     page.get_by_role("link", name="Imports").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Import services")
     assert_accessible(page)

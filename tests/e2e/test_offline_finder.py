@@ -24,6 +24,7 @@ from .conftest import (
     assert_no_sideways_scroll,
     in_navigation,
     live_database,
+    sign_in,
 )
 
 LAMBETH = "E09000022"
@@ -245,11 +246,7 @@ def test_a_disposal_is_never_assessed_offline(desktop, server):
 def test_nothing_personal_is_ever_kept(phone, server):
     base_url, _ = server
     _visit_online_and_keep_a_copy(phone)
-    phone.goto("/login")
-    phone.get_by_label("Email address").fill(COMMISSIONER[0])
-    phone.get_by_label("Password", exact=True).fill(COMMISSIONER[1])
-    phone.get_by_role("button", name="Sign in").click()
-    expect(phone.get_by_role("alert")).to_contain_text("Signed in as")
+    sign_in(phone, *COMMISSIONER)
     expect(in_navigation(phone, "button", "Sign out")).to_be_visible()
     for path in ("/review", "/imports", "/referrals/", "/find", f"/boroughs/{LAMBETH}"):
         phone.goto(path)

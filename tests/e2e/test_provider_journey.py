@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible, in_navigation, live_database
+from .conftest import assert_accessible, live_database, sign_out
 
 COMMISSIONER = ("commissioner@e2e.example.org", "commissioner e2e passphrase")
 SERVICE = "Riverside Stalking Perpetrator Programme"
@@ -19,12 +19,6 @@ def commissioner(live_server, tmp_path_factory):
     with live_database(tmp_path_factory) as session:
         create_user(session, COMMISSIONER[0], "Casey Commissioner", COMMISSIONER[1], "commissioner")
     return COMMISSIONER
-
-
-def _sign_out(page):
-    in_navigation(page, "button", "Sign out").click()
-    expect(page.get_by_role("alert")).to_contain_text("You have signed out")
-    expect(in_navigation(page, "link", "Sign in")).to_be_visible()
 
 
 def test_provider_registers_commissioner_approves_finder_shows(page, commissioner):
@@ -61,7 +55,7 @@ def test_provider_registers_commissioner_approves_finder_shows(page, commissione
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_role("alert")).to_contain_text("Service submitted")
     expect(page.locator("main")).to_contain_text(SERVICE)
-    _sign_out(page)
+    sign_out(page)
 
     # Not public yet.
     page.goto("/find?borough=E09000022")
@@ -85,7 +79,7 @@ def test_provider_registers_commissioner_approves_finder_shows(page, commissione
     expect(submitted).to_contain_text("SE1 7TP")
     page.get_by_role("button", name="Approve and publish").click()
     expect(page.get_by_role("alert")).to_contain_text(SERVICE)
-    _sign_out(page)
+    sign_out(page)
 
     # Live: the finder lists it for Lambeth.
     page.goto("/find?borough=E09000022")

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible, assert_no_sideways_scroll, in_navigation, live_database
+from .conftest import assert_accessible, assert_no_sideways_scroll, in_navigation, live_database, sign_in, sign_out
 
 POSTCODE = "SE1 7TP"  # Lambeth
 OFFICER = ("officer@referrals.e2e.example.org", "officer referral passphrase")
@@ -47,18 +47,8 @@ def journey(live_server, tmp_path_factory):
 
 
 def _sign_in(page, who):
-    page.goto("/login")
-    page.get_by_label("Email address").fill(who[0])
-    page.get_by_label("Password", exact=True).fill(who[1])
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("alert")).to_contain_text("Signed in as")
+    sign_in(page, *who)
     expect(in_navigation(page, "button", "Sign out")).to_be_visible()
-
-
-def _sign_out(page):
-    in_navigation(page, "button", "Sign out").click()
-    expect(page.get_by_role("alert")).to_contain_text("You have signed out")
-    expect(in_navigation(page, "link", "Sign in")).to_be_visible()
 
 
 def _check(page):
@@ -85,7 +75,7 @@ def test_refer_from_the_finder_provider_accepts_officer_sees_it(phone, journey, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Referral counts")
     expect(page.locator("main")).not_to_contain_text(service)
     _check(page)
-    _sign_out(page)
+    sign_out(page)
 
     # The officer finds services for a postcode and refers from a result.
     _sign_in(page, OFFICER)
@@ -115,7 +105,7 @@ def test_refer_from_the_finder_provider_accepts_officer_sees_it(phone, journey, 
     shown = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", page.get_by_role("alert").inner_text()).group(0)
     expect(page.get_by_role("heading", level=1)).to_contain_text(shown)
     _check(page)
-    _sign_out(page)
+    sign_out(page)
 
     # The provider is emailed: the code, the service's name and a link, nothing else.
     email = _wait_for_mail(smtp_server, PROVIDER[0], shown)
@@ -135,7 +125,7 @@ def test_refer_from_the_finder_provider_accepts_officer_sees_it(phone, journey, 
     page.get_by_role("button", name="Accept", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("is now accepted")
     _check(page)
-    _sign_out(page)
+    sign_out(page)
     _wait_for_mail(smtp_server, OFFICER[0], shown)
 
     # The officer looks it up by its code.
@@ -148,7 +138,7 @@ def test_refer_from_the_finder_provider_accepts_officer_sees_it(phone, journey, 
     expect(page.get_by_role("heading", name="Accepted", level=3)).to_be_visible()  # the history
     expect(page.get_by_text("by Pat Provider").first).to_be_visible()
     _check(page)
-    _sign_out(page)
+    sign_out(page)
 
     # The commissioner's counts moved: one referral, shown as "fewer than 5".
     _sign_in(page, COMMISSIONER)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import DEFAULT_TIMEOUT_MS, assert_accessible, assert_no_sideways_scroll, live_database
+from .conftest import DEFAULT_TIMEOUT_MS, assert_accessible, assert_no_sideways_scroll, live_database, sign_in
 
 PROVIDER = ("provider@staff-pages.example.org", "provider staff pages passphrase")
 COMMISSIONER = ("commissioner@staff-pages.example.org", "commissioner staff pages passphrase")
@@ -34,14 +34,6 @@ def staff(live_server, tmp_path_factory):
     return facts
 
 
-def _sign_in(page, who):
-    page.goto("/login")
-    page.get_by_label("Email address").fill(who[0])
-    page.get_by_label("Password", exact=True).fill(who[1])
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("alert")).to_contain_text("Signed in as")
-
-
 def _check_both(page, phone, paths):
     for path in paths:
         for tab in (page, phone):
@@ -52,8 +44,8 @@ def _check_both(page, phone, paths):
 
 
 def test_provider_pages(page, phone, staff):
-    _sign_in(page, PROVIDER)
-    _sign_in(phone, PROVIDER)
+    sign_in(page, *PROVIDER)
+    sign_in(phone, *PROVIDER)
     _check_both(
         page,
         phone,
@@ -69,8 +61,8 @@ def test_provider_pages(page, phone, staff):
 
 
 def test_commissioner_pages(page, phone, staff):
-    _sign_in(page, COMMISSIONER)
-    _sign_in(phone, COMMISSIONER)
+    sign_in(page, *COMMISSIONER)
+    sign_in(phone, *COMMISSIONER)
     _check_both(
         page,
         phone,
@@ -89,8 +81,8 @@ def test_commissioner_pages(page, phone, staff):
 
 
 def test_administrator_pages(page, phone, staff):
-    _sign_in(page, ADMIN)
-    _sign_in(phone, ADMIN)
+    sign_in(page, *ADMIN)
+    sign_in(phone, *ADMIN)
     _check_both(page, phone, ["/users", "/audit"])
 
 
@@ -110,7 +102,7 @@ def test_staff_forms_work_without_javascript_and_their_pages_pass_axe(no_script,
     then the commissioner sends a referral the same way. The review item and the referral pages
     pass axe at both sizes. Nothing here is published, so other tests' data stays as it was."""
     wording = "A summary proposed without JavaScript."
-    _sign_in(no_script, PROVIDER)
+    sign_in(no_script, *PROVIDER)
     no_script.goto(f"/provider/services/{staff['id']}/edit")
     no_script.get_by_label("Summary").fill(wording)
     no_script.get_by_label("How to refer").fill("")
@@ -123,13 +115,13 @@ def test_staff_forms_work_without_javascript_and_their_pages_pass_axe(no_script,
     expect(no_script.get_by_role("alert")).not_to_contain_text("There is a problem")
     no_script.context.clear_cookies()
 
-    _sign_in(no_script, COMMISSIONER)
+    sign_in(no_script, *COMMISSIONER)
     no_script.goto("/review")
     no_script.get_by_role("link", name=staff["name"]).first.click()
     expect(no_script.get_by_role("region", name="What would change")).to_contain_text(wording)
     item = no_script.url
     for tab in (page, phone):
-        _sign_in(tab, COMMISSIONER)
+        sign_in(tab, *COMMISSIONER)
         tab.goto(item)
         expect(tab.get_by_role("heading", level=1)).to_be_visible()
         assert_accessible(tab)
