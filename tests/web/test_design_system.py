@@ -67,3 +67,24 @@ def test_filter_lists_what_is_selected_with_links_to_remove_each(app):
     assert '<a class="govuk-link govuk-link--no-visited-state" href="/services">Clear filters</a>' in html
     assert re.search(r'<button type="submit" class="govuk-button"[^>]*>\s*Apply filters\s*</button>', html)
     assert '<div class="govuk-form-group">options</div>' in html
+
+
+def test_a_field_drawn_again_shows_its_own_value_and_error_escaped_never_an_earlier_ones(client):
+    """Widgets keep the markup they drew per set of parameters; a field drawn with another
+    value or error is drawn for that value, and text stays text."""
+    from tests.conftest import csrf_from
+
+    def sign_up(name: str, email: str) -> str:
+        token = csrf_from(client.get("/signup").get_data(as_text=True))
+        data = {"csrf_token": token, "name": name, "email": email, "password": "", "confirm": ""}
+        return client.post("/signup", data=data).get_data(as_text=True)
+
+    first = sign_up("<b>Robin</b>", "robin@example.org")
+    assert "&lt;b&gt;Robin&lt;/b&gt;" in first and "<b>Robin</b>" not in first
+    second = sign_up("Sam", "not an email")
+    assert 'value="Sam"' in second and "Robin" not in second
+    assert 'value="not an email"' in second and "robin@example.org" not in second
+    again = sign_up("<b>Robin</b>", "robin@example.org")
+    assert again.count("&lt;b&gt;Robin&lt;/b&gt;") == first.count("&lt;b&gt;Robin&lt;/b&gt;")
+    blank = client.get("/signup").get_data(as_text=True)
+    assert "Robin" not in blank and "Sam" not in blank and "govuk-error-message" not in blank
