@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..core.citations import Source
 from ..core.contacts import Party, Reach
@@ -166,7 +167,17 @@ def list_services(session: Session, filters: ServiceFilters) -> Page:
 
 
 def get_service(session: Session, key: str | int) -> Service:
-    stmt = published_services().options(*service_options(), selectinload(Service.citations))
+    """A published service with everything its page shows: the provider in the same query,
+    each collection in one more (a site's borough with the site)."""
+    stmt = published_services().options(
+        joinedload(Service.organisation),
+        selectinload(Service.commissioners),
+        selectinload(Service.boroughs),
+        selectinload(Service.categories),
+        selectinload(Service.cohorts),
+        selectinload(Service.sites).joinedload(Site.borough),
+        selectinload(Service.citations),
+    )
     if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit() and len(key) <= 18):
         stmt = stmt.where(Service.id == int(key))
     elif isinstance(key, str) and len(key) == 36:
@@ -216,6 +227,20 @@ def service_page(session: Session, key: str | int, today: date | None = None) ->
         reach=reach(service),
         sources=tuple(source_of(c) for c in service.citations),
     )
+
+
+# A few hundred rendered service pages per process (about 15 KB each), the most recently read.
+_service_pages = VersionedCache(300)
+
+
+def memo_service_page(version: tuple, key: Hashable, render: Callable[[], object]):
+    """A service page rendered under the data ``version`` (and whatever else ``key`` names:
+    the day its status is read on), kept until that version or day has passed."""
+    return _service_pages.get_or_compute((version, key), render)
+
+
+def clear_service_pages() -> None:
+    _service_pages.clear()
 
 
 def borough_codes(session: Session) -> set[str]:
