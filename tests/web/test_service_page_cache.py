@@ -100,3 +100,16 @@ def test_a_service_page_reads_what_the_records_hold(session):
         assert [(c.id, c.kind, c.quote, c.facts) for c in detail.citations] == [
             (c.id, c.kind, c.quote, c.facts) for c in record.citations
         ]
+
+
+def test_a_kept_map_page_shows_a_published_service_at_once(app, client, make_user, session):
+    visitor = app.test_client()
+
+    def listed_on_sites_map() -> bool:
+        response = visitor.get("/maps/sites?borough=E09000022")
+        assert response.status_code == 200
+        return ">Mapped Mentoring</a>" in response.get_data(as_text=True)
+
+    assert not listed_on_sites_map()
+    _publish_new_service(client, make_user, session, name="Mapped Mentoring")
+    assert listed_on_sites_map()
