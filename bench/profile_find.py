@@ -36,6 +36,12 @@ def main() -> int:
     parser.add_argument(
         "--mixed", action="store_true", help="bench_production's mixed reads (finder, service and map pages) instead"
     )
+    parser.add_argument(
+        "--all-services",
+        action="store_true",
+        help="also time each published service page once (the slugs the mixed reads did not ask for: uncached), "
+        "then the last 200 of them again",
+    )
     args = parser.parse_args()
     from pyinstrument import Profiler
 
@@ -86,6 +92,20 @@ def main() -> int:
             )
             for name, seconds in sorted(spent.items()):
                 print(f"  {name:<13} {len(seconds):>5} requests, {sum(seconds) / len(seconds) * 1000:7.2f} ms each")
+            if args.all_services:
+                asked = set(slugs) if args.mixed else set()
+                unasked = [f"/services/{s}" for s in service_slugs(url, args.services) if s not in asked]
+                for label, pass_paths in (("first time", unasked), ("again", unasked[-200:])):
+                    times = []
+                    for path in pass_paths:
+                        t0 = time.perf_counter()
+                        assert client.get(path).status_code == 200
+                        times.append(time.perf_counter() - t0)
+                    times.sort()
+                    print(
+                        f"  service page, {label}: {len(times)} requests, {sum(times) / len(times) * 1000:.2f} ms each,"
+                        f" p50 {times[len(times) // 2] * 1000:.2f}, p95 {times[int(len(times) * 0.95)] * 1000:.2f}"
+                    )
         finally:
             drop()
     return 0

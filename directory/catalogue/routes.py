@@ -42,14 +42,23 @@ def services():
 
 @bp.get("/services/<slug>")
 def service(slug: str):
-    page = catalogue.service_page(db.session, slug)
-    return render_template(
-        "catalogue/service.html",
-        service=page.service,
-        reading=page.reading,
-        reach=page.reach,
-        sources=page.sources,
+    # The same for everyone but the Refer link: rendered once per data version and day (the
+    # status is read on the day), not per request.
+    today = date.today()
+
+    def render() -> tuple[dict[str, str], Markup, Markup]:
+        page = catalogue.service_page(db.session, slug, today)
+        context = {"service": page.service, "reading": page.reading, "reach": page.reach, "sources": page.sources}
+        return (
+            {"slug": page.service.slug, "name": page.service.name},
+            Markup(render_template("catalogue/_service_about.html", **context)),
+            Markup(render_template("catalogue/_service_sources.html", **context)),
+        )
+
+    refer, about, sources = catalogue.memo_service_page(
+        coverage.data_version(db.session), ("service-page", slug, today), render
     )
+    return render_template("catalogue/service.html", name=refer["name"], refer=refer, about=about, sources=sources)
 
 
 @bp.get("/boroughs")

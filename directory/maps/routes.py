@@ -18,9 +18,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
+from markupsafe import Markup
 
 from ..core.coverage import AGE_BANDS, GENDER_CHOICES, UNKNOWN_CAVEAT, parse_map_query
 from ..core.queries import InvalidInput, first
@@ -61,6 +64,19 @@ def _page_context(report=None):
     }
 
 
+def _map_page(name: str, version: tuple, today: date, query, body_context: Callable[[], dict], report=None) -> str:
+    """A map page whose body (all but the provenance, which is read each time) is the same for
+    everyone: rendered once per data version, day and query string, not per request."""
+    page_context = _page_context(report)
+    key = (f"{name}-page", today, tuple(sorted(request.args.items(multi=True))))
+    body = coverage.memo(
+        version,
+        key,
+        lambda: Markup(render_template(f"maps/_{name}_body.html", query=query, **body_context(), **page_context)),
+    )
+    return render_template(f"maps/{name}.html", query=query, body=body, **page_context)
+
+
 @bp.get("/maps")
 def index():
     return render_template("maps/index.html", **_page_context())
@@ -96,18 +112,19 @@ def coverage_frame():
 
 @bp.get("/maps/coverage")
 def coverage_map():
-    query = _query()
-    report = coverage.gap_report(db.session, postcode_directory(), query)
-    values = [r.services for r in figures.coverage_rows(report, query.category)]
-    return render_template(
-        "maps/coverage.html",
-        query=query,
-        frame_url=_frame_url("maps.coverage_frame"),
-        rows=figures.coverage_rows(report, query.category),
-        legend=figures.count_legend(values),
-        lottery=report.analysis.lottery.get(query.category) if query.category else None,
-        **_page_context(report),
-    )
+    query, today = _query(), date.today()
+    report = coverage.gap_report(db.session, postcode_directory(), query, today)
+
+    def body_context() -> dict:
+        rows = figures.coverage_rows(report, query.category)
+        return {
+            "frame_url": _frame_url("maps.coverage_frame"),
+            "rows": rows,
+            "legend": figures.count_legend([r.services for r in rows]),
+            "lottery": report.analysis.lottery.get(query.category) if query.category else None,
+        }
+
+    return _map_page("coverage", report.version, today, query, body_context, report)
 
 
 @bp.get("/maps/gaps/frame")
@@ -125,16 +142,17 @@ def gaps_frame():
 
 @bp.get("/maps/gaps")
 def gaps_map():
-    query = _query()
-    report = coverage.gap_report(db.session, postcode_directory(), query)
-    return render_template(
-        "maps/gaps.html",
-        query=query,
-        frame_url=_frame_url("maps.gaps_frame"),
-        legend=figures.gap_legend(report.analysis),
-        middle=coverage.missing_middle(db.session, query.cohort, report.version),
-        **_page_context(report),
-    )
+    query, today = _query(), date.today()
+    report = coverage.gap_report(db.session, postcode_directory(), query, today)
+
+    def body_context() -> dict:
+        return {
+            "frame_url": _frame_url("maps.gaps_frame"),
+            "legend": figures.gap_legend(report.analysis),
+            "middle": coverage.missing_middle(db.session, query.cohort, report.version, today),
+        }
+
+    return _map_page("gaps", report.version, today, query, body_context, report)
 
 
 def _site_query():
@@ -172,16 +190,17 @@ def sites_frame():
 @bp.get("/maps/sites")
 def sites_map():
     query, areas, borough, sites = _site_query()
-    return render_template(
-        "maps/sites.html",
-        query=query,
-        borough=borough,
-        areas=areas,
-        sites=sites,
-        frame_url=_frame_url("maps.sites_frame"),
-        legend=figures.site_legend(sites),
-        **_page_context(),
-    )
+
+    def body_context() -> dict:
+        return {
+            "borough": borough,
+            "areas": areas,
+            "sites": sites,
+            "frame_url": _frame_url("maps.sites_frame"),
+            "legend": figures.site_legend(sites),
+        }
+
+    return _map_page("sites", sites.version, date.today(), query, body_context)
 
 
 @bp.get("/gaps.csv")

@@ -197,7 +197,7 @@ class Site(Record, Model):
     service: Mapped[Service] = relationship(back_populates="sites")
     borough: Mapped[Borough | None] = relationship()
 
-    __table_args__ = (Index("ix_site_grid", "easting", "northing"),)
+    __table_args__ = (Index("ix_site_grid", "easting", "northing"), Index("ix_site_service_id", "service_id"))
 
 
 @event.listens_for(Site, "before_insert")
@@ -252,6 +252,8 @@ class Citation(Model):
     service: Mapped[Service | None] = relationship(back_populates="citations")
     organisation: Mapped[Organisation | None] = relationship(back_populates="citations")
     absence: Mapped[KnownAbsence | None] = relationship(back_populates="citations")
+
+    __table_args__ = (Index("ix_citation_service_id", "service_id"),)
 
 
 class KnownAbsence(Model):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Integer, bindparam, cast, func, literal, null, or_, select, union_all
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from ..core.citations import Source
 from ..core.contacts import Party, Reach
@@ -26,7 +28,7 @@ from ..models import (
     Service,
     Site,
 )
-from ..models.catalogue import service_borough, service_category, service_cohort
+from ..models.catalogue import service_borough, service_category, service_cohort, service_commissioner
 from . import search
 from .versioning import VersionedCache, data_version
 
@@ -74,7 +76,7 @@ def _partial(value: date | None, precision: str | None) -> PartialDate | None:
     return PartialDate(value, precision or "day") if value else None
 
 
-def status_evidence(service: Service) -> StatusEvidence:
+def status_evidence(service: Service | ServiceDetail) -> StatusEvidence:
     as_of, precision, source = status_as_of(
         service.status_as_of,
         service.status_as_of_precision,
@@ -93,7 +95,7 @@ def status_evidence(service: Service) -> StatusEvidence:
     )
 
 
-def status_reading(service: Service, today: date | None = None) -> StatusReading:
+def status_reading(service: Service | ServiceDetail, today: date | None = None) -> StatusReading:
     """The one status rule, read for this record on ``today`` (default: the clock's day)."""
     return read_status(status_evidence(service), today or date.today())
 
@@ -165,15 +167,28 @@ def list_services(session: Session, filters: ServiceFilters) -> Page:
     return Page(items=list(items), total=total, page=filters.page, per_page=filters.per_page)
 
 
-def get_service(session: Session, key: str | int) -> Service:
-    stmt = published_services().options(*service_options(), selectinload(Service.citations))
+def _answering_to(key: str | int):
+    """Which service ``key`` names: an id, a UUID or a slug."""
     if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit() and len(key) <= 18):
-        stmt = stmt.where(Service.id == int(key))
-    elif isinstance(key, str) and len(key) == 36:
-        stmt = stmt.where(or_(Service.uuid == key, Service.slug == key))
-    else:
-        stmt = stmt.where(Service.slug == key)
-    service = session.scalar(stmt)
+        return Service.id == int(key)
+    if isinstance(key, str) and len(key) == 36:
+        return or_(Service.uuid == key, Service.slug == key)
+    return Service.slug == key
+
+
+def get_service(session: Session, key: str | int) -> Service:
+    """A published service with everything its page shows: the provider in the same query,
+    each collection in one more (a site's borough with the site)."""
+    stmt = published_services().options(
+        joinedload(Service.organisation),
+        selectinload(Service.commissioners),
+        selectinload(Service.boroughs),
+        selectinload(Service.categories),
+        selectinload(Service.cohorts),
+        selectinload(Service.sites).joinedload(Site.borough),
+        selectinload(Service.citations),
+    )
+    service = session.scalar(stmt.where(_answering_to(key)))
     if service is None:
         raise NotFound(str(key))
     return service
@@ -200,8 +215,119 @@ def source_of(citation: Citation) -> Source:
 
 
 @dataclass(frozen=True)
+class Contactable:
+    """A service's provider or a commissioner, as its page names them."""
+
+    name: str
+    website: str | None
+    email: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class Named:
+    """A borough, need or group a service's page lists (``key``: its code or slug)."""
+
+    name: str
+    key: str
+
+
+@dataclass(frozen=True)
+class SiteDetail:
+    name: str
+    address: str | None
+    postcode: str | None
+    borough: Named | None
+
+
+class ServiceDetail:
+    """One published service as its page reads it, in three queries and no ORM objects: the
+    service's own columns (a row, read as attributes), its provider, and its commissioners,
+    boroughs, categories, cohorts, sites and citations in the order the model keeps them."""
+
+    def __init__(self, row, organisation: Contactable | None, lists: dict[str, list], citations: list) -> None:
+        self._row = row
+        self.organisation = organisation
+        self.commissioners: list[Contactable] = lists.get("commissioner", [])
+        self.boroughs: list[Named] = lists.get("borough", [])
+        self.categories: list[Named] = lists.get("category", [])
+        self.cohorts: list[Named] = lists.get("cohort", [])
+        self.sites: list[SiteDetail] = lists.get("site", [])
+        self.citations = citations
+
+    def __getattr__(self, name: str):
+        return getattr(self._row, name)
+
+
+_ORGANISATION = (Organisation.name, Organisation.website, Organisation.email, Organisation.phone)
+
+
+@cache
+def _detail_statements():
+    """The page's statements, built once (building them costs more than running them): the
+    service with its provider (to be given a WHERE), its lists, and its citations, for
+    ``:service_id``. Lists are (kind, position, name, a, b, c, d) rows in each list's order."""
+    service_id = bindparam("service_id", type_=Integer)
+    site_borough = aliased(Borough)
+
+    def part(kind: str, position, name, *values):
+        padded = list(values) + [null()] * (4 - len(values))
+        return select(literal(kind).label("kind"), position.label("position"), name.label("name"), *padded)
+
+    no_position = cast(null(), Integer)
+    lists = union_all(
+        part(
+            "commissioner", no_position, Organisation.name, Organisation.website, Organisation.email, Organisation.phone
+        )
+        .join(service_commissioner, service_commissioner.c.organisation_id == Organisation.id)
+        .where(service_commissioner.c.service_id == service_id),
+        part("borough", no_position, Borough.name, Borough.code)
+        .join(service_borough, service_borough.c.borough_id == Borough.id)
+        .where(service_borough.c.service_id == service_id),
+        part("category", Category.position, Category.name, Category.slug)
+        .join(service_category, service_category.c.category_id == Category.id)
+        .where(service_category.c.service_id == service_id),
+        part("cohort", Cohort.position, Cohort.name, Cohort.slug)
+        .join(service_cohort, service_cohort.c.cohort_id == Cohort.id)
+        .where(service_cohort.c.service_id == service_id),
+        part("site", no_position, Site.name, Site.address, Site.postcode, site_borough.name, site_borough.code)
+        .outerjoin(site_borough, site_borough.id == Site.borough_id)
+        .where(Site.service_id == service_id),
+    ).order_by("kind", "position", "name")
+    service = (
+        select(Service.__table__, *(c.label(f"organisation_{c.key}") for c in _ORGANISATION))
+        .outerjoin(Organisation, Organisation.id == Service.organisation_id)
+        .where(Service.moderation == PUBLISHED)
+    )
+    citations = select(Citation.__table__).where(Citation.service_id == service_id).order_by(Citation.id)
+    return service, lists, citations
+
+
+def _listed(kind: str, row) -> Contactable | Named | SiteDetail:
+    if kind == "commissioner":
+        return Contactable(row.name, *row[3:6])
+    if kind == "site":
+        return SiteDetail(row.name, row[3], row[4], Named(row[5], row[6]) if row[6] else None)
+    return Named(row.name, row[3])
+
+
+def service_detail(session: Session, key: str | int) -> ServiceDetail:
+    """The published service ``key`` names, as its page reads it (see :class:`ServiceDetail`)."""
+    service, lists_of, citations_of = _detail_statements()
+    row = session.execute(service.where(_answering_to(key))).first()
+    if row is None:
+        raise NotFound(str(key))
+    lists: dict[str, list] = {}
+    for listed in session.execute(lists_of, {"service_id": row.id}):
+        lists.setdefault(listed.kind, []).append(_listed(listed.kind, listed))
+    citations = list(session.execute(citations_of, {"service_id": row.id}))
+    organisation = Contactable(*row[-4:]) if row.organisation_id is not None else None
+    return ServiceDetail(row, organisation, lists, citations)
+
+
+@dataclass(frozen=True)
 class ServicePage:
-    service: Service
+    service: ServiceDetail
     reading: StatusReading
     reach: Reach
     sources: tuple[Source, ...]
@@ -209,13 +335,27 @@ class ServicePage:
 
 def service_page(session: Session, key: str | int, today: date | None = None) -> ServicePage:
     """A published service with its status read on ``today``, how to reach it, its sources."""
-    service = get_service(session, key)
+    service = service_detail(session, key)
     return ServicePage(
         service=service,
         reading=status_reading(service, today),
         reach=reach(service),
         sources=tuple(source_of(c) for c in service.citations),
     )
+
+
+# A few hundred rendered service pages per process (about 15 KB each), the most recently read.
+_service_pages = VersionedCache(300)
+
+
+def memo_service_page(version: tuple, key: Hashable, render: Callable[[], object]):
+    """A service page rendered under the data ``version`` (and whatever else ``key`` names:
+    the day its status is read on), kept until that version or day has passed."""
+    return _service_pages.get_or_compute((version, key), render)
+
+
+def clear_service_pages() -> None:
+    _service_pages.clear()
 
 
 def borough_codes(session: Session) -> set[str]:
@@ -305,11 +445,11 @@ def datasets(session: Session) -> list[Dataset]:
     return list(session.scalars(select(Dataset).order_by(Dataset.key)))
 
 
-def _party(organisation: Organisation, role: str) -> Party:
+def _party(organisation: Organisation | Contactable, role: str) -> Party:
     return Party(organisation.name, role, organisation.website, organisation.email, organisation.phone)
 
 
-def reach(service: Service, sites: bool = True) -> Reach:
+def reach(service: Service | ServiceDetail, sites: bool = True) -> Reach:
     """How to reach ``service``, and who can tell when nothing is published.
 
     ``sites`` False leaves delivery sites and cited pages out (lists that have not loaded

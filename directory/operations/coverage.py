@@ -39,7 +39,7 @@ from ..geo.postcode_directory import PostcodeDirectory
 from ..models import Borough, Dataset, Site
 from ..replica import read_lag_tolerant
 from . import read_model
-from .catalogue import NotFound, ServiceCard, catalogue_last_updated
+from .catalogue import NotFound, ServiceCard, catalogue_last_updated, clear_service_pages
 from .read_model import PublishedCatalogue
 from .versioning import VersionedCache, data_version
 
@@ -51,6 +51,7 @@ _postcodes = VersionedCache(4)
 def clear_caches(keep_postcodes: bool = False) -> None:
     """Forget everything cached (the postcode points too, unless ``keep_postcodes``)."""
     read_model.clear()
+    clear_service_pages()
     for cache in (_analyses, _rendered) + (() if keep_postcodes else (_postcodes,)):
         cache.clear()
 
