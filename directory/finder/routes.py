@@ -9,7 +9,7 @@ from ..core.oocd import disposal_choices, disposal_label
 from ..core.queries import InvalidInput, parse_finder_query
 from ..core.vocabulary import DASH_LEVELS
 from ..extensions import db
-from ..operations import catalogue, finder
+from ..operations import catalogue, finder, read_model
 from ..operations.geography import UnknownPostcode
 from ..web.postcodes import postcode_directory
 from .takeaway import parse_takeaway, takeaway_item
@@ -32,10 +32,10 @@ def finder_helpers():
 
 @bp.get("/find")
 def find():
-    boroughs = catalogue.borough_choices(db.session)
+    snapshot = read_model.published(db.session)
     args = request.args.to_dict(flat=False)
     context = {
-        "boroughs": boroughs,
+        "boroughs": [(area.code, area.name) for area in snapshot.areas],
         "args": request.args,
         "error": None,
         "result": None,
@@ -47,10 +47,10 @@ def find():
         return render_template("finder/find.html", **context)
     status = 200
     try:
-        query = parse_finder_query(args, {b.code for b in boroughs})
+        query = parse_finder_query(args, snapshot.boroughs)
         context["query"] = query
         context["result"] = finder.find(
-            db.session, postcode_directory(), query, seed_dir=current_app.config["SEED_DIR"]
+            db.session, postcode_directory(), query, snapshot=snapshot, seed_dir=current_app.config["SEED_DIR"]
         )
     except InvalidInput as error:
         context["error"], status = (error.field, error.message), 400
