@@ -34,6 +34,14 @@ def _publish_new_service(client, make_user, session, **overrides):
     return provider, commissioner, service
 
 
+def _propose(client, session, provider, service, summary: str) -> None:
+    """``provider`` proposes a new summary for their published ``service`` (awaiting review)."""
+    sign_in(client, provider.email)
+    session.expire_all()
+    form = service_form_data(name=service.name, summary=summary, version=str(session.get(Service, service.id).version))
+    assert post_form(client, f"/provider/services/{service.id}/edit", form).status_code == 302
+
+
 def test_a_new_service_and_its_edits_before_review_leave_the_published_snapshot_alone(client, make_user, session):
     provider = make_user("provider")
     assert sign_in(client, provider.email).status_code == 302
@@ -166,14 +174,7 @@ def test_the_borough_page_is_kept_per_version_and_shows_an_approval_at_once(clie
     assert "Borough Page Mentoring" not in borough_page()
     provider, commissioner, service = _publish_new_service(client, make_user, session, name="Borough Page Mentoring")
     assert "Borough Page Mentoring" in borough_page()
-    sign_in(client, provider.email)
-    session.expire_all()
-    form = service_form_data(
-        name="Borough Page Mentoring",
-        summary="Proposed, not yet approved.",
-        version=str(session.get(Service, service.id).version),
-    )
-    assert post_form(client, f"/provider/services/{service.id}/edit", form).status_code == 302
+    _propose(client, session, provider, service, "Proposed, not yet approved.")
     assert "Proposed, not yet approved." not in borough_page()
     sign_in(client, commissioner.email)
     revision = session.scalar(select(Revision).where(Revision.service_id == service.id, Revision.state == "pending"))

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from directory.catalogue import routes as catalogue_routes
 from directory.models import Revision, Service
-from tests.conftest import post_form, service_form_data, sign_in
-from tests.web.test_published_version import _publish_new_service
+from tests.conftest import post_form, sign_in
+from tests.web.test_published_version import _propose, _publish_new_service
 
 DUE_TO_END = "no newer source says it continues"
 
@@ -27,14 +27,7 @@ def test_an_approved_change_shows_at_once_on_a_kept_page(app, client, make_user,
     visitor = app.test_client()
     assert "Mentoring for young adults leaving prison." in _page(visitor, service.slug)
 
-    sign_in(client, provider.email)
-    session.expire_all()
-    form = service_form_data(
-        name="Kept Page Mentoring",
-        summary="Now also for women leaving prison.",
-        version=str(session.get(Service, service.id).version),
-    )
-    assert post_form(client, f"/provider/services/{service.id}/edit", form).status_code == 302
+    _propose(client, session, provider, service, "Now also for women leaving prison.")
     assert "Now also for women leaving prison." not in _page(visitor, service.slug)  # awaiting review
 
     sign_in(client, commissioner.email)
