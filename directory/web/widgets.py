@@ -9,14 +9,14 @@ about 150 ms to 30 ms). Password fields are always drawn afresh.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
 from flask import render_template
 from govuk_frontend_wtf import wtforms_widgets as govuk
 from markupsafe import Markup
+
+from ..core.caching import BoundedCache
 
 __all__ = [
     "GovCheckboxInput",
@@ -59,26 +59,14 @@ class DrawnComponents:
     ``maxsize`` kept."""
 
     def __init__(self, maxsize: int = 1024):
-        self.maxsize = maxsize
-        self._drawn: OrderedDict[Hashable, Markup] = OrderedDict()
-        self._lock = threading.Lock()
+        self._drawn = BoundedCache(maxsize)
 
     def draw(self, template: str, params: dict) -> Markup:
         try:
             key: Hashable = (template, frozen(params))
         except _Uncacheable:
             return Markup(render_template(template, params=params))
-        with self._lock:
-            markup = self._drawn.get(key)
-            if markup is not None:
-                self._drawn.move_to_end(key)
-                return markup
-        markup = Markup(render_template(template, params=params))
-        with self._lock:
-            self._drawn[key] = markup
-            while len(self._drawn) > self.maxsize:
-                self._drawn.popitem(last=False)
-        return markup
+        return self._drawn.get_or_compute(key, lambda: Markup(render_template(template, params=params)))
 
 
 drawn = DrawnComponents()
